@@ -1,0 +1,308 @@
+/**
+ * Expand benchmark: the real agent expands generated archives that sit in the iRODS HTTP API
+ * stand-in, beside baselines measured in the same run on the same disk:
+ *   - `tar -xf` / `unzip` of the same archive to local disk (what the bytes cost without iRODS),
+ *   - the raw transport: the archive itself uploaded as one object by the same client through
+ *     the same stand-in (what the HTTP API path can carry at best),
+ *   - the stand-in's own rate for small objects (one write each, and write + checksum + AVU as
+ *     the expand step does per file), since with small files the stand-in is the bottleneck.
+ * Big and small files are two archives (phases), so bytes/s and files/s are each measured alone.
+ *
+ *   npx tsx bench/expand/run.ts [--quick] [--size-gib 1] [--small-files 10000] [--formats tar,zip] [--profile]
+ *
+ * The archives are generated to temp files (pseudo-random, never held in memory), uploaded once,
+ * and expanded by the agent (HTTP app + workers, production settings) in a child process of its
+ * own per phase, whose peak RSS is sampled. The stand-in runs in another process. The expand
+ * step's own duration comes from job_steps. Prints, never asserts: the figures are `ratio` lines.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig } from '../../src/config/index.js';
+import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { hasFlag, numberArg, stringArg } from '../support/args.js';
+import { forkChild, siblingModule, type ChildHandle } from '../support/child-process.js';
+import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
+import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
+import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
+import { AGENT_ACCOUNT } from './identities.js';
+import type { Measured } from './worker-process.js';
+
+const execFileAsync = promisify(execFile);
+const GiB = 1024 * MiB;
+
+const quick = hasFlag('quick');
+const shape: ArchiveShape = {
+  bigFiles: 4,
+  bigBytes: Math.round(numberArg('size-gib', quick ? 1 / 64 : 1) * GiB),
+  smallFiles: Math.round(numberArg('small-files', quick ? 200 : 10_000)),
+  smallMaxBytes: 8 * 1024,
+  perFolder: 100,
+};
+const formats = (stringArg('formats') ?? 'tar,zip').split(',').filter((f): f is BenchFormat => f === 'tar' || f === 'zip');
+const smallWriteCount = Math.min(shape.smallFiles, quick ? 200 : 2_000);
+const profile = hasFlag('profile');
+
+interface StepTiming {
+  readonly step: string;
+  readonly seconds: number;
+  readonly attempts: number;
+  readonly detail: Record<string, unknown>;
+}
+type Upload = Measured & { bytes: number; parallel: boolean };
+type Expansion = Measured & { state: string; error: string | null; eventToDoneSeconds: number; steps: StepTiming[]; idleRssBytes: number };
+type SmallWrites = Measured & { files: number; requests: number };
+
+interface Timed<T> {
+  readonly result: T;
+  readonly standinCpu: number;
+}
+
+interface PhaseResult {
+  readonly format: BenchFormat;
+  readonly phase: BenchPhase;
+  readonly archiveBytes: number;
+  readonly payloadBytes: number;
+  readonly files: number;
+  readonly localSeconds: number;
+  /** The archive uploaded as one object; for the big phase a second time after the expansion too. */
+  readonly uploads: readonly Timed<Upload>[];
+  /** Small phase: the stand-in's own small-object rates, measured right before the expansion. */
+  readonly smallWrites?: Record<'write' | 'expand-like', Timed<SmallWrites>>;
+  readonly expansion: Timed<Expansion>;
+  readonly expandSeconds: number;
+}
+
+type Standin = ChildHandle<{ baseUrl: string }>;
+
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
+type Worker = ChildHandle<Record<string, never>>;
+
+const forkWorker = (): Promise<Worker> => forkChild<Record<string, never>>(siblingModule(import.meta.url, 'worker-process'));
+
+/**
+ * Runs one command in a fresh worker process (so its peak RSS is that command's own), or in the
+ * shared one in --quick mode (start-up time matters more there than clean RSS figures), and
+ * reads the stand-in's CPU time beside it.
+ */
+async function inWorker<T>(standin: Standin, shared: Worker | undefined, cmd: string, args: unknown, profileDir?: string): Promise<{ result: T; standinCpu: number }> {
+  const worker = shared ?? (await forkWorker());
+  try {
+    if (profileDir) {
+      await mkdir(join(profileDir, 'agent'), { recursive: true });
+      await mkdir(join(profileDir, 'standin'), { recursive: true });
+      await worker.request('profile-start');
+      await standin.request('profile-start');
+    }
+    const before = await standin.request<NodeJS.CpuUsage>('cpu');
+    const result = await worker.request<T>(cmd, args);
+    const after = await standin.request<NodeJS.CpuUsage>('cpu');
+    if (profileDir) {
+      await worker.request('profile-stop', join(profileDir, 'agent', 'agent.cpuprofile'));
+      await standin.request('profile-stop', join(profileDir, 'standin', 'standin.cpuprofile'));
+    }
+    return { result, standinCpu: cpuSeconds(after) - cpuSeconds(before) };
+  } finally {
+    if (!shared) await worker.close();
+  }
+}
+
+/** `tar -xf` or `unzip -q` of the archive into an empty folder on the same disk; seconds. */
+async function localExtract(file: string, format: BenchFormat, into: string): Promise<number> {
+  await rm(into, { recursive: true, force: true });
+  await mkdir(into, { recursive: true });
+  const t0 = performance.now();
+  if (format === 'tar') await execFileAsync('tar', ['-xf', file, '-C', into]);
+  else await execFileAsync('unzip', ['-q', '-o', file, '-d', into]);
+  const seconds = (performance.now() - t0) / 1000;
+  await rm(into, { recursive: true, force: true });
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  out(
+    `expand bench${quick ? ' (quick)' : ''}: big phase ${shape.bigFiles} × ${fixed(shape.bigBytes / shape.bigFiles / MiB)} MiB, ` +
+      `small phase ${shape.smallFiles} files of 1 B–${shape.smallMaxBytes / 1024} KiB (${shape.perFolder} a folder), formats ${formats.join(', ')}`,
+  );
+  out(machineLine());
+  const scratch = await mkdtemp(join(tmpdir(), 'ioa-bench-expand-'));
+  out(`scratch (archives, stand-in vault, local extraction; one disk): ${scratch}`);
+  const vault = join(scratch, 'vault');
+  await mkdir(vault);
+  let standin: Standin | undefined;
+  let shared: Worker | undefined;
+  const results: PhaseResult[] = [];
+  const profiles: { label: string; dir: string }[] = [];
+  // Ctrl-C reaches the children too, and they drop their own databases; the archives and the
+  // vault are ours to remove, once the stand-in has stopped writing into it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled([shared?.close(10_000), standin?.close(10_000)])
+        .then(() => rm(scratch, { recursive: true, force: true, maxRetries: 3 }))
+        .finally(() => process.exit(130));
+    });
+  }
+  try {
+    standin = await forkChild<{ baseUrl: string }>(siblingModule(import.meta.url, 'standin-process'), { args: [vault] });
+    const baseUrl = standin.ready.baseUrl;
+    if (quick) shared = await forkWorker();
+    const admin = createIrodsClientFromConfig(
+      loadConfig({ IRODS_HTTP_API_URL: baseUrl, IRODS_USERNAME: AGENT_ACCOUNT.name, IRODS_PASSWORD: AGENT_ACCOUNT.password }),
+      createLogger({ level: 'silent' }),
+    );
+    const run = <T>(cmd: string, args: unknown, profileDir?: string): Promise<Timed<T>> => inWorker<T>(standin as Standin, shared, cmd, args, profileDir);
+    try {
+      for (const format of formats) {
+        for (const phase of ['big', 'small'] as const) {
+          const entries = phaseEntries(phase, shape);
+          const file = join(scratch, `${phase}.${format}`);
+          const archiveBytes = await writeArchiveFile(file, format, phase, entries);
+          const payloadBytes = entries.reduce((n, e) => n + e.size, 0);
+          const localSeconds = await localExtract(file, format, join(scratch, 'extract'));
+          const folder = `/tempZone/home/alice/bench-${phase}-${format}`;
+          const lpath = `${folder}/${phase}-archive.${format}`;
+          const uploads = [await run<Upload>('upload', { baseUrl, file, lpath })];
+          let smallWrites: PhaseResult['smallWrites'];
+          if (phase === 'small') {
+            // The stand-in's own rate, measured next to the expansion so that both see the same machine load.
+            const writes = async (perFile: 'write' | 'expand-like'): Promise<Timed<SmallWrites>> => {
+              const collection = `/tempZone/home/rods/bench-small-writes-${format}-${perFile}`;
+              const w = await run<SmallWrites>('small-writes', { baseUrl, collection, count: smallWriteCount, maxBytes: shape.smallMaxBytes, concurrency: 8, perFile });
+              await admin.collections.remove(collection, { recurse: true, noTrash: true });
+              return w;
+            };
+            smallWrites = { write: await writes('write'), 'expand-like': await writes('expand-like') };
+          }
+          const profileDir = profile ? join(scratch, `profile-${format}-${phase}`) : undefined;
+          if (profileDir) profiles.push({ label: `${format} ${phase}`, dir: profileDir });
+          const expansion = await run<Expansion>('expand', { baseUrl, lpath, size: archiveBytes, timeoutSeconds: Math.max(600, archiveBytes / MiB) }, profileDir);
+          // The raw transport again after the expansion: the two uploads bracket it in time.
+          if (phase === 'big') uploads.push(await run<Upload>('upload', { baseUrl, file, lpath: `${folder}/again-${phase}-archive.${format}` }));
+          const r: PhaseResult = {
+            format,
+            phase,
+            archiveBytes,
+            payloadBytes,
+            files: entries.length,
+            localSeconds,
+            uploads,
+            smallWrites,
+            expansion,
+            expandSeconds: expansion.result.steps.find((st) => st.step === 'expand')?.seconds ?? Number.NaN,
+          };
+          results.push(r);
+          const ex = expansion.result;
+          out(
+            `  ${format} ${phase.padEnd(5)} ${fixed(archiveBytes / MiB).padStart(7)} MiB, ${entries.length} files: local ${fixed(localSeconds, 2)} s, ` +
+              `upload ${uploads.map((u) => `${fixed(u.result.seconds, 2)} s`).join(' / ')}, expand step ${fixed(r.expandSeconds, 2)} s ` +
+              `(job ${ex.state}${ex.error ? `: ${ex.error}` : ''}; ${ex.steps.map((st) => `${st.step} ${fixed(st.seconds, 2)} s×${st.attempts}`).join(', ')}); ` +
+              loadLine(),
+          );
+          await admin.collections.remove(folder, { recurse: true, noTrash: true });
+          await rm(file, { force: true });
+        }
+      }
+      report(results);
+    } finally {
+      await admin.close();
+    }
+  } finally {
+    await shared?.close();
+    await standin?.close();
+    for (const p of profiles) {
+      for (const who of ['agent', 'standin']) {
+        const dir = join(p.dir, who);
+        if (!(await readdir(dir).catch(() => [])).length) continue;
+        out('');
+        out(`CPU profile, ${p.label} expansion, ${who === 'agent' ? 'agent process (from the event to the job done)' : 'stand-in process'}:`);
+        out(formatProfile(await summariseProfiles(dir)));
+      }
+    }
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+const mibs = (bytes: number, s: number): number => bytes / MiB / s;
+const uploadRate = (r: PhaseResult): number => median(r.uploads.map((u) => mibs(u.result.bytes, u.result.seconds)));
+
+function report(results: readonly PhaseResult[]): void {
+  out('');
+  out(
+    table([
+      ['phase', 'archive MiB', 'files', 'local MiB/s', 'local files/s', 'upload MiB/s', 'expand MiB/s', 'expand files/s', 'event→done s'],
+      ...results.map((r) => [
+        `${r.format} ${r.phase}`,
+        fixed(r.archiveBytes / MiB),
+        String(r.files),
+        fixed(mibs(r.payloadBytes, r.localSeconds)),
+        fixed(r.files / r.localSeconds, 0),
+        r.uploads.map((u) => fixed(mibs(u.result.bytes, u.result.seconds))).join(' / '),
+        fixed(mibs(r.payloadBytes, r.expandSeconds)),
+        fixed(r.files / r.expandSeconds, 0),
+        fixed(r.expansion.result.eventToDoneSeconds, 1),
+      ]),
+    ]),
+  );
+  out('(local: tar -xf / unzip -q to the same disk; upload: the archive as one object by the same client through the same stand-in, big phase before / after the expansion)');
+  out('');
+  out(
+    table([
+      ['phase', 'agent RSS idle→peak MiB', 'expand: agent CPU s', 'stand-in CPU s', 'upload: client CPU s', 'stand-in CPU s'],
+      ...results.map((r) => {
+        const ex = r.expansion.result;
+        const up = r.uploads[0] as Timed<Upload>;
+        return [
+          `${r.format} ${r.phase}`,
+          `${fixed(ex.idleRssBytes / MiB, 0)} → ${fixed(Math.max(ex.peakRssBytes, ex.maxRssBytes) / MiB, 0)}`,
+          fixed(ex.cpuSeconds, 1),
+          fixed(r.expansion.standinCpu, 1),
+          fixed(up.result.cpuSeconds, 1),
+          fixed(up.standinCpu, 1),
+        ];
+      }),
+    ]),
+  );
+  out('(agent: one process with the HTTP app and the workers, as `irods-omero-agent start`; RSS peak: the kernel high-water mark VmHWM, or 250 ms samples)');
+  for (const r of results) {
+    if (!r.smallWrites) continue;
+    const w = r.smallWrites.write;
+    const like = r.smallWrites['expand-like'];
+    out(
+      `stand-in before ${r.format} small, ${smallWriteCount} objects 8 at a time: ${fixed(w.result.files / w.result.seconds, 0)} files/s with one write each ` +
+        `(stand-in CPU ${pct(w.standinCpu / w.result.seconds)}), ${fixed(like.result.files / like.result.seconds, 0)} files/s with write + checksum + AVU ` +
+        `as the expand step does (stand-in CPU ${pct(like.standinCpu / like.result.seconds)})`,
+    );
+  }
+  out('');
+  for (const r of results) {
+    const ex = r.expansion.result;
+    const failed = ex.state !== 'succeeded';
+    if (failed) out(`WARNING: ${r.format} ${r.phase}: the job ended ${ex.state} (${ex.error ?? ''}); its figures are not valid`);
+    const rss = Math.max(ex.peakRssBytes, ex.maxRssBytes);
+    if (r.phase === 'big') {
+      const ratio = mibs(r.payloadBytes, r.expandSeconds) / uploadRate(r);
+      ratioLine(`expand ${r.format} big-file MiB/s / raw transport MiB/s`, ratio, `${fixed(ratio, 2)} (${pct(ratio)})`, atLeast(0.5, '>= 0.50'));
+      const local = r.localSeconds / r.expandSeconds;
+      ratioLine(`expand ${r.format} big-file MiB/s / ${r.format === 'tar' ? 'tar -xf' : 'unzip'} MiB/s`, local, fixed(local, 2));
+    } else {
+      const rate = r.files / r.expandSeconds;
+      ratioLine(`expand ${r.format} small files/s`, rate, fixed(rate, 0), atLeast(1000, '>= 1000'));
+      const like = r.smallWrites?.['expand-like'].result;
+      if (like) {
+        const ratio = rate / (like.files / like.seconds);
+        ratioLine(`expand ${r.format} small files/s / stand-in write+checksum+AVU files/s`, ratio, fixed(ratio, 2));
+      }
+    }
+    ratioLine(`expand ${r.format} ${r.phase} peak RSS`, rss / MiB, `${fixed(rss / MiB, 0)} MiB`, below(300, '< 300 MiB'));
+    if (failed) process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# iRODS catalog provider for the irods-omero-agent stack.
+# First start: set the server up against PostgreSQL (setup_irods.py, unattended), create the
+# agent's and the HTTP API's rodsadmin accounts. Every start: install the agent's rules and their
+# configuration, then run irodsServer in the foreground.
+set -euo pipefail
+
+OPT=/opt/irods-omero-agent
+SECRETS_DIR=${SECRETS_DIR:-/run/secrets}
+IRODS_ZONE=${IRODS_ZONE:-tempZone}
+IRODS_DB_HOST=${IRODS_DB_HOST:-postgres}
+AGENT_IRODS_USER=${AGENT_IRODS_USER:-omero_agent}
+HTTP_API_IRODS_USER=${HTTP_API_IRODS_USER:-http_api}
+MARKER=/var/lib/irods/.irods/.ioa-setup-done
+export SECRETS_DIR IRODS_ZONE IRODS_DB_HOST
+
+log() { printf 'ioa-irods: %s\n' "$*" >&2; }
+
+secret() {
+  local file="$SECRETS_DIR/$1"
+  if [ ! -s "$file" ]; then log "missing secret $file (run docker/init-secrets.sh)"; exit 1; fi
+  tr -d '\r\n' < "$file"
+}
+
+wait_for_tcp() { # host port seconds
+  local i
+  for ((i = 0; i < $3; i++)); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 1
+  done
+  log "$1:$2 did not answer within $3 s"; return 1
+}
+
+as_irods() { su - irods -c "$1"; }
+
+install_rules() {
+  install -o irods -g irods -m 0644 "$OPT/rules/irods_omero_agent_rules.py" /etc/irods/
+  (umask 077 && secret webhook_secret > /etc/irods/irods_omero_agent.secret)
+  chown irods:irods /etc/irods/irods_omero_agent.secret
+  chmod 0600 /etc/irods/irods_omero_agent.secret
+  python3 "$OPT/ioa-configure.py" rules-config /etc/irods/irods_omero_agent.json
+  chown irods:irods /etc/irods/irods_omero_agent.json
+  chmod 0640 /etc/irods/irods_omero_agent.json
+  python3 "$OPT/ioa-configure.py" ensure-core-py /etc/irods/core.py
+  chown irods:irods /etc/irods/core.py
+}
+
+ensure_rodsadmin() { # user password
+  if ! as_irods "iadmin lu '$1'" | grep -q "^user_name: $1\$"; then
+    as_irods "iadmin mkuser '$1' rodsadmin"
+  fi
+  # iadmin reads the password from its arguments: it is visible to `ps` inside this container only.
+  as_irods "iadmin moduser '$1' password '$2'" >/dev/null
+}
+
+start_logging() {
+  # iRODS 4.3 logs to syslog; the package's rsyslog rule writes /var/log/irods/irods.log.
+  if [ ! -e /etc/rsyslog.d/00-irods.conf ]; then
+    printf '%s\n' '$FileCreateMode 0644' ':programname,startswith,"irods" /var/log/irods/irods.log' '& stop' \
+      > /etc/rsyslog.d/00-irods.conf
+  fi
+  mkdir -p /var/log/irods && chown irods:irods /var/log/irods 2>/dev/null || true
+  pgrep -x rsyslogd >/dev/null || rsyslogd
+  touch /var/log/irods/irods.log
+  tail -n 0 -F /var/log/irods/irods.log &
+}
+
+getent group irods >/dev/null || groupadd --system irods
+id irods >/dev/null 2>&1 || useradd --system --gid irods --home-dir /var/lib/irods --shell /bin/bash irods
+chown irods:irods /var/lib/irods /var/lib/irods/.irods /var/lib/irods/Vault 2>/dev/null || true
+
+log "waiting for PostgreSQL at $IRODS_DB_HOST:5432"
+wait_for_tcp "$IRODS_DB_HOST" 5432 120
+start_logging
+# core.py must exist before the Python rule engine plugin first loads (setup starts the server).
+install_rules
+
+if [ ! -e "$MARKER" ]; then
+  log "first start: setting up iRODS (zone $IRODS_ZONE)"
+  install_file=$(mktemp /tmp/unattended.XXXXXX.json)
+  python3 "$OPT/ioa-configure.py" render-install "$OPT/unattended_install.template.json" "$install_file"
+  python3 /var/lib/irods/scripts/setup_irods.py --json_configuration_file "$install_file"
+  rm -f "$install_file"
+
+  as_irods './irodsctl start' || true
+  wait_for_tcp 127.0.0.1 1247 120
+  ensure_rodsadmin "$AGENT_IRODS_USER" "$(secret agent_irods_password)"
+  ensure_rodsadmin "$HTTP_API_IRODS_USER" "$(secret http_api_irods_password)"
+  as_irods './irodsctl stop' || true
+  touch "$MARKER"
+  log "setup done"
+else
+  python3 "$OPT/ioa-configure.py" ensure-python-rep /etc/irods/server_config.json
+fi
+
+log "starting irodsServer"
+cd /usr/sbin
+exec setpriv --reuid=irods --regid=irods --init-groups env HOME=/var/lib/irods USER=irods /usr/sbin/irodsServer -u

@@ -1,0 +1,719 @@
+# irods_omero_agent_rules.py - iRODS policy (Python rule engine plugin) for irods-omero-agent.
+#
+# Notices an OMERO transfer archive (.zip, .tar, .tar.gz, .tgz by default) landing in a watched
+# collection by any client route and asks the iRODS delay server to POST a signed
+# "data_object.landed" event (Standard Webhooks) to the agent.
+#
+# Install: copy this file and irods_omero_agent.json to /etc/irods/, then at the END of
+# /etc/irods/core.py:
+#
+#     import irods_omero_agent_rules
+#     irods_omero_agent_rules.install(globals())
+#
+# install() adds the PEPs below to core.py; a PEP core.py already defines keeps running first,
+# with its own return value (see rules/README.md).
+#
+# Guarantees, because an exception in a PEP fails the user's API call although the data landed:
+# every PEP catches everything, logs it with callback.writeLine('serverLog', ...) and returns
+# irods_errors.RULE_ENGINE_CONTINUE. No network I/O happens inside a PEP: the POST runs later in
+# the delay server (callback.delayExec), which retries it per the <EF> policy.
+#
+# Compatible with Python 3.6+ and the standard library only (the plugin's interpreter is the
+# distribution's python3; nothing can be pip-installed into it reliably).
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import time
+import uuid
+
+try:  # Provided by the Python rule engine plugin (and by the test stand-in).
+    import irods_errors as _irods_errors
+except ImportError:  # pragma: no cover - imported outside iRODS (e.g. to read the docs)
+    _irods_errors = None
+
+__all__ = ['install', 'deliver', 'PEP_NAMES']
+
+RULE_ENGINE_CONTINUE = getattr(_irods_errors, 'RULE_ENGINE_CONTINUE', 5000000)
+# Returned by a delayed rule to make the delay server retry it (any negative value works).
+_RETRY = getattr(_irods_errors, 'RULE_FAILED_ERR', -1101000)
+
+CONFIG_PATH_ENV = 'IRODS_OMERO_AGENT_CONFIG'
+DEFAULT_CONFIG_PATH = '/etc/irods/irods_omero_agent.json'
+LOG_PREFIX = 'irods_omero_agent: '
+EVENT_TYPE = 'data_object.landed'
+USER_AGENT = 'irods-omero-agent-rules/1'
+
+# The delayed rule's text is stored in R_RULE_EXEC.rule_name, a varchar(2700): stay below it.
+MAX_RULE_TEXT_BYTES = 2600
+# Marker in the delayed rule's text, found again by a GenQuery LIKE to coalesce repeated events.
+_KEY_MARKER = 'irods_omero_agent key='
+
+# iRODS constants (lib/api/include/irods/dataObjInpOut.h, rodsKeyWdDef.h).
+_O_ACCMODE = 3
+_CREATE_TYPE = 1
+_OPEN_FOR_WRITE_TYPE = 3
+_RENAME_COLL = 12
+
+_DEFAULTS = {
+    'enabled': True,
+    'agent_url': 'http://127.0.0.1:8080/v1/events',
+    'secret': None,
+    'secret_file': None,
+    'watch': [],
+    'archive_suffixes': ['.zip', '.tar', '.tar.gz', '.tgz'],
+    'ignore_users': [],
+    'timeout_seconds': 5,
+    'delay_seconds': 10,
+    'retry_interval_seconds': 30,
+    'retry_times': 20,
+    'instance_name': 'irods_rule_engine_plugin-python-instance',
+    'verbose': False,
+}
+
+# Clock used for scheduling and coalescing decisions (the delay queue's exe_time is in epoch
+# seconds). The rule-engine stand-in replaces it to compress time; nothing else should.
+_clock = time.time
+
+# --- per-agent-process state -------------------------------------------------------------------
+# Each iRODS agent process serves one client connection (the HTTP and S3 APIs keep pooled
+# connections, so one process can serve many requests): these dicts live as long as the process.
+_open_fds = {}          # L1 descriptor index -> {'path', 'resource'} for watched archives open for write
+_open_paths = {}        # logical path -> number of its write opens not yet closed (cheap pre-check)
+_pending = {}           # coalescing key -> clock time until which a queued POST covers the path
+_MAX_TRACKED = 1024     # a client that dies never closes: bound what a long-lived process keeps
+
+_config_cache = {'stamp': None, 'config': None}
+_logged_once = set()
+
+
+# --- logging -----------------------------------------------------------------------------------
+
+def _log(callback, message):
+    try:
+        callback.writeLine('serverLog', LOG_PREFIX + message)
+    except Exception:  # logging must never be the thing that fails a PEP
+        pass
+
+
+def _log_once(callback, key, message):
+    if key not in _logged_once:
+        _logged_once.add(key)
+        _log(callback, message)
+
+
+def _show(path):
+    """A logical path as one log line (names may contain newlines)."""
+    return path.replace('\\', '\\\\').replace('\n', '\\n').replace('\r', '\\r')
+
+
+def _verbose(callback, config, message):
+    if config and config.get('verbose'):
+        _log(callback, message)
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+class ConfigError(Exception):
+    """The JSON configuration is unreadable or invalid; the rules stay idle until it is fixed."""
+
+
+def _config_path():
+    return os.environ.get(CONFIG_PATH_ENV) or DEFAULT_CONFIG_PATH
+
+
+def _normalise_prefix(prefix):
+    if not isinstance(prefix, str) or not prefix.startswith('/') or '\n' in prefix:
+        raise ConfigError('watch entries must be absolute logical paths, got {!r}'.format(prefix))
+    stripped = prefix.rstrip('/')
+    if not stripped:
+        raise ConfigError('watching "/" is not allowed: name a zone or a collection')
+    return stripped
+
+
+def _validate(raw):
+    if not isinstance(raw, dict):
+        raise ConfigError('the configuration must be a JSON object')
+    unknown = sorted(set(raw) - set(_DEFAULTS))
+    if unknown:
+        raise ConfigError('unknown keys: {}'.format(', '.join(unknown)))
+    config = dict(_DEFAULTS)
+    config.update(raw)
+    url = config['agent_url']
+    if not isinstance(url, str) or not (url.startswith('http://') or url.startswith('https://')):
+        raise ConfigError('agent_url must be an http:// or https:// URL')
+    if not isinstance(config['watch'], list):
+        raise ConfigError('watch must be a list of logical collection paths')
+    config['watch'] = [_normalise_prefix(p) for p in config['watch']]
+    suffixes = config['archive_suffixes']
+    if not isinstance(suffixes, list) or not all(isinstance(s, str) and s.startswith('.') for s in suffixes):
+        raise ConfigError('archive_suffixes must be a list such as [".zip", ".tar"]')
+    config['archive_suffixes'] = [s.lower() for s in suffixes]
+    if not isinstance(config['ignore_users'], list):
+        raise ConfigError('ignore_users must be a list of user names')
+    for key, low, high in (('timeout_seconds', 1, 120), ('delay_seconds', 1, 3600),
+                           ('retry_interval_seconds', 1, 86400), ('retry_times', 1, 10000)):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ConfigError('{} must be a number from {} to {}'.format(key, low, high))
+    config['delay_seconds'] = int(config['delay_seconds'])
+    config['retry_interval_seconds'] = int(config['retry_interval_seconds'])
+    config['retry_times'] = int(config['retry_times'])
+    if config['secret'] is None and config['secret_file'] is None:
+        raise ConfigError('set secret_file (preferred) or secret')
+    inst = config['instance_name']
+    if not isinstance(inst, str) or not inst or '<' in inst:
+        raise ConfigError('instance_name must name the Python rule engine plugin instance')
+    return config
+
+
+def load_config(callback=None):
+    """The validated configuration, re-read when the file changes; None when unusable."""
+    path = _config_path()
+    try:
+        st = os.stat(path)
+        stamp = (path, st.st_mtime, st.st_size)
+    except OSError as e:
+        if callback is not None:
+            _log_once(callback, 'missing:' + path, 'configuration {} unreadable ({}); rules idle'.format(path, e))
+        return None
+    if _config_cache['stamp'] == stamp:
+        return _config_cache['config']
+    config = None
+    try:
+        with open(path, 'r') as f:
+            config = _validate(json.load(f))
+    except (OSError, ValueError, ConfigError) as e:
+        if callback is not None:
+            _log(callback, 'configuration {} rejected ({}); rules idle until it is fixed'.format(path, e))
+    _config_cache['stamp'] = stamp
+    _config_cache['config'] = config
+    return config
+
+
+def _secrets(config):
+    """Every configured whsec_ secret, as HMAC keys (several during a rotation)."""
+    raw = config.get('secret')
+    if raw is None:
+        with open(config['secret_file'], 'r') as f:
+            raw = f.read()
+    keys = []
+    for word in str(raw).split():
+        if not word.startswith('whsec_'):
+            raise ConfigError('secrets must look like whsec_<base64>')
+        try:
+            keys.append(base64.b64decode(word[len('whsec_'):].encode('ascii'), validate=True))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raise ConfigError('a whsec_ secret is not valid base64')
+    if not keys:
+        raise ConfigError('no secret configured')
+    return keys
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+def _is_watched(config, path):
+    if not path or not path.startswith('/'):
+        return False
+    parts = path.split('/')
+    # /<zone>/trash/...: irm renames into the trash; never an arrival.
+    if len(parts) > 2 and parts[2] == 'trash':
+        return False
+    for prefix in config['watch']:
+        if path.startswith(prefix + '/'):
+            return True
+    return False
+
+
+def _is_archive(config, path):
+    name = path.rsplit('/', 1)[-1].lower()
+    return any(name.endswith(s) and len(name) > len(s) for s in config['archive_suffixes'])
+
+
+def _is_candidate(config, path):
+    return config is not None and config.get('enabled', True) and _is_watched(config, path) and _is_archive(config, path)
+
+
+# --- reading the plugin's objects ----------------------------------------------------------------
+
+def _text(value):
+    """The plugin hands char arrays (array_ref<char>); str() reads them up to the NUL."""
+    return '' if value is None else str(value)
+
+
+def _kvp(kvp, key):
+    """A value from a KeyValPair (condInput), or None."""
+    try:
+        return _text(kvp[key]) or None
+    except Exception:  # KeyError when absent; anything else: treat as absent
+        return None
+
+
+def _has_key(kvp, key):
+    try:
+        kvp[key]
+        return True
+    except Exception:
+        return False
+
+
+def _user(user_info):
+    try:
+        name, zone = _text(user_info.userName), _text(user_info.rodsZone)
+    except Exception:
+        return None, None
+    return (name or None), (zone or None)
+
+
+def _json_input(bytes_buf):
+    """The JSON carried by a BytesBuf (replica_close's input). The buffer is not always NUL
+    terminated, so decode only the first JSON value and ignore whatever follows it."""
+    text = _text(bytes_buf.buf)
+    try:
+        length = int(bytes_buf.len)
+        if 0 < length < len(text):
+            text = text[:length]
+    except Exception:
+        pass
+    value, _ = json.JSONDecoder().raw_decode(text.strip('\x00 \t\r\n'))
+    return value
+
+
+def _first_int(result):
+    value = result['arguments'][1]
+    return int(str(value).strip())
+
+
+# --- the event ---------------------------------------------------------------------------------
+
+def _now_iso():
+    # Real wall-clock time (not _clock): the agent compares it with its own clock.
+    t = time.time()
+    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(t)) + '.{:03d}Z'.format(int((t % 1) * 1000))
+
+
+def _coalesce_key(path):
+    return hashlib.sha256(path.encode('utf-8')).hexdigest()[:32]
+
+
+def _python_literal(text):
+    """A Python string literal for text that survives the trip through the delay queue.
+
+    JSON string syntax is valid Python string syntax and escapes every control character, so
+    the literal has no raw newline (the plugin indents the rule text by replacing "\\n").
+    '$' is escaped because the server refuses delayed rules that mention session variables such
+    as $objPath (RE_UNSUPPORTED_SESSION_VAR), and a path may contain '$objPath'."""
+    return json.dumps(text, ensure_ascii=False).replace('$', '\\u0024')
+
+
+def _rule_text(key, webhook_id, body):
+    # The plugin runs delayed text as the body of "def expressionFcn(rule_args, callback, rei):",
+    # indenting every line: keep it a flat sequence of statements.
+    return ('# ' + _KEY_MARKER + key + '\n'
+            'import irods_omero_agent_rules\n'
+            'return irods_omero_agent_rules.deliver(callback, '
+            + _python_literal(webhook_id) + ', ' + _python_literal(body) + ')\n')
+
+
+def _hints(config):
+    return ('<INST_NAME>{inst}</INST_NAME><PLUSET>{delay}s</PLUSET>'
+            '<EF>{every}s REPEAT UNTIL SUCCESS OR {times} TIMES</EF>').format(
+                inst=config['instance_name'], delay=config['delay_seconds'],
+                every=config['retry_interval_seconds'], times=config['retry_times'])
+
+
+# Optional fields dropped, in this order, when the delayed rule's text would be too long.
+_DROPPABLE = ('checksum', 'physical_path', 'proxy_user', 'client_user', 'resource', 'source_logical_path')
+
+
+def _build_body(data):
+    body = {'type': EVENT_TYPE, 'timestamp': _now_iso(), 'data': data}
+    return json.dumps(body, ensure_ascii=False, separators=(',', ':'), sort_keys=True)
+
+
+def _already_queued(callback, config, key, now):
+    """True while a queued delayed POST for the same path has not started yet: it will report
+    the object's state as it is when it runs, so a second one would only repeat it."""
+    if _pending.get(key, 0) > now:
+        return True
+    try:
+        from genquery import Query, AS_LIST  # shipped with the plugin in /etc/irods
+        condition = "RULE_EXEC_NAME like '%{}{}%'".format(_KEY_MARKER, key)
+        for row in Query(callback, ['RULE_EXEC_ID', 'RULE_EXEC_TIME'], condition, output=AS_LIST):
+            due = int(str(row[1]).strip() or '0')
+            if due > now:  # not started yet (a running or finished rule has due <= now)
+                _remember_pending(key, due)
+                return True
+    except Exception as e:  # a failed look-up costs at most one extra POST
+        _verbose(callback, config, 'delay queue look-up failed ({}); queuing anyway'.format(e))
+    return False
+
+
+def _remember_pending(key, until):
+    if len(_pending) >= _MAX_TRACKED:
+        now = _clock()
+        for k in [k for k, v in _pending.items() if v <= now]:
+            del _pending[k]
+        if len(_pending) >= _MAX_TRACKED:
+            _pending.clear()
+    _pending[key] = until
+
+
+def _emit(callback, config, comm, pep, path, extra=None):
+    """Queue one delayed, signed POST for an archive that landed at path (already filtered)."""
+    client_name, client_zone = _user(getattr(comm, 'clientUser', None))
+    proxy_name, proxy_zone = _user(getattr(comm, 'proxyUser', None))
+    if client_name and client_name in config['ignore_users']:
+        _verbose(callback, config, 'ignoring {} by {} (ignore_users)'.format(_show(path), client_name))
+        return
+    now = _clock()
+    key = _coalesce_key(path)
+    if _already_queued(callback, config, key, now):
+        _verbose(callback, config, 'event for {} already queued ({})'.format(_show(path), pep))
+        return
+
+    data = {
+        'zone': path.split('/')[1],
+        'logical_path': path,
+        'user': client_name,
+        'user_zone': client_zone,
+        'pep': pep,
+    }
+    if client_name:
+        data['client_user'] = '{}#{}'.format(client_name, client_zone or '')
+    if proxy_name and (proxy_name, proxy_zone) != (client_name, client_zone):
+        # The HTTP and S3 APIs act for the user through their own rodsadmin account.
+        data['proxy_user'] = '{}#{}'.format(proxy_name, proxy_zone or '')
+    for k, v in (extra or {}).items():
+        if v is not None and v != '':
+            data[k] = v
+
+    webhook_id = 'msg_' + uuid.uuid4().hex  # stable across the delay server's retries
+    text = _rule_text(key, webhook_id, _build_body(data))
+    for field in _DROPPABLE:
+        if len(text.encode('utf-8')) <= MAX_RULE_TEXT_BYTES:
+            break
+        if field in data:
+            del data[field]
+            text = _rule_text(key, webhook_id, _build_body(data))
+    if len(text.encode('utf-8')) > MAX_RULE_TEXT_BYTES:
+        _log(callback, 'logical path too long for the delay queue, no event for {}'.format(_show(path)))
+        return
+
+    callback.delayExec(_hints(config), text, '')
+    _remember_pending(key, now + config['delay_seconds'])
+    _log(callback, 'queued event {} for {} ({}, user {})'.format(webhook_id, _show(path), pep, client_name))
+
+
+# --- the PEPs ----------------------------------------------------------------------------------
+
+def _guarded(pep):
+    """Wraps a PEP so that nothing it does can fail or alter the user's operation."""
+    def run(rule_args, callback, rei):
+        try:
+            pep(rule_args, callback, rei)
+        except Exception as e:
+            _log(callback, '{} failed: {}: {} (the user operation is unaffected)'.format(
+                pep.__name__, type(e).__name__, e))
+        return RULE_ENGINE_CONTINUE
+    run.__name__ = pep.__name__
+    run.__doc__ = pep.__doc__
+    run._irods_omero_agent = True
+    return run
+
+
+def _data_obj_inp_extra(inp):
+    cond = inp.condInput
+    extra = {
+        'resource': _kvp(cond, 'destRescName') or _kvp(cond, 'rescName') or _kvp(cond, 'defRescName'),
+        'checksum': _kvp(cond, 'chksum'),
+    }
+    try:
+        size = int(inp.dataSize)
+        if size >= 0:
+            extra['size'] = size
+    except Exception:
+        pass
+    return extra
+
+
+@_guarded
+def pep_api_data_obj_put_post(rule_args, callback, rei):
+    """iput (once per file; in parallel mode even when the transfer failed: the agent verifies)."""
+    config = load_config(callback)
+    inp = rule_args[2]
+    path = _text(inp.objPath)
+    if _is_candidate(config, path):
+        _emit(callback, config, rule_args[1], 'pep_api_data_obj_put_post', path, _data_obj_inp_extra(inp))
+
+
+def _track_open(rule_args, callback, pep):
+    """Remembers which L1 descriptor a watched archive opened for write got, so the close PEPs
+    (which only carry the descriptor) know the path. Same idea as storage tiering's
+    opened_objects map; the descriptor comes from msi_get_open_data_obj_l1desc_index (4.2.9+)."""
+    config = load_config(callback)
+    inp = rule_args[2]
+    path = _text(inp.objPath)
+    if not _is_candidate(config, path):
+        return
+    if pep != 'pep_api_data_obj_create_post' and (int(inp.openFlags) & _O_ACCMODE) == 0:
+        return  # opened read-only
+    if len(_open_fds) >= _MAX_TRACKED:
+        _open_fds.clear()
+        _open_paths.clear()
+    _open_paths[path] = _open_paths.get(path, 0) + 1
+    resource = _kvp(inp.condInput, 'destRescName') or _kvp(inp.condInput, 'rescName')
+    try:
+        fd = _first_int(callback.msi_get_open_data_obj_l1desc_index(path, 0))
+        _open_fds[fd] = {'path': path, 'resource': resource}
+        _verbose(callback, config, '{}: {} open for write as fd {}'.format(pep, _show(path), fd))
+    except Exception as e:
+        # The close pre-PEP resolves the descriptor instead (msi_get_file_descriptor_info).
+        _verbose(callback, config, '{}: no descriptor for {} yet ({})'.format(pep, _show(path), e))
+
+
+@_guarded
+def pep_api_data_obj_create_post(rule_args, callback, rei):
+    """python-irodsclient and other clients creating a data object (then write, then close)."""
+    _track_open(rule_args, callback, 'pep_api_data_obj_create_post')
+
+
+@_guarded
+def pep_api_data_obj_open_post(rule_args, callback, rei):
+    """python-irodsclient put (open with O_CREAT|O_WRONLY ... data_obj_close)."""
+    _track_open(rule_args, callback, 'pep_api_data_obj_open_post')
+
+
+@_guarded
+def pep_api_replica_open_post(rule_args, callback, rei):
+    """iRODS HTTP API, S3 API, istream, parallel streams: replica_open ... replica_close."""
+    _track_open(rule_args, callback, 'pep_api_replica_open_post')
+
+
+def _resolve_before_close(callback, fd):
+    """Before the close the descriptor is still open: if the open PEP could not tell which
+    descriptor a watched path got (e.g. the same path open twice in one process), ask the agent
+    process's descriptor table directly."""
+    if fd in _open_fds or not _open_paths:
+        return
+    config = load_config(callback)
+    if config is None:
+        return
+    info = json.loads(str(callback.msi_get_file_descriptor_info(fd, '')['arguments'][1]))
+    obj_info = info.get('data_object_info') or {}
+    obj_inp = info.get('data_object_input') or {}
+    path = obj_info.get('object_path') or obj_inp.get('object_path') or ''
+    open_type = info.get('open_type')
+    if path in _open_paths and open_type in (_CREATE_TYPE, _OPEN_FOR_WRITE_TYPE):
+        _open_fds[fd] = {'path': path, 'resource': obj_info.get('resource_name') or None}
+
+
+@_guarded
+def pep_api_data_obj_close_pre(rule_args, callback, rei):
+    _resolve_before_close(callback, int(rule_args[2].l1descInx))
+
+
+@_guarded
+def pep_api_replica_close_pre(rule_args, callback, rei):
+    if _open_paths:
+        _resolve_before_close(callback, int(_json_input(rule_args[2])['fd']))
+
+
+def _closed(callback, rule_args, fd, pep, final):
+    entry = _open_fds.pop(fd, None)
+    if entry is None:
+        return
+    path = entry['path']
+    left = _open_paths.get(path, 1) - 1
+    if left > 0:
+        _open_paths[path] = left
+    else:
+        _open_paths.pop(path, None)
+    if not final:
+        return
+    config = load_config(callback)
+    if _is_candidate(config, path):
+        _emit(callback, config, rule_args[1], pep, path, {'resource': entry.get('resource')})
+
+
+@_guarded
+def pep_api_data_obj_close_post(rule_args, callback, rei):
+    """python-irodsclient: close of a small put, or of the main stream of a parallel put."""
+    _closed(callback, rule_args, int(rule_args[2].l1descInx), 'pep_api_data_obj_close_post', True)
+
+
+@_guarded
+def pep_api_replica_close_post(rule_args, callback, rei):
+    """HTTP API (one per write request, i.e. per chunk), S3 API; a close with
+    update_status false is a secondary stream of a parallel write: not the end."""
+    if not _open_fds:
+        return
+    inp = _json_input(rule_args[2])
+    final = inp.get('update_status', True) is not False
+    _closed(callback, rule_args, int(inp['fd']), 'pep_api_replica_close_post', final)
+
+
+@_guarded
+def pep_api_phy_path_reg_post(rule_args, callback, rei):
+    """ireg (and the HTTP API's register): an archive registered in place."""
+    config = load_config(callback)
+    inp = rule_args[2]
+    path = _text(inp.objPath)
+    if not _is_candidate(config, path) or _has_key(inp.condInput, 'collection'):
+        return  # ireg -C: a directory registered as a collection
+    cond = inp.condInput
+    extra = {
+        'resource': _kvp(cond, 'destRescName') or _kvp(cond, 'rescName'),
+        'checksum': _kvp(cond, 'regChksum') or _kvp(cond, 'verifyChksum'),
+        'physical_path': _kvp(cond, 'filePath'),
+    }
+    size = _kvp(cond, 'dataSize')
+    if size is not None and size.isdigit():
+        extra['size'] = int(size)
+    _emit(callback, config, rule_args[1], 'pep_api_phy_path_reg_post', path, extra)
+
+
+@_guarded
+def pep_api_data_obj_rename_post(rule_args, callback, rei):
+    """imv: an archive moved INTO a watched collection (its destination) is an arrival."""
+    config = load_config(callback)
+    copy_inp = rule_args[2]
+    src, dst = copy_inp.srcDataObjInp, copy_inp.destDataObjInp
+    dst_path = _text(dst.objPath)
+    if int(src.oprType) == _RENAME_COLL or not _is_candidate(config, dst_path):
+        return
+    _emit(callback, config, rule_args[1], 'pep_api_data_obj_rename_post', dst_path,
+          {'source_logical_path': _text(src.objPath)})
+
+
+@_guarded
+def pep_api_data_obj_copy_post(rule_args, callback, rei):
+    """icp: the copy (destination) is a new archive."""
+    config = load_config(callback)
+    copy_inp = rule_args[2]
+    dst = copy_inp.destDataObjInp
+    dst_path = _text(dst.objPath)
+    if not _is_candidate(config, dst_path):
+        return
+    extra = {
+        'source_logical_path': _text(copy_inp.srcDataObjInp.objPath),
+        'resource': _kvp(dst.condInput, 'destRescName'),
+    }
+    _emit(callback, config, rule_args[1], 'pep_api_data_obj_copy_post', dst_path, extra)
+
+
+PEP_NAMES = (
+    'pep_api_data_obj_put_post',
+    'pep_api_data_obj_create_post',
+    'pep_api_data_obj_open_post',
+    'pep_api_replica_open_post',
+    'pep_api_data_obj_close_pre',
+    'pep_api_replica_close_pre',
+    'pep_api_data_obj_close_post',
+    'pep_api_replica_close_post',
+    'pep_api_phy_path_reg_post',
+    'pep_api_data_obj_rename_post',
+    'pep_api_data_obj_copy_post',
+)
+
+
+def _chain(theirs, ours):
+    def both(rule_args, callback, rei):
+        try:
+            return theirs(rule_args, callback, rei)
+        finally:
+            ours(rule_args, callback, rei)  # never raises
+    both.__name__ = theirs.__name__
+    both._irods_omero_agent = True
+    return both
+
+
+def install(namespace):
+    """Adds this module's PEPs to core.py's namespace (call it at the end of core.py with
+    globals()). A PEP core.py already defines runs first and keeps its return value; ours then
+    runs and cannot fail. Safe to call twice."""
+    for name in PEP_NAMES:
+        ours = globals()[name]
+        theirs = namespace.get(name)
+        if theirs is None or getattr(theirs, '_irods_omero_agent', False):
+            namespace[name] = ours
+        else:
+            namespace[name] = _chain(theirs, ours)
+
+
+# --- the delayed POST (runs in the delay server) -----------------------------------------------
+
+def _signature(keys, webhook_id, timestamp, body_bytes):
+    signed = webhook_id.encode('utf-8') + b'.' + str(timestamp).encode('ascii') + b'.' + body_bytes
+    return ' '.join('v1,' + base64.b64encode(hmac.new(k, signed, hashlib.sha256).digest()).decode('ascii')
+                    for k in keys)
+
+
+def _opener():
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        # urllib would turn a redirected POST into a GET without the body: report it instead.
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    # No proxy from the server's environment: the agent sits on the zone's private network.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+
+
+def _retryable(status):
+    return status in (408, 425, 429) or status >= 500
+
+
+def deliver(callback, webhook_id, body):
+    """Runs from the delay server: POSTs one signed event. Returns 0 when done (2xx, or a
+    4xx other than 408/425/429, which a retry cannot fix), a negative code to be retried
+    per the <EF> policy (network error, timeout, 408/425/429, 5xx). Never raises."""
+    try:
+        import urllib.error
+        import urllib.request
+        config = load_config(callback)
+        if config is None:
+            _log(callback, 'event {} not sent: no usable configuration (will retry)'.format(webhook_id))
+            return _RETRY
+        keys = _secrets(config)
+        body_bytes = body.encode('utf-8')
+        timestamp = int(time.time())
+        request = urllib.request.Request(config['agent_url'], data=body_bytes, method='POST', headers={
+            'Content-Type': 'application/json',
+            'User-Agent': USER_AGENT,
+            'webhook-id': webhook_id,
+            'webhook-timestamp': str(timestamp),
+            'webhook-signature': _signature(keys, webhook_id, timestamp, body_bytes),
+        })
+        try:
+            response = _opener().open(request, timeout=config['timeout_seconds'])
+            status = response.getcode()
+            response.close()
+        except urllib.error.HTTPError as e:
+            status = e.code
+            detail = ''
+            try:
+                detail = e.read(300).decode('utf-8', 'replace')
+            except Exception:
+                pass
+            if _retryable(status):
+                _log(callback, 'event {}: agent answered HTTP {} (will retry) {}'.format(webhook_id, status, detail))
+                return _RETRY
+            _log(callback, 'event {}: agent refused it with HTTP {} (not retried) {}'.format(webhook_id, status, detail))
+            return 0
+        if 200 <= status < 300:
+            _log(callback, 'event {} delivered (HTTP {})'.format(webhook_id, status))
+            return 0
+        _log(callback, 'event {}: unexpected HTTP {} (not retried)'.format(webhook_id, status))
+        return 0
+    except (ConfigError, OSError, ValueError) as e:
+        # URLError, timeouts, refused connections, unreadable secret file: all retryable.
+        _log(callback, 'event {} not delivered: {}: {} (will retry)'.format(webhook_id, type(e).__name__, e))
+        return _RETRY
+    except Exception as e:
+        _log(callback, 'event {} not delivered: {}: {} (will retry)'.format(webhook_id, type(e).__name__, e))
+        return _RETRY

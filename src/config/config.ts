@@ -1,0 +1,361 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { isForbiddenPassthrough, omeroCliEnvironment } from '../omero/cli-environment.js';
+import { collectEnv, type EnvLike } from './env-source.js';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const words = (s: string): string[] => s.split(/[\s,]+/).filter(Boolean);
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const logicalPrefix = z
+  .string()
+  .regex(/^\/[^/]+(\/[^/]+)*\/?$/, 'must be an absolute iRODS logical path such as /tempZone/home/lab')
+  .transform((p) => p.replace(/\/+$/, ''));
+
+const webhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be a Standard Webhooks secret: whsec_ followed by base64');
+
+const adminToken = z
+  .string()
+  .regex(/^((reader|operator):)?[\x21-\x7e]{16,}$/, 'must be [reader:|operator:]<token of at least 16 printable characters>')
+  .transform((raw) => {
+    const m = /^(reader|operator):(.*)$/.exec(raw);
+    return m ? { role: m[1] as AdminRole, token: m[2] ?? '' } : { role: 'operator' as const, token: raw };
+  });
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+/** Every setting, by its environment name, with its default. */
+const envSchema = z.object({
+  AGENT_DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/irods_omero_agent'),
+  AGENT_REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  AGENT_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ioa'),
+  AGENT_HOST: z.string().min(1).default('127.0.0.1'),
+  AGENT_PORT: int(8080, 0, 65535),
+  AGENT_BODY_LIMIT: int(64 * 1024, 1024, 16 * MiB),
+  AGENT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AGENT_WEBHOOK_SECRETS: z.string().default('').transform(words).pipe(z.array(webhookSecret)),
+  AGENT_WEBHOOK_TOLERANCE_SECONDS: int(300, 1, 3600),
+  AGENT_DEBOUNCE_SECONDS: int(10, 0, 3600),
+  AGENT_ADMIN_TOKENS: z.string().default('').transform(words).pipe(z.array(adminToken)),
+  AGENT_NATIVE_RULE_TOKENS: z
+    .string()
+    .default('')
+    .transform(words)
+    .pipe(z.array(z.string().regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 printable characters'))),
+  // The CLI's side of the admin API (`irods-omero-agent jobs …`): where the agent is, which token to send.
+  AGENT_URL: url(['http:', 'https:']).optional(),
+  AGENT_ADMIN_TOKEN: z.string().regex(/^[\x21-\x7e]{16,}$/, 'must be a token of at least 16 printable characters').optional(),
+  // Unset: /metrics is open (the usual Prometheus setup on a private network).
+  AGENT_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,}$/, 'must be a token of at least 16 printable characters').optional(),
+  AGENT_REPLAY_LIMIT: int(500, 1, 10_000),
+
+  AGENT_WATCH: z.string().default('').transform(words).pipe(z.array(logicalPrefix)),
+  AGENT_ARCHIVE_SUFFIXES: z
+    .string()
+    .default('.zip .tar .tar.gz .tgz')
+    .transform(words)
+    .pipe(z.array(z.string().regex(/^\.[A-Za-z0-9.]+$/, 'must look like .zip'))),
+  AGENT_USER_MAP: z.string().optional(),
+
+  AGENT_WORKER_CONCURRENCY: int(2, 1, 256),
+  AGENT_EXPAND_CONCURRENCY: int(1, 1, 64),
+  AGENT_WORKER_STEPS: z
+    .string()
+    .default('')
+    .transform(words)
+    .pipe(z.array(z.string().regex(/^[a-z]+$/, 'must be step names such as expand or omero'))),
+  AGENT_STEP_ATTEMPTS: int(5, 1, 100),
+  AGENT_STEP_BACKOFF_MS: int(2000, 10, 3_600_000),
+  AGENT_STABLE_SECONDS: int(2, 0, 3600),
+
+  AGENT_MAX_ENTRIES: int(200_000, 1),
+  AGENT_MAX_TOTAL_BYTES: int(2048 * GiB, 1),
+  AGENT_MAX_ENTRY_BYTES: int(512 * GiB, 1),
+  AGENT_MAX_COMPRESSION_RATIO: int(200, 1),
+  AGENT_MAX_XML_BYTES: int(64 * MiB, 1024),
+
+  AGENT_SWEEP_INTERVAL_SECONDS: int(300, 0, 86_400),
+  AGENT_STUCK_AFTER_SECONDS: int(3600, 1),
+  AGENT_SWEEP_GRACE_SECONDS: int(120, 0, 86_400),
+
+  IRODS_HTTP_API_URL: url(['http:', 'https:'])
+    .default('http://127.0.0.1:9000/irods-http-api/0.7.0')
+    .transform((u) => u.replace(/\/+$/, '')),
+  IRODS_USERNAME: z.string().min(1).default('rods'),
+  IRODS_PASSWORD: z.string().optional(),
+  IRODS_ZONE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('tempZone'),
+  IRODS_REQUEST_TIMEOUT_MS: int(30_000, 100),
+  IRODS_MAX_BODY_BYTES: int(8 * MiB, 64 * 1024),
+  IRODS_WRITE_CHUNK_BYTES: int(4 * MiB, 64 * 1024),
+  IRODS_PARALLEL_WRITE_THRESHOLD: int(64 * MiB, 1),
+  IRODS_PARALLEL_WRITE_STREAMS: int(3, 1, 16),
+  IRODS_READ_AHEAD_BYTES: int(4 * MiB, 0),
+  IRODS_ADMIN_MODE: bool(true),
+
+  OMERO_ENABLED: bool(false),
+  OMERO_CLI: z.string().default('omero'),
+  OMERO_HOST: z.string().default('localhost'),
+  OMERO_PORT: int(4064, 1, 65535),
+  OMERO_USER: z.string().default('root'),
+  OMERO_PASSWORD: z.string().optional(),
+  OMERO_GROUP: z.string().optional(),
+  OMERO_MODE: z.enum(['ln_s', 'upload']).default('upload'),
+  OMERO_IRODS_MOUNT: z
+    .string()
+    .regex(/^\/./, 'must be an absolute path (where the OMERO server sees the iRODS zone)')
+    .transform((p) => p.replace(/\/+$/, ''))
+    .optional(),
+  // `omero transfer unpack` (imports included) may run this long; login and queries get OMERO_QUERY_TIMEOUT_SECONDS.
+  OMERO_TIMEOUT_SECONDS: int(6 * 3600, 1, 7 * 86_400),
+  OMERO_QUERY_TIMEOUT_SECONDS: int(300, 1, 86_400),
+  OMERO_MERGE: bool(true),
+  OMERO_SKIP: z.enum(['all', 'checksum', 'thumbnails', 'minmax', 'upgrade']).optional(),
+  OMERO_ON_REPLAY: z.enum(['keep', 'register']).default('keep'),
+  OMERO_STAGING_DIR: z.string().regex(/^\//, 'must be an absolute path').optional(),
+  OMERO_STAGING_MAX_BYTES: int(100 * GiB, 1),
+  OMERO_CLI_ENV: z
+    .string()
+    .default('')
+    .transform(words)
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be environment variable names')
+          .refine((n) => !isForbiddenPassthrough(n), 'must not name the agent\'s own settings or secrets'),
+      ),
+    ),
+});
+
+/** Settings that may also be given as `<NAME>_FILE` (a path to a file holding the value). */
+const SECRET_KEYS = [
+  'AGENT_DATABASE_URL',
+  'AGENT_REDIS_URL',
+  'AGENT_WEBHOOK_SECRETS',
+  'AGENT_ADMIN_TOKENS',
+  'AGENT_NATIVE_RULE_TOKENS',
+  'AGENT_ADMIN_TOKEN',
+  'AGENT_METRICS_TOKEN',
+  'IRODS_PASSWORD',
+  'OMERO_PASSWORD',
+] as const;
+
+export type AdminRole = 'reader' | 'operator';
+
+export interface Config {
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly webhook: {
+    readonly secrets: readonly string[];
+    readonly toleranceSeconds: number;
+    readonly debounceSeconds: number;
+    /** Shared tokens of the native-language rule (POST /v1/events/native); empty = route off. */
+    readonly nativeRuleTokens: readonly string[];
+  };
+  readonly admin: {
+    readonly tokens: readonly { readonly role: AdminRole; readonly token: string }[];
+    /** The CLI's connection to an agent: base URL (default from AGENT_HOST/AGENT_PORT) and bearer token. */
+    readonly client: { readonly url: string | undefined; readonly token: string | undefined };
+    /** Bearer token /metrics requires; undefined: /metrics is open. */
+    readonly metricsToken: string | undefined;
+    /** The most jobs one POST /v1/jobs/replay may replay. */
+    readonly replayLimit: number;
+  };
+  readonly watch: { readonly prefixes: readonly string[]; readonly archiveSuffixes: readonly string[] };
+  readonly userMapPath: string | undefined;
+  readonly workers: {
+    readonly concurrency: number;
+    readonly expandConcurrency: number;
+    /** The steps this process's workers run (empty: all). E.g. only `omero` on the OMERO host. */
+    readonly steps: readonly string[];
+    readonly attempts: number;
+    readonly backoffMs: number;
+    /** How long an archive's size must stay unchanged before it is expanded. */
+    readonly stableSeconds: number;
+  };
+  readonly limits: {
+    readonly maxEntries: number;
+    readonly maxTotalBytes: number;
+    readonly maxEntryBytes: number;
+    readonly maxCompressionRatio: number;
+    readonly maxXmlBytes: number;
+  };
+  readonly sweeper: {
+    readonly intervalSeconds: number;
+    readonly stuckAfterSeconds: number;
+    /** Archives modified more recently than this are left to their event (it may still be on its way). */
+    readonly graceSeconds: number;
+  };
+  readonly irods: {
+    readonly baseUrl: string;
+    readonly username: string;
+    readonly password: string | undefined;
+    readonly zone: string;
+    readonly requestTimeoutMs: number;
+    readonly maxBodyBytes: number;
+    readonly writeChunkBytes: number;
+    readonly parallelWriteThreshold: number;
+    readonly parallelWriteStreams: number;
+    readonly readAheadBytes: number;
+    /** Send admin=1 on ACL/metadata operations (the agent's account is a rodsadmin). */
+    readonly adminMode: boolean;
+  };
+  readonly omero: {
+    readonly enabled: boolean;
+    readonly cli: string;
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: string | undefined;
+    readonly group: string | undefined;
+    readonly mode: 'ln_s' | 'upload';
+    readonly irodsMount: string | undefined;
+    /** Bound on one `omero transfer unpack` (imports included). */
+    readonly timeoutSeconds: number;
+    /** Bound on `omero login`, `omero hql`, `omero logout`. */
+    readonly queryTimeoutSeconds: number;
+    /** Pass --merge: reuse the account's Projects/Datasets/Screens of the same names. */
+    readonly merge: boolean;
+    /** Pass --skip <value> to the imports. */
+    readonly skip: 'all' | 'checksum' | 'thumbnails' | 'minmax' | 'upgrade' | undefined;
+    /** On a replay of an archive already registered on this server: keep its ids, or register again. */
+    readonly onReplay: 'keep' | 'register';
+    /** Upload mode without OMERO_IRODS_MOUNT: where files are staged (default: the system temp dir). */
+    readonly stagingDir: string | undefined;
+    readonly stagingMaxBytes: number;
+    /** The environment the CLI runs with (src/omero/cli-environment.ts); OMERO_PASSWORD is added only where needed. */
+    readonly cliEnv: Readonly<Record<string, string>>;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses and validates the whole configuration once. Throws ConfigError naming the first
+ * offending variable. Nothing else in the agent reads process.env.
+ */
+export function loadConfig(env: EnvLike): Config {
+  const raw = collectEnv(env, SECRET_KEYS);
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? 'configuration');
+    const where = issue && issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : '';
+    throw new ConfigError(key, `${issue?.message ?? 'invalid'}${where}`);
+  }
+  const e = parsed.data;
+  if (e.IRODS_WRITE_CHUNK_BYTES > e.IRODS_MAX_BODY_BYTES - 64 * 1024) {
+    throw new ConfigError('IRODS_WRITE_CHUNK_BYTES', 'must stay below IRODS_MAX_BODY_BYTES (the HTTP API rejects larger bodies)');
+  }
+  if (e.OMERO_ENABLED && e.OMERO_MODE === 'ln_s' && e.OMERO_IRODS_MOUNT === undefined) {
+    throw new ConfigError('OMERO_IRODS_MOUNT', 'required with OMERO_MODE=ln_s: OMERO registers the files in place, where it sees the iRODS zone');
+  }
+  const config: Config = {
+    databaseUrl: e.AGENT_DATABASE_URL,
+    redisUrl: e.AGENT_REDIS_URL,
+    queuePrefix: e.AGENT_QUEUE_PREFIX,
+    logLevel: e.AGENT_LOG_LEVEL,
+    http: { host: e.AGENT_HOST, port: e.AGENT_PORT, bodyLimitBytes: e.AGENT_BODY_LIMIT },
+    webhook: {
+      secrets: e.AGENT_WEBHOOK_SECRETS,
+      toleranceSeconds: e.AGENT_WEBHOOK_TOLERANCE_SECONDS,
+      debounceSeconds: e.AGENT_DEBOUNCE_SECONDS,
+      nativeRuleTokens: e.AGENT_NATIVE_RULE_TOKENS,
+    },
+    admin: {
+      tokens: e.AGENT_ADMIN_TOKENS,
+      client: { url: e.AGENT_URL?.replace(/\/+$/, ''), token: e.AGENT_ADMIN_TOKEN },
+      metricsToken: e.AGENT_METRICS_TOKEN,
+      replayLimit: e.AGENT_REPLAY_LIMIT,
+    },
+    watch: { prefixes: e.AGENT_WATCH, archiveSuffixes: e.AGENT_ARCHIVE_SUFFIXES.map((s) => s.toLowerCase()) },
+    userMapPath: e.AGENT_USER_MAP,
+    workers: {
+      concurrency: e.AGENT_WORKER_CONCURRENCY,
+      expandConcurrency: e.AGENT_EXPAND_CONCURRENCY,
+      steps: e.AGENT_WORKER_STEPS,
+      attempts: e.AGENT_STEP_ATTEMPTS,
+      backoffMs: e.AGENT_STEP_BACKOFF_MS,
+      stableSeconds: e.AGENT_STABLE_SECONDS,
+    },
+    limits: {
+      maxEntries: e.AGENT_MAX_ENTRIES,
+      maxTotalBytes: e.AGENT_MAX_TOTAL_BYTES,
+      maxEntryBytes: e.AGENT_MAX_ENTRY_BYTES,
+      maxCompressionRatio: e.AGENT_MAX_COMPRESSION_RATIO,
+      maxXmlBytes: e.AGENT_MAX_XML_BYTES,
+    },
+    sweeper: {
+      intervalSeconds: e.AGENT_SWEEP_INTERVAL_SECONDS,
+      stuckAfterSeconds: e.AGENT_STUCK_AFTER_SECONDS,
+      graceSeconds: e.AGENT_SWEEP_GRACE_SECONDS,
+    },
+    irods: {
+      baseUrl: e.IRODS_HTTP_API_URL,
+      username: e.IRODS_USERNAME,
+      password: e.IRODS_PASSWORD,
+      zone: e.IRODS_ZONE,
+      requestTimeoutMs: e.IRODS_REQUEST_TIMEOUT_MS,
+      maxBodyBytes: e.IRODS_MAX_BODY_BYTES,
+      writeChunkBytes: e.IRODS_WRITE_CHUNK_BYTES,
+      parallelWriteThreshold: e.IRODS_PARALLEL_WRITE_THRESHOLD,
+      parallelWriteStreams: e.IRODS_PARALLEL_WRITE_STREAMS,
+      readAheadBytes: e.IRODS_READ_AHEAD_BYTES,
+      adminMode: e.IRODS_ADMIN_MODE,
+    },
+    omero: {
+      enabled: e.OMERO_ENABLED,
+      cli: e.OMERO_CLI,
+      host: e.OMERO_HOST,
+      port: e.OMERO_PORT,
+      user: e.OMERO_USER,
+      password: e.OMERO_PASSWORD,
+      group: e.OMERO_GROUP,
+      mode: e.OMERO_MODE,
+      irodsMount: e.OMERO_IRODS_MOUNT,
+      timeoutSeconds: e.OMERO_TIMEOUT_SECONDS,
+      queryTimeoutSeconds: e.OMERO_QUERY_TIMEOUT_SECONDS,
+      merge: e.OMERO_MERGE,
+      skip: e.OMERO_SKIP,
+      onReplay: e.OMERO_ON_REPLAY,
+      stagingDir: e.OMERO_STAGING_DIR,
+      stagingMaxBytes: e.OMERO_STAGING_MAX_BYTES,
+      cliEnv: omeroCliEnvironment(env, e.OMERO_CLI_ENV),
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Throws ConfigError when a setting a command needs is missing. */
+export function requireSetting<T>(value: T | undefined, key: string, why: string): T {
+  if (value === undefined || value === '') throw new ConfigError(key, `required ${why}`);
+  return value;
+}

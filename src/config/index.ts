@@ -1,0 +1,4 @@
+export { loadConfig, requireSetting, type Config, type AdminRole } from './config.js';
+export { ConfigError } from './config-error.js';
+export { describeConfig, configWarnings } from './describe.js';
+export type { EnvLike } from './env-source.js';

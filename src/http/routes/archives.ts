@@ -1,0 +1,130 @@
+import { Type, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Config } from '../../config/index.js';
+import type { JobStepRow } from '../../store/index.js';
+import { archivesFeed, stepsForRuns, type FeedPosition } from '../../store/repositories/job-search.js';
+import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
+import {
+  ArchiveView,
+  Detail,
+  ErrorReply,
+  JOB_STATES,
+  JobErrorView,
+  JobStateSchema,
+  archiveView,
+  decodeCursor,
+  encodeCursor,
+  isoDate,
+  parseDate,
+  parseStates,
+} from './admin-views.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const FeedQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.String({
+        pattern: `^(${JOB_STATES.join('|')})(,(${JOB_STATES.join('|')}))*$`,
+        description: 'job states, comma-separated; OMERO-side tools usually ask for succeeded',
+      }),
+    ),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'state changed at or after' })),
+    cursor: Type.Optional(Type.String({ maxLength: 300, description: 'next_cursor of the previous answer' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const StepSummary = Type.Object({ state: Type.String(), finished_at: Nullable(Type.String({ format: 'date-time' })), detail: Detail });
+
+const FeedItem = Type.Object({
+  job_id: Type.String({ format: 'uuid' }),
+  run: Type.Integer(),
+  state: JobStateSchema,
+  state_changed_at: Type.String({ format: 'date-time' }),
+  step: Type.String(),
+  archive: ArchiveView,
+  target_path: Nullable(Type.String({ description: 'the collection the archive expanded into' })),
+  flags: Type.Array(Type.String()),
+  warnings: Type.Array(Type.String()),
+  error: JobErrorView,
+  steps: Type.Record(Type.String(), StepSummary, {
+    description:
+      'the current run\'s steps by name, with what each recorded (e.g. metadata: the OME summary; omero: the OMERO ids)',
+  }),
+});
+
+const FeedPage = Type.Object({
+  items: Type.Array(FeedItem),
+  next_cursor: Nullable(
+    Type.String({ description: 'keep it and pass it next time: only what changed since comes back (the given cursor when nothing did)' }),
+  ),
+});
+
+function readPosition(raw: Record<string, unknown>): FeedPosition | undefined {
+  const { x, i } = raw;
+  return typeof x === 'string' && /^\d{1,20}$/.test(x) && typeof i === 'string' && /^[0-9a-f-]{36}$/i.test(i) ? { xid: x, id: i } : undefined;
+}
+
+/**
+ * GET /v1/archives: the feed OMERO-side tools poll for newly expanded data. Items come in the
+ * order their job's state changed; the cursor is stable (an item never appears behind a cursor
+ * already handed out, see migration 0002), so a poller that keeps next_cursor misses nothing and
+ * sees each change once.
+ */
+export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg.Pool; readonly tokens: AdminTokens }) {
+  const auth = adminAuth(deps.tokens);
+  return async function register(app: FastifyInstance): Promise<void> {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    r.get(
+      '/v1/archives',
+      {
+        preHandler: app.auth([auth.reader]),
+        schema: {
+          summary: 'The archives feed: jobs in the order their state changed, with a stable cursor',
+          tags: ['archives'],
+          security: [{ adminToken: [] }],
+          querystring: FeedQuery,
+          response: { 200: FeedPage, 400: ErrorReply, 401: ErrorReply },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const after = q.cursor ? decodeCursor(q.cursor, readPosition) : undefined;
+        const rows = await archivesFeed(deps.pool, {
+          states: parseStates(q.state),
+          since: parseDate(q.since, 'since'),
+          after,
+          limit: q.limit ?? 100,
+        });
+        const steps = await stepsForRuns(
+          deps.pool,
+          rows.map((j) => ({ jobId: j.id, run: j.run })),
+        );
+        const byJob = new Map<string, JobStepRow[]>();
+        for (const s of steps) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
+        const last = rows[rows.length - 1];
+        return {
+          items: rows.map((j) => ({
+            job_id: j.id,
+            run: j.run,
+            state: j.state,
+            state_changed_at: j.state_changed_at.toISOString(),
+            step: j.step,
+            archive: archiveView(j.archive),
+            target_path: j.target_path,
+            flags: j.flags,
+            warnings: j.warnings.map(String),
+            error: j.error_code ? { code: j.error_code, message: j.error_message, entry: j.error_entry, irods_status: j.irods_status } : null,
+            steps: Object.fromEntries(
+              (byJob.get(j.id) ?? []).map((s) => [s.step, { state: s.state, finished_at: isoDate(s.finished_at), detail: s.detail }]),
+            ),
+          })),
+          next_cursor: last ? encodeCursor({ x: last.state_xid, i: last.id }) : (q.cursor ?? null),
+        };
+      },
+    );
+  };
+}

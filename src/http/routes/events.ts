@@ -1,0 +1,215 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptEvent, type IntakeDeps, type IntakeQueue } from '../../intake/accept-event.js';
+import { ServiceUnavailable } from '../../intake/intake-errors.js';
+import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
+import { WebhookVerifier } from '../../intake/webhook-signature.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { writeArchiveStatus } from '../../pipeline/archive-status.js';
+import { events } from '../../store/index.js';
+import { HttpError } from '../http-errors.js';
+import { errorAnswer, isBackendDown } from '../plugins/error-handler.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified webhook id of an event request. */
+    webhookId?: string;
+    /** The body exactly as received: signatures are computed over it. */
+    rawBody?: string;
+  }
+}
+
+const NATIVE_ROUTE = '/v1/events/native';
+const RECORDED_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'user-agent', 'x-forwarded-for'];
+
+function recordedHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of RECORDED_HEADERS) {
+    const v = request.headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The logical path of a body that may not have passed validation, for the rejection record. */
+function pathOf(body: unknown): string | undefined {
+  const data = (body as { data?: { logical_path?: unknown } } | undefined)?.data;
+  return typeof data?.logical_path === 'string' ? data.logical_path.slice(0, 2700) : undefined;
+}
+
+export interface EventRouteDeps extends IntakeDeps {
+  /** The intake's queue, and whether Redis answers (503 before anything is recorded when not). */
+  readonly queues: IntakeQueue & { isConnected(): boolean };
+  readonly metrics: Metrics;
+}
+
+/** Compares a presented token with each configured one without leaking where they differ. */
+function tokenMatches(presented: string, tokens: readonly string[]): boolean {
+  const given = Buffer.from(presented);
+  let ok = false;
+  for (const token of tokens) {
+    const expected = Buffer.from(token);
+    if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
+  }
+  return ok;
+}
+
+/** Whether the rules should send the event again later (they read this from the JSON body). */
+function retryable(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/**
+ * POST /v1/events: the iRODS rules' door. Order of checks: size (413) → signature and timestamp
+ * (401, through @fastify/auth) → JSON (400) → schema (400 naming the field) → decision (202/200).
+ * Every request, refused or not, is recorded in PostgreSQL with its verdict and reason.
+ * POST /v1/events/native (only with AGENT_NATIVE_RULE_TOKENS): the native-language rule, which
+ * cannot sign, authenticates with a shared X-Agent-Token and carries its delivery id in the body.
+ * Every answer's body says `accepted` and, when not, `retryable`: msiCurlPost cannot see statuses.
+ */
+export function eventRoutes(deps: EventRouteDeps) {
+  const verifier = new WebhookVerifier(deps.config.webhook.secrets, deps.config.webhook.toleranceSeconds);
+
+  const recordRejection = async (request: FastifyRequest, status: number, reason: string): Promise<void> => {
+    deps.metrics.events.inc({ verdict: 'rejected' });
+    try {
+      await events.recordEvent(deps.pool, {
+        webhookId: header(request, 'webhook-id')?.slice(0, 256),
+        eventType: undefined,
+        logicalPath: pathOf(request.body),
+        verdict: 'rejected',
+        reason,
+        httpStatus: status,
+        headers: recordedHeaders(request),
+        body: request.rawBody,
+      });
+    } catch (err) {
+      request.log.warn({ err }, 'could not record a rejected event');
+    }
+  };
+
+  const verifySignature = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    const raw = typeof request.body === 'string' ? request.body : '';
+    request.rawBody = raw;
+    const verdict = verifier.verify(
+      { id: header(request, 'webhook-id'), timestamp: header(request, 'webhook-timestamp'), signature: header(request, 'webhook-signature') },
+      raw,
+    );
+    if (verdict.ok) {
+      request.webhookId = verdict.id;
+      done();
+    } else {
+      done(new HttpError(401, verdict.reason, verdict.message));
+    }
+  };
+
+  const verifyNativeToken = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    request.rawBody = typeof request.body === 'string' ? request.body : '';
+    const presented = header(request, 'x-agent-token');
+    if (presented && tokenMatches(presented, deps.config.webhook.nativeRuleTokens)) done();
+    else done(new HttpError(401, 'bad_token', 'X-Agent-Token is missing or matches no configured native-rule token'));
+  };
+
+  const accept = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: EventBody) => {
+    if (!deps.queues.isConnected()) throw new ServiceUnavailable('redis', 'the job queue (Redis) is unavailable; retry later');
+    const outcome = await acceptEvent({ ...deps, onAccepted: tellUploader }, { webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
+    deps.metrics.events.inc({ verdict: outcome.verdict });
+    // One line per decision; the routes' own access log is off (logLevel below).
+    deps.log.info(
+      { req_id: request.id, event_id: outcome.eventId, job_id: outcome.jobId, verdict: outcome.verdict, reason: outcome.reason, archive: body.data.logical_path },
+      'event',
+    );
+    if (outcome.httpStatus === 202) {
+      return reply
+        .code(202)
+        .header('location', `/v1/jobs/${outcome.jobId as string}`)
+        .send({ accepted: true, status: 'accepted', job_id: outcome.jobId, event_id: outcome.eventId });
+    }
+    return reply
+      .code(200)
+      .send({ accepted: true, status: outcome.verdict, reason: outcome.reason, job_id: outcome.jobId ?? null, event_id: outcome.eventId });
+  };
+
+  // The uploader sees `queued` on the archive at once (imeta ls -d), written after the answer.
+  const irods = deps.irods;
+  const tellUploader = irods
+    ? (job: { jobId: string; logicalPath: string }) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId })
+    : undefined;
+
+  const parseJson = async (request: FastifyRequest): Promise<void> => {
+    try {
+      request.body = JSON.parse(request.rawBody ?? '') as unknown;
+    } catch (err) {
+      throw new HttpError(400, 'malformed_json', `the body is not JSON: ${(err as Error).message}`);
+    }
+  };
+
+  return async function register(app: FastifyInstance): Promise<void> {
+    // Keep the raw text: the signature covers the exact bytes, not a re-serialisation.
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: deps.config.http.bodyLimitBytes }, (_req, body, done) => {
+      done(null, body);
+    });
+
+    // The native rule's curl sends a form content type; the body is JSON all the same.
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: deps.config.http.bodyLimitBytes }, (_req, body, done) => {
+      done(null, body);
+    });
+
+    app.addHook('onError', async (request, _reply, error) => {
+      const e = error as { statusCode?: number; validation?: unknown };
+      if (isBackendDown(error)) {
+        await recordRejection(request, 503, `unavailable: ${error.message}`);
+        return;
+      }
+      const status = error instanceof HttpError ? error.statusCode : e.validation ? 400 : (e.statusCode ?? 500);
+      const reason = error instanceof HttpError ? `${error.code}: ${error.message}` : error.message;
+      await recordRejection(request, status, reason);
+    });
+
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const answer = errorAnswer(err, request);
+      return reply
+        .code(answer.status)
+        .headers(answer.headers)
+        .send({ accepted: false, retryable: retryable(answer.status), ...answer.body });
+    });
+
+    const schema = {
+      summary: 'Receive a signed event from the iRODS rules',
+      description: 'Standard Webhooks signature required (webhook-id, webhook-timestamp, webhook-signature). See docs/events.md.',
+      tags: ['events'],
+      body: EventBody,
+    };
+    app.post(
+      '/v1/events',
+      { bodyLimit: deps.config.http.bodyLimitBytes, logLevel: 'warn', preValidation: [app.auth([verifySignature]), parseJson], schema },
+      (request, reply) => accept(request, reply, request.webhookId as string, request.body as EventBody),
+    );
+
+    if (deps.config.webhook.nativeRuleTokens.length) {
+      app.post(
+        NATIVE_ROUTE,
+        {
+          bodyLimit: deps.config.http.bodyLimitBytes,
+          logLevel: 'warn',
+          preValidation: [app.auth([verifyNativeToken]), parseJson],
+          schema: {
+            ...schema,
+            summary: 'Receive an event from the native-language rule (shared token)',
+            description: 'X-Agent-Token required; enabled only with AGENT_NATIVE_RULE_TOKENS. See docs/events.md.',
+            body: NativeEventBody,
+          },
+        },
+        (request, reply) => {
+          const { id, ...event } = request.body as NativeEventBody;
+          return accept(request, reply, `native:${id}`, event);
+        },
+      );
+    }
+  };
+}

@@ -1,0 +1,200 @@
+import { Readable, addAbortSignal } from 'node:stream';
+import { IrodsError } from './errors.js';
+import type { RangedReader } from './types.js';
+
+/** Fetches `length` bytes at `offset` (fewer only at the end of the object). */
+export type RangeFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<Buffer>;
+
+export interface RangedReaderOptions {
+  /**
+   * Small reads fetch this much from their offset and keep it: yauzl reads the end of a zip in
+   * many small pieces (end of central directory, then each central directory record, then each
+   * local header), which would otherwise be one HTTP request each. Also the size of the
+   * segments createReadStream fetches. 0 disables read-ahead.
+   */
+  readonly readAheadBytes: number;
+  /** Read-ahead blocks kept (memory = blocks × readAheadBytes). */
+  readonly cachedBlocks?: number;
+  /** Segments fetched ahead of the consumer by createReadStream. */
+  readonly streamPrefetch?: number;
+}
+
+const MIN_SEGMENT = 64 * 1024;
+const MAX_SEGMENT = 16 * 1024 * 1024;
+const SEGMENT_WITHOUT_READ_AHEAD = 1024 * 1024;
+
+interface Block {
+  readonly start: number;
+  /** Exclusive; known once the fetch returns (it may stop short at the end of the object). */
+  end: number;
+  readonly data: Promise<Buffer>;
+}
+
+/** Plans which byte range a small read should fetch: the read itself, widened to the read-ahead window. */
+export function planWindow(offset: number, length: number, size: number, readAheadBytes: number): { start: number; end: number } {
+  const start = Math.max(0, Math.min(offset, size));
+  const end = Math.min(size, start + Math.max(length, readAheadBytes));
+  return { start, end };
+}
+
+/** Plans the segments of a stream over [offset, offset + length): consecutive, each at most `segment` bytes. */
+export function planSegments(offset: number, length: number, size: number, segment: number): { offset: number; length: number }[] {
+  const out: { offset: number; length: number }[] = [];
+  const end = Math.min(size, offset + length);
+  for (let pos = offset; pos < end; pos += segment) out.push({ offset: pos, length: Math.min(segment, end - pos) });
+  return out;
+}
+
+/**
+ * Random access over one data object through ranged reads, the shape yauzl's Reader wants:
+ * read() serves small reads from a few cached read-ahead blocks; createReadStream() streams a
+ * long range as consecutive segment requests with a bounded prefetch, never caching them (an
+ * entry's data is read once), but reusing a cached block where the range starts in one.
+ */
+export class ObjectRangedReader implements RangedReader {
+  private blocks: Block[] = [];
+  private readonly maxBlocks: number;
+  private readonly segment: number;
+  private readonly prefetch: number;
+
+  constructor(
+    readonly lpath: string,
+    readonly size: number,
+    private readonly fetchRange: RangeFetch,
+    private readonly options: RangedReaderOptions,
+  ) {
+    this.maxBlocks = Math.max(1, options.cachedBlocks ?? 3);
+    this.segment =
+      options.readAheadBytes > 0 ? Math.min(MAX_SEGMENT, Math.max(MIN_SEGMENT, options.readAheadBytes)) : SEGMENT_WITHOUT_READ_AHEAD;
+    this.prefetch = options.streamPrefetch ?? (options.readAheadBytes > 0 ? 2 : 1);
+  }
+
+  async read(offset: number, length: number, signal?: AbortSignal): Promise<Buffer> {
+    checkRange(offset, length);
+    const end = Math.min(this.size, offset + length);
+    if (end <= offset) return Buffer.alloc(0);
+    const cached = await this.fromCache(offset, end);
+    if (cached) return cached;
+
+    const window = planWindow(offset, length, this.size, this.options.readAheadBytes);
+    if (window.end - window.start <= length || this.options.readAheadBytes <= 0) {
+      // No widening: fetch exactly, keep nothing.
+      return this.fetchExactly(offset, end - offset, signal);
+    }
+    const block = this.remember(window.start, window.end, signal);
+    const data = await block.data;
+    return Buffer.from(data.subarray(offset - block.start, Math.min(end, block.start + data.length) - block.start));
+  }
+
+  createReadStream(offset: number, length: number, signal?: AbortSignal): Readable {
+    checkRange(offset, length);
+    const controller = new AbortController();
+    const stream = Readable.from(this.segments(offset, length, controller), { objectMode: false, highWaterMark: 64 * 1024 });
+    // Whatever ends the stream (consumer destroy, error, abort) cancels the prefetched requests.
+    stream.once('close', () => controller.abort());
+    if (signal) addAbortSignal(signal, stream);
+    return stream;
+  }
+
+  private async *segments(offset: number, length: number, controller: AbortController): AsyncGenerator<Buffer> {
+    const end = Math.min(this.size, offset + length);
+    let position = offset;
+
+    // The range often starts inside a block a small read already fetched (yauzl reads the
+    // local header, then streams the entry data right after it).
+    const cached = this.cachedPrefix(position, end);
+    if (cached) {
+      const data = await cached;
+      if (data.length > 0) {
+        position += data.length;
+        yield Buffer.from(data);
+      }
+    }
+
+    const plan = planSegments(position, end - position, this.size, this.segment);
+    const queue: { offset: number; length: number; data: Promise<Buffer> }[] = [];
+    let next = 0;
+    while (queue.length > 0 || next < plan.length) {
+      while (queue.length < this.prefetch && next < plan.length) {
+        const seg = plan[next++] as { offset: number; length: number };
+        const data = this.fetchExactly(seg.offset, seg.length, controller.signal);
+        // A prefetched request may fail before it is awaited; it surfaces when it is.
+        data.catch(() => undefined);
+        queue.push({ ...seg, data });
+      }
+      const seg = queue.shift() as { offset: number; length: number; data: Promise<Buffer> };
+      const data = await seg.data;
+      if (data.length < seg.length) {
+        throw new IrodsError({
+          status: 200,
+          op: 'data-objects/read',
+          lpath: this.lpath,
+          message: `data-objects/read ${this.lpath} failed: the data object ended at ${seg.offset + data.length}, before the ${end} bytes expected (did it change while being read?)`,
+        });
+      }
+      yield data;
+    }
+  }
+
+  /** The cached bytes of [offset, end) when one block holds them all. */
+  private async fromCache(offset: number, end: number): Promise<Buffer | undefined> {
+    for (const block of this.blocks) {
+      if (block.start <= offset && end <= block.end) {
+        this.touch(block);
+        const data = await block.data;
+        if (block.start + data.length >= end) return Buffer.from(data.subarray(offset - block.start, end - block.start));
+      }
+    }
+    return undefined;
+  }
+
+  /** The cached bytes from `offset` to the end of the block holding `offset` (capped at `end`). */
+  private cachedPrefix(offset: number, end: number): Promise<Buffer> | undefined {
+    const block = this.blocks.find((b) => b.start <= offset && offset < b.end);
+    if (!block) return undefined;
+    return block.data.then((data) => data.subarray(offset - block.start, Math.min(end, block.start + data.length) - block.start));
+  }
+
+  private remember(start: number, end: number, signal: AbortSignal | undefined): Block {
+    const data = this.fetchExactly(start, end - start, signal);
+    const block: Block = { start, end, data };
+    data.then(
+      (buf) => {
+        block.end = start + buf.length;
+      },
+      () => {
+        // A failed fetch must not poison later reads of the same range.
+        this.blocks = this.blocks.filter((b) => b !== block);
+      },
+    );
+    this.blocks.unshift(block);
+    if (this.blocks.length > this.maxBlocks) this.blocks.length = this.maxBlocks;
+    return block;
+  }
+
+  private touch(block: Block): void {
+    if (this.blocks[0] === block) return;
+    this.blocks = [block, ...this.blocks.filter((b) => b !== block)];
+  }
+
+  /** Fetches [offset, offset + length), asking again for the rest when an answer comes up short. */
+  private async fetchExactly(offset: number, length: number, signal: AbortSignal | undefined): Promise<Buffer> {
+    const first = await this.fetchRange(offset, length, signal);
+    if (first.length >= length || first.length === 0) return first.length > length ? first.subarray(0, length) : first;
+    const parts = [first];
+    let got = first.length;
+    while (got < length) {
+      const more = await this.fetchRange(offset + got, length - got, signal);
+      if (more.length === 0) break;
+      parts.push(more);
+      got += more.length;
+    }
+    return Buffer.concat(parts, Math.min(got, length));
+  }
+}
+
+function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`invalid range: offset ${offset}, length ${length}`);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * OMERO through its CLI (OMERO.py + omero-cli-transfer), as France BioImaging's omero-quay does:
+ * running it safely (process, session), reading what it prints, and learning what it made.
+ * Nothing here knows iRODS; the pipeline's omero step connects the two.
+ */
+export { runProcess, ProcessStartError, type ProcessOutcome, type ProcessRun } from './cli-process.js';
+export { OmeroCliError, type OmeroCliErrorCode } from './omero-cli-error.js';
+export { classifyExit, lastReason, type ExitClass } from './exit-status.js';
+export { OmeroCli, type OmeroCliOptions, type OmeroConnection, type UnpackOptions } from './omero-cli.js';
+export { openOmeroSession, type OmeroSession, type OmeroSessionOptions } from './omero-session.js';
+export { UnpackOutputParser, type UnpackReport } from './unpack-output.js';
+export { parseHqlRows } from './hql-output.js';
+export {
+  archivePathOf,
+  compareIds,
+  pairContainers,
+  pairImages,
+  relativeClientPath,
+  sourceContainers,
+  type ContainerLink,
+  type ImportedImage,
+  type RegisteredContainer,
+  type RegisteredImage,
+  type Registration,
+  type SourceContainer,
+} from './registration.js';
+export { lookupRegistration, REGISTRATION_QUERIES } from './registration-lookup.js';
+export { registrationAvus, OMERO_ID_ATTRIBUTES, OMERO_ID_PREFIX, type RegistrationFacts } from './registration-avus.js';
+export { isForbiddenPassthrough, omeroCliEnvironment } from './cli-environment.js';
+export { stageFolder, StagingError, type StagedFolder, type StagingErrorCode, type StagingInput } from './staging-folder.js';

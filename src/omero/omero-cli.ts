@@ -1,0 +1,230 @@
+import type { Logger } from '../logging/logger.js';
+import { runProcess, ProcessStartError, type ProcessOutcome } from './cli-process.js';
+import { classifyExit } from './exit-status.js';
+import { parseHqlRows } from './hql-output.js';
+import { OmeroCliError, type OmeroCliErrorCode } from './omero-cli-error.js';
+import { UnpackOutputParser, type UnpackReport } from './unpack-output.js';
+
+export interface OmeroConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly group?: string | undefined;
+}
+
+export interface OmeroCliOptions {
+  /** OMERO_CLI: the `omero` executable (a path, or a name looked up on the child's PATH). */
+  readonly executable: string;
+  readonly connection: OmeroConnection;
+  /** The environment the CLI runs with (config.omero.cliEnv); never holds OMERO_PASSWORD. */
+  readonly env: Readonly<Record<string, string>>;
+  /**
+   * A directory of this agent's own (OMERO_SESSIONDIR): `omero login` stores its session there
+   * and every later call of this instance joins it, so the password is sent once.
+   */
+  readonly sessionDir: string;
+  /** Working directory of the CLI. */
+  readonly cwd: string;
+  /** Bound on login, hql and logout. */
+  readonly queryTimeoutMs: number;
+  readonly log: Logger;
+}
+
+export interface UnpackOptions {
+  /** `--ln_s_import`: OMERO links the files where they are instead of copying them. */
+  readonly lnS: boolean;
+  readonly merge: boolean;
+  readonly skip?: string | undefined;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Characters of stdout one `omero hql` call may print (a page of rows is far less). */
+const MAX_HQL_OUTPUT = 8 * 1024 * 1024;
+
+/**
+ * The OMERO CLI (OMERO.py with the omero-cli-transfer plugin), called the way an administrator
+ * would call it, but never through a shell and never with the password on the command line
+ * (`-w` would show it to every user of the host in `ps`): `omero login` reads it from the
+ * OMERO_PASSWORD environment variable (OMERO.py's documented alternative) and stores a session
+ * in this instance's own session directory; the other commands get the same -s/-p/-u[/-g], find
+ * that session there and join it without a password.
+ *
+ * Connection arguments go right after the command that declares them (`omero transfer -s …
+ * unpack …`): omero-cli-transfer adds them to `transfer`, not to `unpack`, and argparse refuses
+ * them after the sub-command.
+ */
+export class OmeroCli {
+  constructor(private readonly options: OmeroCliOptions) {}
+
+  get server(): string {
+    return `${this.options.connection.host}:${this.options.connection.port}`;
+  }
+
+  /** The -s/-p/-u/-g arguments every command that logs in takes. */
+  connectionArgs(): string[] {
+    const c = this.options.connection;
+    return ['-s', c.host, '-p', String(c.port), '-u', c.user, ...(c.group ? ['-g', c.group] : [])];
+  }
+
+  /** `omero login`: creates the session the other calls join. */
+  async login(password: string | undefined, signal?: AbortSignal): Promise<void> {
+    await this.run('login', ['login', ...this.connectionArgs()], {
+      timeoutMs: this.options.queryTimeoutMs,
+      signal,
+      idempotent: true,
+      password,
+    });
+  }
+
+  /** `omero transfer unpack --folder …`: imports and rebuilds in OMERO what `folder/transfer.xml` describes. */
+  async unpack(folder: string, options: UnpackOptions): Promise<UnpackReport> {
+    if (!folder.startsWith('/')) throw new Error(`unpack needs an absolute folder, not ${folder}`);
+    const args = [
+      'transfer',
+      ...this.connectionArgs(),
+      'unpack',
+      '--folder',
+      ...(options.lnS ? ['--ln_s_import'] : []),
+      ...(options.merge ? ['--merge'] : []),
+      ...(options.skip ? ['--skip', options.skip] : []),
+      folder,
+    ];
+    const parser = new UnpackOutputParser();
+    await this.run('transfer unpack', args, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      // Imports may have happened before any failure: repeating would import them again.
+      idempotent: false,
+      onStdoutLine: parser.onStdoutLine,
+      onStderrLine: parser.onStderrLine,
+    });
+    return parser.report();
+  }
+
+  /** One page of an HQL projection: the projected values of each row, as text. */
+  async hql(query: string, columns: number, page: { limit: number; offset: number }, signal?: AbortSignal): Promise<string[][]> {
+    const lines: string[] = [];
+    let size = 0;
+    let overflow = false;
+    const args = ['hql', ...this.connectionArgs(), '-q', '--style', 'plain', '--limit', String(page.limit), '--offset', String(page.offset), query];
+    await this.run('hql', args, {
+      timeoutMs: this.options.queryTimeoutMs,
+      signal,
+      idempotent: true,
+      onStdoutLine: (line) => {
+        size += line.length + 1;
+        if (size > MAX_HQL_OUTPUT) overflow = true;
+        else lines.push(line);
+      },
+    });
+    if (overflow) throw this.error('failed', 'hql', null, '', false, `omero hql printed more than ${MAX_HQL_OUTPUT} characters for one page`);
+    return parseHqlRows(lines.join('\n'), columns);
+  }
+
+  /** Every row of an HQL projection, page by page. */
+  async hqlAll(query: string, columns: number, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[][]> {
+    const limit = options.pageSize ?? 500;
+    const all: string[][] = [];
+    for (let offset = 0; ; offset += limit) {
+      const rows = await this.hql(query, columns, { limit, offset }, options.signal);
+      all.push(...rows);
+      if (rows.length < limit) return all;
+    }
+  }
+
+  /** `omero logout`: closes the session on the server (it would otherwise idle until its timeout). */
+  async logout(signal?: AbortSignal): Promise<void> {
+    await this.run('logout', ['logout'], { timeoutMs: this.options.queryTimeoutMs, signal, idempotent: true });
+  }
+
+  private async run(
+    command: string,
+    args: readonly string[],
+    how: {
+      timeoutMs: number;
+      signal?: AbortSignal | undefined;
+      idempotent: boolean;
+      password?: string | undefined;
+      onStdoutLine?: (line: string) => void;
+      onStderrLine?: (line: string) => void;
+    },
+  ): Promise<ProcessOutcome> {
+    const env: Record<string, string> = { ...this.options.env, OMERO_SESSIONDIR: this.options.sessionDir };
+    delete env.OMERO_PASSWORD;
+    if (how.password !== undefined && how.password !== '') env.OMERO_PASSWORD = how.password;
+    const log = this.options.log.child({ omero_command: command });
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await runProcess({
+        executable: this.options.executable,
+        args,
+        env,
+        cwd: this.options.cwd,
+        timeoutMs: how.timeoutMs,
+        signal: how.signal,
+        onStdoutLine: how.onStdoutLine,
+        onStderrLine: how.onStderrLine,
+      });
+    } catch (err) {
+      if (err instanceof ProcessStartError) {
+        throw this.error('cli_missing', command, null, '', false, `${err.errno}`, err);
+      }
+      throw err;
+    }
+    log.debug({ args, exit_code: outcome.exitCode, signal: outcome.signal, ms: outcome.durationMs }, 'omero cli call');
+    if (outcome.aborted) {
+      throw this.error('aborted', command, outcome.exitCode, outcome.stderrTail, how.idempotent, 'stopped by the agent');
+    }
+    if (outcome.timedOut) {
+      throw this.error('timeout', command, outcome.exitCode, outcome.stderrTail, how.idempotent, `still running after ${Math.round(how.timeoutMs / 1000)} s`);
+    }
+    if (outcome.exitCode === 0) return outcome;
+    if (outcome.exitCode === null) {
+      throw this.error('failed', command, null, outcome.stderrTail, false, `ended by ${outcome.signal ?? 'a signal'}`);
+    }
+    const sorted = classifyExit(outcome.exitCode, outcome.stderrTail);
+    const transient = sorted.code === 'unreachable';
+    throw this.error(sorted.code, command, outcome.exitCode, outcome.stderrTail, transient && (how.idempotent || !sorted.workStarted), sorted.reason);
+  }
+
+  private error(
+    code: OmeroCliErrorCode,
+    command: string,
+    exitCode: number | null,
+    stderrTail: string,
+    retryable: boolean,
+    reason: string,
+    cause?: unknown,
+  ): OmeroCliError {
+    return new OmeroCliError(code, this.sentence(code, command, reason), { command, exitCode, stderrTail: stderrTail.slice(-4000), retryable, cause });
+  }
+
+  /** What happened, for an administrator, naming the setting to look at. */
+  private sentence(code: OmeroCliErrorCode, command: string, reason: string): string {
+    const { executable, connection } = this.options;
+    const why = reason ? ` (${reason})` : '';
+    switch (code) {
+      case 'cli_missing':
+        return `The OMERO CLI "${executable}" could not be started on the agent host${why}: install OMERO.py with omero-cli-transfer there, or set OMERO_CLI to its path.`;
+      case 'transfer_plugin_missing':
+        return `The OMERO CLI "${executable}" has no "transfer" command: install omero-cli-transfer into its Python environment.`;
+      case 'usage':
+        return `The OMERO CLI "${executable}" refused the arguments of "omero ${command}"${why}: check that OMERO.py and omero-cli-transfer are recent enough.`;
+      case 'unreachable':
+        return `OMERO at ${this.server} could not be reached${why}.`;
+      case 'login_refused':
+        return `OMERO at ${this.server} refused the login of "${connection.user}"${why}: check OMERO_USER and OMERO_PASSWORD${connection.group ? ` and that the account is in the group "${connection.group}"` : ''}.`;
+      case 'timeout':
+        return `"omero ${command}" did not finish in time${why}.`;
+      case 'aborted':
+        return `"omero ${command}" was stopped because the agent is shutting down.`;
+      case 'folder_missing':
+        return `"omero ${command}" found no transfer.xml in the folder it was given${why}.`;
+      case 'bad_query':
+        return `OMERO refused a query of the agent${why}.`;
+      case 'failed':
+        return `"omero ${command}" failed${why}.`;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { Avu, IrodsClient } from '../irods/types.js';
+import { planAvuSync } from '../ome/index.js';
+import { applyAvuPlan } from './avu-writes.js';
+
+/** The namespace of the agent's own AVUs on archives and expanded objects (DESIGN.md). */
+export const AGENT_NS = 'irods_omero_agent::';
+
+export type ArchiveStatusValue = 'queued' | 'running' | 'expanded' | 'failed' | 'cancelled';
+
+export interface ArchiveStatus {
+  readonly status: ArchiveStatusValue;
+  readonly jobId: string;
+  readonly step?: string | undefined;
+  /** A sentence a scientist understands (failed only). */
+  readonly error?: string | undefined;
+  readonly expandedTo?: string | null | undefined;
+  readonly flags?: readonly string[] | undefined;
+  readonly warnings?: readonly string[] | undefined;
+}
+
+/** iRODS refuses longer AVU values in common catalog configurations; keep well under. */
+const MAX_VALUE = 2_000;
+
+function clip(value: string): string {
+  return value.length > MAX_VALUE ? `${value.slice(0, MAX_VALUE - 15)}… [truncated]` : value;
+}
+
+/** The AVUs that tell a user, with `imeta ls -d <archive>`, what became of the archive. */
+export function statusAvus(s: ArchiveStatus, now = new Date()): Avu[] {
+  const avus: Avu[] = [
+    { attribute: `${AGENT_NS}status`, value: s.status },
+    { attribute: `${AGENT_NS}job`, value: s.jobId },
+    { attribute: `${AGENT_NS}updated_at`, value: now.toISOString() },
+  ];
+  if (s.step && s.status !== 'expanded') avus.push({ attribute: `${AGENT_NS}step`, value: s.step });
+  if (s.error) avus.push({ attribute: `${AGENT_NS}error`, value: clip(s.error) });
+  if (s.expandedTo) avus.push({ attribute: `${AGENT_NS}expanded_to`, value: s.expandedTo });
+  for (const f of new Set(s.flags ?? [])) avus.push({ attribute: `${AGENT_NS}flag`, value: f });
+  for (const w of new Set(s.warnings ?? [])) avus.push({ attribute: `${AGENT_NS}warning`, value: clip(w) });
+  return avus;
+}
+
+function quote(value: string): string {
+  // GenQuery1 has no escape for a single quote inside a literal.
+  if (value.includes("'")) throw new Error(`cannot query a path containing a single quote: ${value}`);
+  return `'${value}'`;
+}
+
+export function splitLpath(lpath: string): { collection: string; name: string } {
+  const i = lpath.lastIndexOf('/');
+  return { collection: lpath.slice(0, i) || '/', name: lpath.slice(i + 1) };
+}
+
+/** The AVUs under `prefix` on a data object. */
+export async function dataObjectAvus(irods: IrodsClient, lpath: string, prefix: string): Promise<Avu[]> {
+  const { collection, name } = splitLpath(lpath);
+  const rows = await irods.query.genqueryAll(
+    `SELECT META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME = ${quote(collection)} AND DATA_NAME = ${quote(name)} AND META_DATA_ATTR_NAME like ${quote(`${prefix}%`)}`,
+  );
+  return rows.map(([attribute = '', value = '', units = '']) => (units ? { attribute, value, units } : { attribute, value }));
+}
+
+/**
+ * Writes the archive's status AVUs in one atomic modify_metadata: the old status values go, the
+ * new ones come, users' own AVUs are never touched.
+ */
+export async function writeArchiveStatus(irods: IrodsClient, archiveLpath: string, status: ArchiveStatus): Promise<void> {
+  const current = await dataObjectAvus(irods, archiveLpath, AGENT_NS);
+  // `queued` is written in the background after the event is accepted; a worker may already have
+  // moved this job on, and a late `queued` must not hide that.
+  if (status.status === 'queued' && current.some((a) => a.attribute === `${AGENT_NS}job` && a.value === status.jobId)) return;
+  await applyAvuPlan(irods, archiveLpath, 'data_object', planAvuSync(current, statusAvus(status), [AGENT_NS]));
+}

@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import type { IrodsClient } from '../irods/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { archives, jobSteps, type JobRow } from '../store/index.js';
+import { recordAdminAction } from '../store/repositories/admin-actions.js';
+import { writeArchiveStatus } from './archive-status.js';
+import { bullJobId, type PipelineQueues } from './queues.js';
+import { isStepName } from './steps.js';
+
+export type CancelRefusalCode = 'not_found' | 'not_cancellable';
+
+export class CancelRefused extends Error {
+  override readonly name = 'CancelRefused';
+  constructor(
+    readonly code: CancelRefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CancelDeps {
+  readonly pool: pg.Pool;
+  readonly queues: PipelineQueues;
+  readonly irods: IrodsClient | undefined;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+export interface CancelOutcome {
+  /** cancelled: done now. cancel_requested: a worker is running the step; it stops at the next entry boundary. */
+  readonly outcome: 'cancelled' | 'cancel_requested';
+  readonly job: JobRow;
+}
+
+/**
+ * Cancels a queued or running job.
+ * 1. The flag goes up first (cancel_requested): from then on no worker starts a step of this job
+ *    and a running expansion stops at its next entry boundary (run-step.ts).
+ * 2. The BullMQ job of the current step is removed unless a worker holds it. BullMQ refuses to
+ *    remove a locked (active) job, which tells the two cases apart atomically.
+ * 3. Removed (or never there: outbox, debounce): nothing can run the step any more, so the job
+ *    is marked cancelled at once, provided it is still at that run and step (a worker that moved
+ *    it on meanwhile sees the flag at its next step and cancels it there).
+ */
+export async function cancelJob(deps: CancelDeps, jobId: string, actor: string): Promise<CancelOutcome> {
+  const { rows } = await deps.pool.query<JobRow>(
+    `UPDATE jobs SET cancel_requested = true, updated_at = now()
+      WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
+    [jobId],
+  );
+  const flagged = rows[0];
+  if (!flagged) {
+    const { rows: found } = await deps.pool.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [jobId]);
+    const state = found[0]?.state;
+    deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'refused' });
+    if (!state) throw new CancelRefused('not_found', `no job ${jobId}`);
+    throw new CancelRefused('not_cancellable', `the job is already ${state}`);
+  }
+  await recordAdminAction(deps.pool, { jobId, action: 'cancel', actor, detail: { state: flagged.state, step: flagged.step, run: flagged.run } });
+
+  let removed = true;
+  if (isStepName(flagged.step)) {
+    const id = bullJobId({ jobId, run: flagged.run, step: flagged.step });
+    // 1: removed, or not there at all; 0: locked by a worker.
+    removed = (await deps.queues.queue(flagged.step).remove(id)) === 1;
+  }
+  const log = deps.log.child({ job_id: jobId, actor });
+  if (!removed) {
+    deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'requested' });
+    log.info({ step: flagged.step }, 'cancel requested; the running step stops at its next entry boundary');
+    return { outcome: 'cancel_requested', job: flagged };
+  }
+
+  const { rows: done } = await deps.pool.query<JobRow>(
+    `UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now()
+      WHERE id = $1 AND run = $2 AND step = $3 AND state IN ('queued', 'running') RETURNING *`,
+    [jobId, flagged.run, flagged.step],
+  );
+  const cancelled = done[0];
+  if (!cancelled) {
+    // A worker took the job to its next step meanwhile; that step sees the flag and cancels.
+    const current = (await deps.pool.query<JobRow>('SELECT * FROM jobs WHERE id = $1', [jobId])).rows[0] ?? flagged;
+    deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'requested' });
+    return { outcome: current.state === 'cancelled' ? 'cancelled' : 'cancel_requested', job: current };
+  }
+  await jobSteps.finishStep(deps.pool, jobId, cancelled.run, cancelled.step, { state: 'cancelled' });
+  deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'cancelled' });
+  deps.metrics.jobs.inc({ step: cancelled.step, state: 'cancelled' });
+  log.info({ step: cancelled.step, was: flagged.state }, 'job cancelled');
+  await writeCancelledStatus(deps, cancelled, log);
+  return { outcome: 'cancelled', job: cancelled };
+}
+
+/** The archive's status AVUs say cancelled; failing to write them does not undo the cancel. */
+async function writeCancelledStatus(deps: CancelDeps, job: JobRow, log: Logger): Promise<void> {
+  if (!deps.irods) return;
+  try {
+    const archive = await archives.getArchive(deps.pool, job.archive_id);
+    if (!archive) return;
+    await writeArchiveStatus(deps.irods, archive.logical_path, {
+      status: 'cancelled',
+      jobId: job.id,
+      step: job.step,
+      expandedTo: job.target_path,
+      flags: job.flags,
+      warnings: job.warnings,
+    });
+  } catch (err) {
+    log.warn({ err }, 'could not write the cancelled status on the archive');
+  }
+}

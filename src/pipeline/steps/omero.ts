@@ -1,0 +1,444 @@
+import { tmpdir } from 'node:os';
+import { isNotFound } from '../../irods/errors.js';
+import type { Avu } from '../../irods/types.js';
+import { applyAvuPlan } from '../avu-writes.js';
+import { parseTransferXml, planAvuSync, TransferXmlError, type TransferModel } from '../../ome/index.js';
+import {
+  lookupRegistration,
+  OMERO_ID_ATTRIBUTES,
+  OMERO_ID_PREFIX,
+  OmeroCliError,
+  openOmeroSession,
+  registrationAvus,
+  stageFolder,
+  StagingError,
+  type OmeroSession,
+  type Registration,
+  type StagedFolder,
+  type UnpackReport,
+} from '../../omero/index.js';
+import { entries, jobSteps, type JobStepRow } from '../../store/index.js';
+import type { StepContext, StepResult } from '../step-context.js';
+import { StepCancelled, StepFailure } from '../step-errors.js';
+
+/** What the step records as soon as unpack has finished, so a retry of the same run never imports twice. */
+interface UnpackRecord {
+  readonly server: string;
+  readonly mode: 'ln_s' | 'upload';
+  readonly folder: string;
+  readonly image_ids: readonly string[];
+  readonly imports: number;
+  readonly images_imported: number;
+  readonly import_errors: number;
+  readonly finished_at: string;
+}
+
+/** `detail.omero` of a finished step: what the archives feed shows OMERO-side tools. */
+interface RegistrationDetail extends Registration {
+  readonly server: string;
+  readonly user: string;
+  readonly group: string | null;
+  readonly mode: 'ln_s' | 'upload';
+  readonly merge: boolean;
+  readonly folder: string;
+  readonly registered_at: string;
+  readonly run: number;
+  readonly kept_from_run?: number;
+  readonly import: { readonly imports: number; readonly images_imported: number; readonly import_errors: number };
+}
+
+export interface OmeroStepOptions {
+  /** How often a running unpack looks for an administrator's cancel (default 5 s). */
+  readonly cancelPollMs?: number;
+  /** AVU operations per modify_metadata request (each request is atomic). */
+  readonly batchSize?: number;
+}
+
+const UPSTREAM_12 =
+  'Images it had already imported may be left in OMERO without their names and links: remove them before replaying, or unpack will not recognise the new ones (omero-cli-transfer issue #12).';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The optional OMERO job: registers the expanded archive in OMERO with `omero transfer unpack
+ * --folder`, in place (`ln_s`: OMERO links the files where iRODS keeps them, seen through
+ * OMERO_IRODS_MOUNT) or as a copy (`upload`), then learns the new OMERO ids (unpack does not
+ * print them as a map: see src/omero/registration-lookup.ts) and writes them back as AVUs under
+ * `irods_omero_agent::omero_` on the expanded tree and into the step's detail (the archives feed).
+ *
+ * Idempotent where OMERO allows it: unpack is recorded the moment it finishes, so retries of the
+ * same run only look the ids up again; a replay of an archive already registered on this server
+ * keeps its ids (OMERO_ON_REPLAY=keep, unless an admin removed the root's
+ * `irods_omero_agent::omero_server` AVU to ask for a new registration); AVUs are replaced per
+ * object in one atomic request, never duplicated.
+ */
+export function omeroStep(options: OmeroStepOptions = {}) {
+  const cancelPollMs = options.cancelPollMs ?? 5_000;
+  const batchSize = options.batchSize ?? 256;
+
+  return async function omero(ctx: StepContext): Promise<StepResult> {
+    const cfg = ctx.config.omero;
+    const root = ctx.job.target_path;
+    if (!root) throw new StepFailure('no_target', 'The archive has not been expanded, so there is nothing to register in OMERO.');
+    const server = `${cfg.host}:${cfg.port}`;
+    const log = ctx.log.child({ omero_server: server, omero_mode: cfg.mode });
+
+    const model = await readModel(ctx, root);
+    if (!model) return { detail: { skipped: 'the archive has no transfer.xml, which omero transfer unpack needs' } };
+    refuseUnpackable(model);
+    const tree = await expandedTree(ctx);
+    const expectedPaths = expectedImagePaths(model, tree);
+    const directories = new Set(model.images.flatMap((i) => (i.path?.kind === 'directory' ? [i.path.target] : [])));
+    const kindOf = (path: string) => (directories.has(path) ? 'collection' : 'data_object');
+
+    const history = (await jobSteps.stepsForJob(ctx.pool, ctx.job.id)).filter((s) => s.step === 'omero');
+
+    const previous = previousRegistration(history, ctx.job.run, server);
+    if (previous && cfg.onReplay === 'keep' && (await rootRecordsServer(ctx, root, server))) {
+      const kept: RegistrationDetail = { ...previous, run: ctx.job.run, kept_from_run: previous.kept_from_run ?? previous.run };
+      await writeIds(ctx, root, kept, kindOf, batchSize);
+      log.info({ kept_from_run: kept.kept_from_run, images: kept.images.length }, 'archive already registered in OMERO; ids kept');
+      return { detail: { omero: kept } };
+    }
+
+    if (cfg.password === undefined || cfg.password === '') {
+      throw new StepFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.');
+    }
+    const resumed = currentUnpack(history, ctx.job.run, server, cfg.mode);
+    await ctx.checkCancelled();
+    let session: OmeroSession | undefined;
+    let staged: StagedFolder | undefined;
+    let unpacked: UnpackRecord;
+    let registration: Registration;
+    try {
+      session = await openOmeroSession({
+        executable: cfg.cli,
+        connection: { host: cfg.host, port: cfg.port, user: cfg.user, group: cfg.group },
+        password: cfg.password,
+        env: cfg.cliEnv,
+        workDir: cfg.stagingDir,
+        queryTimeoutMs: cfg.queryTimeoutSeconds * 1000,
+        log,
+        signal: ctx.signal,
+      });
+      if (resumed) {
+        unpacked = resumed;
+        log.info({ images: resumed.image_ids.length }, 'unpack already done in this run; looking the ids up again');
+      } else {
+        let folder: string;
+        if (cfg.irodsMount !== undefined) {
+          folder = mountedPath(root, cfg.irodsMount);
+        } else {
+          staged = await stage(ctx, root, tree, cfg.stagingDir, cfg.stagingMaxBytes);
+          folder = staged.folder;
+        }
+        const report = await unpackWatchingCancel(ctx, session, folder, cancelPollMs);
+        unpacked = {
+          server,
+          mode: cfg.mode,
+          folder,
+          image_ids: report.imageIds,
+          imports: report.imports,
+          images_imported: report.imagesImported,
+          import_errors: report.importErrors,
+          finished_at: new Date().toISOString(),
+        };
+        await recordDetail(ctx, { omero_unpack: unpacked });
+        await ctx.audit('omero_unpack', root, { server, mode: cfg.mode, folder, images: report.imageIds.length, import_errors: report.importErrors });
+        log.info({ folder, images: report.imageIds.length, import_errors: report.importErrors, staged_bytes: staged?.bytes }, 'omero transfer unpack finished');
+      }
+      registration = await lookupRegistration(session.cli, { model, imageIds: unpacked.image_ids, folder: unpacked.folder, expectedPaths, signal: ctx.signal });
+    } catch (err) {
+      if (err instanceof OmeroCliError) {
+        // The CLI's own words, for the admin API (GET /v1/jobs/:id) and the log; never a password (it is never on its argv or output).
+        const cli = { attempt: ctx.attempt, command: err.details.command, code: err.code, exit_code: err.exitCode, stderr_tail: err.stderrTail };
+        log.warn(cli, 'omero cli call failed');
+        await recordDetail(ctx, { omero_cli_error: cli }).catch(() => undefined);
+      }
+      throw asStepFailure(err, root, cfg.irodsMount);
+    } finally {
+      await session?.close();
+      await staged?.remove();
+    }
+
+    const detail: RegistrationDetail = {
+      server,
+      user: cfg.user,
+      group: cfg.group ?? null,
+      mode: cfg.mode,
+      merge: cfg.merge,
+      folder: unpacked.folder,
+      registered_at: unpacked.finished_at,
+      run: ctx.job.run,
+      import: { imports: unpacked.imports, images_imported: unpacked.images_imported, import_errors: unpacked.import_errors },
+      ...registration,
+    };
+    const expected = model.images.filter((i) => i.path && expectedPaths.has(i.path.target)).length;
+    // Nothing registered of what was expected: nothing to record in iRODS (earlier AVUs stay as they were).
+    if (registration.images.length > 0 || expected === 0) await writeIds(ctx, root, detail, kindOf, batchSize);
+    if (registration.images.length < expected) {
+      await recordDetail(ctx, { omero: detail });
+      const missing = registration.unmatched_source_images.map((i) => i.path);
+      throw new StepFailure(
+        registration.images.length === 0 ? 'omero_import_failed' : 'omero_import_incomplete',
+        `OMERO registered ${registration.images.length} of the ${expected} images of this archive` +
+          (missing.length ? ` (not registered: ${[...new Set(missing)].slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})` : '') +
+          `; ${unpacked.import_errors} import error(s) were reported.` +
+          `${registration.images.length ? ' The ids of what was registered are recorded.' : ''} ${UPSTREAM_12}`,
+      );
+    }
+    if (registration.unmatched_omero_images.length) {
+      await ctx.flag([], [`OMERO made ${registration.unmatched_omero_images.length} image(s) that could not be paired with an image of transfer.xml; they are listed in the omero step's detail.`]);
+    }
+    log.info({ images: registration.images.length, projects: registration.projects.length, datasets: registration.datasets.length }, 'archive registered in OMERO');
+    return { detail: { omero: detail } };
+  };
+}
+
+async function readModel(ctx: StepContext, root: string): Promise<TransferModel | undefined> {
+  const maxBytes = ctx.config.limits.maxXmlBytes;
+  let xml: Buffer;
+  try {
+    xml = await ctx.irods.dataObjects.read(`${root}/transfer.xml`, { count: maxBytes + 1, signal: ctx.signal });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  try {
+    return parseTransferXml(xml, { maxBytes });
+  } catch (err) {
+    if (err instanceof TransferXmlError) {
+      throw new StepFailure('transfer_xml_invalid', `transfer.xml could not be read, so the archive was not registered in OMERO: ${err.message}`, { entry: 'transfer.xml' });
+    }
+    throw err;
+  }
+}
+
+/** What upstream unpack would stumble on, refused before anything is sent to OMERO. */
+function refuseUnpackable(model: TransferModel): void {
+  if (model.legacy) {
+    throw new StepFailure(
+      'omero_not_unpackable',
+      'This archive was packed by omero-cli-transfer before 1.0; omero transfer unpack no longer reads that form, so it was not registered in OMERO (its files and metadata are in iRODS all the same).',
+    );
+  }
+  const pathless = model.images.filter((i) => !i.path).length;
+  if (pathless) {
+    throw new StepFailure(
+      'omero_not_unpackable',
+      `${pathless} image(s) of this archive have no file in it (packed with --binaries none?), which omero transfer unpack cannot import, so it was not registered in OMERO.`,
+    );
+  }
+}
+
+interface ExpandedTree {
+  readonly files: ReadonlyMap<string, number>;
+  readonly directories: ReadonlySet<string>;
+}
+
+/** The files and directories the expand step wrote (archive-relative paths). */
+async function expandedTree(ctx: StepContext): Promise<ExpandedTree> {
+  const files = new Map<string, number>();
+  const directories = new Set<string>();
+  for (const e of (await entries.entriesForJob(ctx.pool, ctx.job.id)).values()) {
+    if (e.state !== 'written') continue;
+    if (e.kind === 'directory') directories.add(e.path);
+    else files.set(e.path, Number(e.size ?? 0));
+    for (let slash = e.path.lastIndexOf('/'); slash > 0; slash = e.path.lastIndexOf('/', slash - 1)) directories.add(e.path.slice(0, slash));
+  }
+  return { files, directories };
+}
+
+/** Image paths (files or fileset directories) the expanded archive holds: what unpack can import. */
+function expectedImagePaths(model: TransferModel, tree: ExpandedTree): Set<string> {
+  const out = new Set<string>();
+  for (const image of model.images) {
+    const p = image.path;
+    if (!p) continue;
+    if (p.kind === 'directory' ? tree.directories.has(p.target) : tree.files.has(p.target)) out.add(p.target);
+  }
+  return out;
+}
+
+/** The most recent finished registration of this job on this server, from an earlier run. */
+function previousRegistration(history: readonly JobStepRow[], run: number, server: string): RegistrationDetail | undefined {
+  const found = history
+    .filter((s) => s.run < run && s.state === 'succeeded' && isRecord(s.detail.omero) && s.detail.omero.server === server)
+    .sort((a, b) => b.run - a.run)[0];
+  const detail = found?.detail.omero;
+  if (!isRecord(detail) || !Array.isArray(detail.images) || typeof detail.registered_at !== 'string') return undefined;
+  return detail as unknown as RegistrationDetail;
+}
+
+/** The unpack this run already did (a retry after a later failure), if it was for this server and mode. */
+function currentUnpack(history: readonly JobStepRow[], run: number, server: string, mode: string): UnpackRecord | undefined {
+  const record = history.find((s) => s.run === run)?.detail.omero_unpack;
+  if (!isRecord(record) || record.server !== server || record.mode !== mode || !Array.isArray(record.image_ids)) return undefined;
+  return record as unknown as UnpackRecord;
+}
+
+/** Whether the root still says it is registered there: removing the AVU asks for a new registration. */
+async function rootRecordsServer(ctx: StepContext, root: string, server: string): Promise<boolean> {
+  const rows = await ctx.irods.query.genqueryAll(
+    `SELECT META_COLL_ATTR_VALUE WHERE COLL_NAME = '${root}' AND META_COLL_ATTR_NAME = '${OMERO_ID_ATTRIBUTES.server}'`,
+  );
+  return rows.some(([value]) => value === server);
+}
+
+/** `/zone/home/lab/x` → `<mount>/home/lab/x`: the zone's root is the mount point (as NFSRODS exports it). */
+function mountedPath(lpath: string, mount: string): string {
+  const rest = lpath.replace(/^\/[^/]+/, '');
+  return `${mount}${rest}`;
+}
+
+/** Upload mode without a mount: the CLI uploads from local files, so the tree is copied out of iRODS first. */
+async function stage(ctx: StepContext, root: string, tree: ExpandedTree, dir: string | undefined, maxBytes: number): Promise<StagedFolder> {
+  return stageFolder({
+    parentDir: dir ?? tmpdir(),
+    maxBytes,
+    files: [...tree.files.entries()].map(([path, size]) => ({ path, size })),
+    directories: [...tree.directories],
+    open: (path, signal) => ctx.irods.dataObjects.readStream(`${root}/${path}`, { signal }),
+    signal: ctx.signal,
+  });
+}
+
+/** Runs unpack; an administrator's cancel (polled) stops it, like a worker shutdown does. */
+async function unpackWatchingCancel(ctx: StepContext, session: OmeroSession, folder: string, pollMs: number): Promise<UnpackReport> {
+  const cfg = ctx.config.omero;
+  const cancel = new AbortController();
+  let cancelled = false;
+  const poll = setInterval(() => {
+    ctx.checkCancelled().catch((err: unknown) => {
+      if (err instanceof StepCancelled) {
+        cancelled = true;
+        cancel.abort();
+      }
+    });
+  }, pollMs);
+  poll.unref();
+  try {
+    return await session.cli.unpack(folder, {
+      lnS: cfg.mode === 'ln_s',
+      merge: cfg.merge,
+      skip: cfg.skip,
+      timeoutMs: cfg.timeoutSeconds * 1000,
+      signal: AbortSignal.any([ctx.signal, cancel.signal]),
+    });
+  } catch (err) {
+    if (cancelled) {
+      await ctx.flag([], [`The OMERO import was stopped part way by the cancel. ${UPSTREAM_12}`]);
+      throw new StepCancelled();
+    }
+    throw err;
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/** Merges into this run's step detail now (run-step only writes it when the step ends). */
+async function recordDetail(ctx: StepContext, detail: Record<string, unknown>): Promise<void> {
+  await jobSteps.recordStepDetail(ctx.pool, ctx.job.id, ctx.job.run, ctx.step, detail);
+}
+
+/**
+ * Writes the ids as AVUs: the tree's current `irods_omero_agent::omero_*` AVUs are read in bulk,
+ * and each object gets, in one atomic modify_metadata, the removal of what is stale and the
+ * addition of what is missing. A replay that changes nothing sends nothing.
+ */
+async function writeIds(
+  ctx: StepContext,
+  root: string,
+  detail: RegistrationDetail,
+  kindOf: (path: string) => 'collection' | 'data_object',
+  batchSize: number,
+): Promise<void> {
+  const targets = registrationAvus(detail, { server: detail.server, mode: detail.mode, registeredAt: detail.registered_at }, kindOf);
+  const current = await currentIdAvus(ctx, root);
+  const wanted = new Map<string, { kind: 'collection' | 'data_object'; avus: readonly Avu[] }>();
+  for (const t of targets) wanted.set(t.path === '' ? root : `${root}/${t.path}`, { kind: t.kind, avus: t.avus });
+  for (const [lpath, { kind }] of current) if (!wanted.has(lpath)) wanted.set(lpath, { kind, avus: [] });
+
+  const audit: { action: string; lpath: string; detail: Record<string, unknown> }[] = [];
+  for (const [lpath, { kind, avus }] of wanted) {
+    const plan = planAvuSync(current.get(lpath)?.avus ?? [], avus, [OMERO_ID_PREFIX]);
+    if (!plan.add.length && !plan.remove.length) continue;
+    await applyAvuPlan(ctx.irods, lpath, kind, plan, batchSize);
+    audit.push({ action: 'modify_metadata', lpath, detail: { added: plan.add.length, removed: plan.remove.length, namespace: OMERO_ID_PREFIX } });
+  }
+  if (audit.length) await ctx.auditBatch(audit);
+}
+
+/** The tree's current `irods_omero_agent::omero_*` AVUs by lpath (GenQuery's `_` is a wildcard: filtered again here). */
+async function currentIdAvus(ctx: StepContext, root: string): Promise<Map<string, { kind: 'collection' | 'data_object'; avus: Avu[] }>> {
+  const out = new Map<string, { kind: 'collection' | 'data_object'; avus: Avu[] }>();
+  const inTree = (coll: string) => coll === root || coll.startsWith(`${root}/`);
+  const add = (lpath: string, kind: 'collection' | 'data_object', [attribute = '', value = '', units = '']: string[]) => {
+    if (!attribute.startsWith(OMERO_ID_PREFIX)) return;
+    const entry = out.get(lpath) ?? { kind, avus: [] };
+    entry.avus.push(units ? { attribute, value, units } : { attribute, value });
+    out.set(lpath, entry);
+  };
+  for await (const [coll = '', name = '', ...avu] of ctx.irods.query.genquery(
+    `SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_DATA_ATTR_NAME like '${OMERO_ID_PREFIX}%'`,
+    { signal: ctx.signal },
+  )) {
+    if (inTree(coll)) add(`${coll}/${name}`, 'data_object', avu);
+  }
+  for await (const [coll = '', ...avu] of ctx.irods.query.genquery(
+    `SELECT COLL_NAME, META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE, META_COLL_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_COLL_ATTR_NAME like '${OMERO_ID_PREFIX}%'`,
+    { signal: ctx.signal },
+  )) {
+    if (inTree(coll)) add(coll, 'collection', avu);
+  }
+  return out;
+}
+
+/** Sorts what went wrong with OMERO into the step's codes, retryability and a sentence. */
+function asStepFailure(err: unknown, root: string, mount: string | undefined): unknown {
+  if (err instanceof StagingError) {
+    const hint = err.code === 'too_large' ? ' Set OMERO_IRODS_MOUNT so OMERO reads the files where iRODS keeps them, or raise OMERO_STAGING_MAX_BYTES.' : '';
+    return new StepFailure('omero_staging_failed', `The files could not be staged for the OMERO upload: ${err.message}.${hint}`, {
+      retryable: err.code === 'no_space',
+      cause: err,
+    });
+  }
+  if (!(err instanceof OmeroCliError)) return err;
+  const duringUnpack = err.details.command === 'transfer unpack';
+  const opts = (retryable: boolean) => ({ retryable, cause: err });
+  switch (err.code) {
+    case 'cli_missing':
+      return new StepFailure('omero_cli_missing', err.message, opts(false));
+    case 'transfer_plugin_missing':
+      return new StepFailure('omero_transfer_missing', err.message, opts(false));
+    case 'usage':
+      return new StepFailure('omero_cli_usage', err.message, opts(false));
+    case 'login_refused':
+      return new StepFailure('omero_login_refused', `${err.message} Nothing was registered.`, opts(false));
+    case 'unreachable':
+      return err.retryable
+        ? new StepFailure('omero_unreachable', `${err.message} The agent will try again.`, opts(true))
+        : new StepFailure('omero_unreachable', `${err.message} It happened during the import. ${UPSTREAM_12}`, opts(false));
+    case 'timeout':
+      return duringUnpack
+        ? new StepFailure('omero_timeout', `${err.message} (OMERO_TIMEOUT_SECONDS). ${UPSTREAM_12}`, opts(false))
+        : new StepFailure('omero_timeout', `${err.message} The agent will try again.`, opts(true));
+    case 'aborted':
+      return duringUnpack
+        ? new StepFailure('omero_interrupted', `${err.message} ${UPSTREAM_12}`, opts(false))
+        : new StepFailure('omero_interrupted', err.message, opts(true));
+    case 'folder_missing':
+      return new StepFailure(
+        'omero_folder_missing',
+        `${err.message} The OMERO CLI must see ${root} at ${mount !== undefined ? mountedPath(root, mount) : 'the staging folder'}` +
+          `${mount !== undefined ? ' (OMERO_IRODS_MOUNT: mount the zone there, e.g. with NFSRODS, on the agent host and the OMERO server alike)' : ''}. Nothing was registered.`,
+        opts(false),
+      );
+    case 'bad_query':
+      return new StepFailure('omero_query_refused', err.message, opts(false));
+    case 'failed':
+      return duringUnpack
+        ? new StepFailure('omero_import_failed', `${err.message} ${UPSTREAM_12}`, opts(false))
+        : new StepFailure('omero_cli_failed', err.message, opts(false));
+  }
+}

@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Config } from '../config/index.js';
+import { acceptEvent } from '../intake/accept-event.js';
+import { sameVersion } from '../intake/archive-version.js';
+import { LANDED_EVENT, type EventBody } from '../intake/landed-event.js';
+import { classifyPath } from '../intake/watch-filter.js';
+import type { IrodsClient } from '../irods/types.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { jobs } from '../store/index.js';
+import { recordAdminAction } from '../store/repositories/admin-actions.js';
+import { countStuckJobs, latestArchivesForPaths, listJobs, pathsInsideTargets } from '../store/repositories/job-search.js';
+import { flushOutbox } from './outbox.js';
+import { bullJobId, type PipelineQueues } from './queues.js';
+import { isStepName } from './steps.js';
+
+export interface SweepDeps {
+  readonly config: Config;
+  readonly pool: pg.Pool;
+  readonly queues: PipelineQueues;
+  readonly irods: IrodsClient;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Any constant: the key of the advisory lock that lets one agent sweep at a time. */
+const SWEEP_LOCK_KEY = 0x1a0e_5eee;
+/** Stuck jobs listed in a report (all are counted). */
+const STUCK_LISTED = 100;
+
+export interface MissedArchive {
+  readonly path: string;
+  readonly size: number | undefined;
+  readonly owner: string;
+  /** no_job: nothing ever recorded for the path; new_version: the object changed since its last job. */
+  readonly reason: 'no_job' | 'new_version';
+  /** What the intake decided (not in a dry run): accepted makes a job. */
+  readonly verdict?: string | undefined;
+  readonly jobId?: string | undefined;
+}
+
+export interface StuckJob {
+  readonly jobId: string;
+  readonly state: string;
+  readonly step: string;
+  readonly path: string;
+  readonly updatedAt: string;
+  /** Its BullMQ job was gone (Redis lost it), so the sweep enqueued it again. */
+  readonly requeued: boolean;
+}
+
+export interface SweepReport {
+  readonly dryRun: boolean;
+  /** False when another agent held the sweep lock (nothing was done). */
+  readonly ran: boolean;
+  readonly scanned: number;
+  readonly missed: readonly MissedArchive[];
+  readonly stuckCount: number;
+  readonly stuck: readonly StuckJob[];
+  /** Jobs enqueued from the outbox (in a dry run: waiting there). */
+  readonly outbox: number;
+  readonly seconds: number;
+}
+
+interface FoundObject {
+  readonly path: string;
+  readonly size: number | undefined;
+  readonly checksum: string | undefined;
+  readonly modifiedAt: Date | undefined;
+  readonly owner: string;
+}
+
+/**
+ * One reconcile pass, under an advisory lock so several agents may call it at once:
+ * - archives in watched collections that have no job (a missed event: the client died before
+ *   close, the rule was not installed yet, the agent was down past the rules' retries) get one
+ *   through the intake, exactly as if their event had arrived;
+ * - jobs stuck in queued/running are listed, counted, and re-enqueued if Redis lost them;
+ * - outbox rows (committed, never enqueued) are enqueued.
+ */
+export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<SweepReport> {
+  const dryRun = options.dryRun ?? false;
+  const started = Date.now();
+  const lockClient = await deps.pool.connect();
+  try {
+    const { rows } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK_KEY]);
+    if (!rows[0]?.locked) {
+      deps.metrics.sweeps.inc({ outcome: 'skipped' });
+      deps.log.info('another agent is sweeping; skipped');
+      return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, seconds: 0 };
+    }
+    try {
+      const outbox = dryRun ? await countOutbox(deps.pool) : await flushOutbox(deps);
+      if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
+      const { scanned, missed } = await findMissedArchives(deps, dryRun, options.signal);
+      const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);
+      const report: SweepReport = { dryRun, ran: true, scanned, missed, stuckCount, stuck, outbox, seconds: (Date.now() - started) / 1000 };
+      deps.metrics.sweeps.inc({ outcome: 'done' });
+      deps.log.info(
+        { dry_run: dryRun, scanned, missed: missed.length, stuck: stuckCount, outbox, seconds: Number(report.seconds.toFixed(3)) },
+        'sweep done',
+      );
+      return report;
+    } finally {
+      await lockClient.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]).catch(() => undefined);
+    }
+  } catch (err) {
+    deps.metrics.sweeps.inc({ outcome: 'failed' });
+    throw err;
+  } finally {
+    lockClient.release();
+  }
+}
+
+async function countOutbox(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM jobs WHERE enqueued_at IS NULL AND state IN ('queued', 'running')`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+function quoteLiteral(value: string): string | undefined {
+  // GenQuery1 has no escape for a single quote inside a literal: such a prefix cannot be queried.
+  return value.includes("'") ? undefined : `'${value}'`;
+}
+
+/** Every archive-looking data object under the watched prefixes, one row per object (not per replica). */
+async function listWatchedArchives(deps: SweepDeps, signal: AbortSignal | undefined): Promise<FoundObject[]> {
+  const found = new Map<string, FoundObject>();
+  const suffixes = [...new Set(deps.config.watch.archiveSuffixes.flatMap((s) => [s, s.toUpperCase()]))];
+  for (const prefix of deps.config.watch.prefixes) {
+    const collections = quoteLiteral(`${prefix}%`);
+    if (!collections) {
+      deps.log.warn({ prefix }, 'a watched prefix with a single quote cannot be swept (GenQuery1 cannot quote it)');
+      continue;
+    }
+    for (const suffix of suffixes) {
+      const names = quoteLiteral(`%${suffix}`);
+      if (!names) continue;
+      const query =
+        'SELECT COLL_NAME, DATA_NAME, DATA_SIZE, DATA_CHECKSUM, DATA_MODIFY_TIME, DATA_OWNER_NAME ' +
+        `WHERE COLL_NAME like ${collections} AND DATA_NAME like ${names}`;
+      for await (const [coll = '', name = '', size = '', checksum = '', modify = '', owner = ''] of deps.irods.query.genquery(query, { signal })) {
+        const path = `${coll === '/' ? '' : coll}/${name}`;
+        if (found.has(path)) continue;
+        const seconds = Number.parseInt(modify, 10);
+        const bytes = Number.parseInt(size, 10);
+        found.set(path, {
+          path,
+          size: Number.isFinite(bytes) ? bytes : undefined,
+          checksum: checksum || undefined,
+          modifiedAt: Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined,
+          owner,
+        });
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+async function findMissedArchives(deps: SweepDeps, dryRun: boolean, signal: AbortSignal | undefined): Promise<{ scanned: number; missed: MissedArchive[] }> {
+  const { config } = deps;
+  const objects = await listWatchedArchives(deps, signal);
+  const graceEdge = Date.now() - config.sweeper.graceSeconds * 1000;
+  const watched = objects.filter((o) => {
+    const verdict = classifyPath(o.path, o.owner, {
+      prefixes: config.watch.prefixes,
+      archiveSuffixes: config.watch.archiveSuffixes,
+      agentUser: config.irods.username,
+    });
+    // Recently modified objects are left to their own event, which may still be on its way.
+    return verdict.watched && (o.modifiedAt === undefined || o.modifiedAt.getTime() <= graceEdge);
+  });
+  const paths = watched.map((o) => o.path);
+  // The agent's own output (an archive attached inside an expanded tree) is never an upload.
+  const inside = await pathsInsideTargets(deps.pool, paths);
+  const known = await latestArchivesForPaths(deps.pool, paths);
+  const missed: MissedArchive[] = [];
+  for (const o of watched) {
+    if (inside.has(o.path)) continue;
+    const archive = known.get(o.path);
+    let reason: MissedArchive['reason'];
+    if (!archive) reason = 'no_job';
+    else if (!sameVersion(archive, o)) reason = 'new_version';
+    else continue;
+    if (dryRun) {
+      missed.push({ path: o.path, size: o.size, owner: o.owner, reason });
+      continue;
+    }
+    missed.push(await submitMissed(deps, o, reason));
+  }
+  return { scanned: objects.length, missed };
+}
+
+/** Hands a missed archive to the intake as the event that never came (recorded like any event). */
+async function submitMissed(deps: SweepDeps, o: FoundObject, reason: MissedArchive['reason']): Promise<MissedArchive> {
+  const zone = o.path.split('/')[1] ?? deps.config.irods.zone;
+  const body: EventBody = {
+    type: LANDED_EVENT,
+    timestamp: new Date().toISOString(),
+    data: {
+      zone,
+      logical_path: o.path,
+      user: o.owner,
+      pep: 'sweeper',
+      ...(o.size !== undefined ? { size: o.size } : {}),
+      ...(o.checksum !== undefined ? { checksum: o.checksum } : {}),
+    },
+  };
+  const rawBody = JSON.stringify(body);
+  const outcome = await acceptEvent(deps, { webhookId: `sweep_${randomUUID()}`, headers: {}, rawBody, body });
+  if (outcome.verdict === 'accepted' && outcome.jobId) {
+    deps.metrics.sweepFound.inc({ kind: 'missed_archive' });
+    await recordAdminAction(deps.pool, { jobId: outcome.jobId, action: 'sweep_created', actor: 'sweeper', detail: { reason, event_id: outcome.eventId } });
+    deps.log.warn({ archive: o.path, job_id: outcome.jobId, reason }, 'sweep found an archive whose event never came; job created');
+  }
+  return { path: o.path, size: o.size, owner: o.owner, reason, verdict: outcome.verdict, jobId: outcome.jobId };
+}
+
+async function surfaceStuckJobs(deps: SweepDeps, dryRun: boolean): Promise<{ stuckCount: number; stuck: StuckJob[] }> {
+  const after = deps.config.sweeper.stuckAfterSeconds;
+  const stuckCount = await countStuckJobs(deps.pool, after);
+  deps.metrics.jobsStuck.set(stuckCount);
+  if (!stuckCount) return { stuckCount, stuck: [] };
+  const rows = await listJobs(deps.pool, { stuckAfterSeconds: after }, { limit: STUCK_LISTED });
+  const stuck: StuckJob[] = [];
+  for (const job of rows) {
+    let requeued = false;
+    if (!dryRun && isStepName(job.step) && job.enqueued_at !== null) {
+      // Marked enqueued but unknown to BullMQ: Redis lost it. PostgreSQL has everything to rebuild it.
+      const bull = await deps.queues.queue(job.step).getJob(bullJobId({ jobId: job.id, run: job.run, step: job.step }));
+      if (!bull) {
+        await deps.queues.enqueue({ jobId: job.id, run: job.run, step: job.step });
+        await jobs.markEnqueued(deps.pool, job.id, job.run, job.step);
+        requeued = true;
+      }
+    }
+    deps.log.warn(
+      { job_id: job.id, state: job.state, step: job.step, archive: job.archive.logical_path, updated_at: job.updated_at.toISOString(), requeued },
+      'job stuck',
+    );
+    stuck.push({ jobId: job.id, state: job.state, step: job.step, path: job.archive.logical_path, updatedAt: job.updated_at.toISOString(), requeued });
+  }
+  return { stuckCount, stuck };
+}
+
+export interface SweeperHandle {
+  close(): Promise<void>;
+}
+
+/**
+ * Sweeps every `config.sweeper.intervalSeconds` (0: never). A failed sweep is logged and the next
+ * one runs on time; close() waits for a sweep in progress after aborting its iRODS queries.
+ */
+export function startSweeper(deps: SweepDeps): SweeperHandle {
+  const seconds = deps.config.sweeper.intervalSeconds;
+  if (seconds <= 0) return { close: async () => undefined };
+  const abort = new AbortController();
+  let running: Promise<unknown> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = sweep(deps, { signal: abort.signal })
+        .catch((err: unknown) => {
+          if (!abort.signal.aborted) deps.log.error({ err }, 'sweep failed; the next one runs on schedule');
+        })
+        .finally(() => {
+          running = undefined;
+          if (!abort.signal.aborted) schedule();
+        });
+    }, seconds * 1000);
+    timer.unref();
+  };
+  schedule();
+  deps.log.info({ interval_seconds: seconds }, 'sweeper started');
+  return {
+    async close() {
+      abort.abort();
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

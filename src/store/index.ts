@@ -1,0 +1,16 @@
+export { createPool, withTransaction, type Queryable } from './pool.js';
+export { migrate } from './migrate.js';
+export { ensureDatabase } from './database.js';
+export * as archives from './repositories/archives.js';
+export * as jobs from './repositories/jobs.js';
+export * as jobSteps from './repositories/job-steps.js';
+export * as events from './repositories/events.js';
+export * as entries from './repositories/entries.js';
+export * as audit from './repositories/audit.js';
+export { acceptNewArchive, type NewArchiveEvent, type NewArchiveRecorded } from './repositories/new-archive.js';
+export type { ArchiveRow } from './repositories/archives.js';
+export type { JobRow, JobState, JobProgress } from './repositories/jobs.js';
+export type { JobStepRow, StepState } from './repositories/job-steps.js';
+export type { EventRow, EventVerdict } from './repositories/events.js';
+export type { EntryRow, EntryState } from './repositories/entries.js';
+export type { AuditRow } from './repositories/audit.js';

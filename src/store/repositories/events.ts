@@ -1,0 +1,70 @@
+import type { Queryable } from '../pool.js';
+
+export type EventVerdict = 'accepted' | 'duplicate' | 'replayed' | 'ignored' | 'rejected';
+
+export interface EventRecord {
+  webhookId: string | undefined;
+  eventType: string | undefined;
+  logicalPath: string | undefined;
+  verdict: EventVerdict;
+  reason: string | undefined;
+  httpStatus: number;
+  headers: Record<string, string>;
+  body: string | undefined;
+  archiveId?: number | undefined;
+  jobId?: string | undefined;
+}
+
+export interface EventRow {
+  id: string;
+  webhook_id: string | null;
+  received_at: Date;
+  event_type: string | null;
+  logical_path: string | null;
+  verdict: EventVerdict;
+  reason: string | null;
+  http_status: number;
+  archive_id: number | null;
+  job_id: string | null;
+}
+
+export async function recordEvent(db: Queryable, e: EventRecord): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO events (webhook_id, event_type, logical_path, verdict, reason, http_status, headers, body, archive_id, job_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [
+      e.webhookId ?? null,
+      e.eventType ?? null,
+      e.logicalPath ?? null,
+      e.verdict,
+      e.reason ?? null,
+      e.httpStatus,
+      JSON.stringify(e.headers),
+      e.body ?? null,
+      e.archiveId ?? null,
+      e.jobId ?? null,
+    ],
+  );
+  return (rows[0] as { id: string }).id;
+}
+
+/** Remembers a webhook id; false when it was already seen (a replay). */
+export async function rememberDelivery(db: Queryable, webhookId: string): Promise<boolean> {
+  const { rowCount } = await db.query('INSERT INTO webhook_deliveries (webhook_id) VALUES ($1) ON CONFLICT DO NOTHING', [webhookId]);
+  return rowCount === 1;
+}
+
+/** Ids older than the timestamp window can never verify again: forget them. */
+export async function forgetDeliveriesBefore(db: Queryable, before: Date): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM webhook_deliveries WHERE first_seen < $1', [before]);
+  return rowCount ?? 0;
+}
+
+export async function eventsForJob(db: Queryable, jobId: string): Promise<EventRow[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT id, webhook_id, received_at, event_type, logical_path, verdict, reason, http_status, archive_id, job_id
+       FROM events WHERE job_id = $1 ORDER BY received_at`,
+    [jobId],
+  );
+  return rows;
+}

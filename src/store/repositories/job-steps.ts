@@ -1,0 +1,75 @@
+import type { Queryable } from '../pool.js';
+
+export type StepState = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface JobStepRow {
+  job_id: string;
+  run: number;
+  step: string;
+  state: StepState;
+  attempts: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** Records the start of an attempt of a step (one row per job, run and step). */
+export async function startStepAttempt(db: Queryable, jobId: string, run: number, step: string): Promise<JobStepRow> {
+  const { rows } = await db.query<JobStepRow>(
+    `INSERT INTO job_steps (job_id, run, step, state, attempts, started_at)
+     VALUES ($1, $2, $3, 'running', 1, now())
+     ON CONFLICT (job_id, run, step) DO UPDATE
+       SET state = 'running', attempts = job_steps.attempts + 1, started_at = now(), finished_at = NULL
+     RETURNING *`,
+    [jobId, run, step],
+  );
+  return rows[0] as JobStepRow;
+}
+
+export async function finishStep(
+  db: Queryable,
+  jobId: string,
+  run: number,
+  step: string,
+  outcome: { state: StepState; errorCode?: string | null; errorMessage?: string | null; detail?: Record<string, unknown> },
+): Promise<void> {
+  await db.query(
+    `UPDATE job_steps SET state = $4, finished_at = CASE WHEN $4 = 'running' THEN NULL ELSE now() END,
+       error_code = $5, error_message = $6, detail = detail || $7::jsonb
+     WHERE job_id = $1 AND run = $2 AND step = $3`,
+    [jobId, run, step, outcome.state, outcome.errorCode ?? null, outcome.errorMessage ?? null, JSON.stringify(outcome.detail ?? {})],
+  );
+}
+
+/**
+ * Remembers, on the step's own row, the flags and warnings it raised, so a replay from this step
+ * (or an earlier one) can forget them: see restartJob.
+ */
+export async function addStepFlags(
+  db: Queryable,
+  jobId: string,
+  run: number,
+  step: string,
+  flags: readonly string[],
+  warnings: readonly string[],
+): Promise<void> {
+  await db.query(
+    `UPDATE job_steps SET detail = detail || jsonb_build_object(
+       'job_flags', (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) FROM jsonb_array_elements(COALESCE(detail->'job_flags', '[]'::jsonb) || $4::jsonb) AS x),
+       'job_warnings', (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) FROM jsonb_array_elements(COALESCE(detail->'job_warnings', '[]'::jsonb) || $5::jsonb) AS x))
+     WHERE job_id = $1 AND run = $2 AND step = $3`,
+    [jobId, run, step, JSON.stringify(flags), JSON.stringify(warnings)],
+  );
+}
+
+/** Merges facts into a running step's detail (what it has done so far), without changing its state. */
+export async function recordStepDetail(db: Queryable, jobId: string, run: number, step: string, detail: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE job_steps SET detail = detail || $4::jsonb WHERE job_id = $1 AND run = $2 AND step = $3', [jobId, run, step, JSON.stringify(detail)]);
+}
+
+export async function stepsForJob(db: Queryable, jobId: string): Promise<JobStepRow[]> {
+  const { rows } = await db.query<JobStepRow>('SELECT * FROM job_steps WHERE job_id = $1 ORDER BY run, started_at NULLS LAST', [jobId]);
+  return rows;
+}

@@ -1,0 +1,81 @@
+/** One problem in a mapping file: `where` is the place in the file (`users.alice`, `prefixes[0].grants[1].acl`). */
+export interface UserMapIssue {
+  readonly where: string;
+  readonly message: string;
+}
+
+/**
+ * The mapping file cannot be used. `file` names it; `issues` list every offending place, so an
+ * admin fixes the file in one go rather than one error per restart.
+ */
+export class UserMapError extends Error {
+  override readonly name = 'UserMapError';
+  readonly code: 'user_map_invalid' | 'user_map_unreadable';
+  readonly file: string;
+  readonly issues: readonly UserMapIssue[];
+
+  constructor(init: {
+    code: 'user_map_invalid' | 'user_map_unreadable';
+    file: string;
+    issues: readonly UserMapIssue[];
+    cause?: unknown;
+  }) {
+    const detail = init.issues.map((i) => (i.where ? `${i.where}: ${i.message}` : i.message)).join('; ');
+    super(`${init.file}: ${detail}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = init.code;
+    this.file = init.file;
+    this.issues = Object.freeze([...init.issues]);
+  }
+}
+
+/**
+ * The archive's original OMERO owner has no iRODS user and the mapping says `no_match: fail`.
+ * Not retryable as is: an admin adds the user to the mapping file, then replays the job.
+ */
+export class NoUserMappingError extends Error {
+  override readonly name = 'NoUserMappingError';
+  readonly code = 'no_user_mapping' as const;
+  readonly retryable = false;
+  /** The first unmatched OMERO user (provenance `original_user`). */
+  readonly omeroUser: string;
+  /** Every unmatched OMERO user of the archive. */
+  readonly omeroUsers: readonly string[];
+
+  constructor(omeroUsers: readonly string[], mapSource: string | undefined) {
+    const list = omeroUsers.map((u) => `'${u}'`).join(', ');
+    const where = mapSource ? ` (add it under "users" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
+    super(`no iRODS user is mapped for OMERO user ${list}${where}; nothing was granted`);
+    this.omeroUser = omeroUsers[0] ?? '';
+    this.omeroUsers = Object.freeze([...omeroUsers]);
+  }
+}
+
+/** The archive's OMERO group has no iRODS group and the mapping says `no_group_match: fail`. */
+export class NoGroupMappingError extends Error {
+  override readonly name = 'NoGroupMappingError';
+  readonly code = 'no_group_mapping' as const;
+  readonly retryable = false;
+  readonly omeroGroup: string;
+  readonly omeroGroups: readonly string[];
+
+  constructor(omeroGroups: readonly string[], mapSource: string | undefined) {
+    const list = omeroGroups.map((g) => `'${g}'`).join(', ');
+    const where = mapSource ? ` (add it under "groups" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
+    super(`no iRODS group is mapped for OMERO group ${list}${where}; nothing was granted`);
+    this.omeroGroup = omeroGroups[0] ?? '';
+    this.omeroGroups = Object.freeze([...omeroGroups]);
+  }
+}
+
+/** The caller passed something the planner refuses to act on (a bug in the caller, never data). */
+export class PlanInputError extends Error {
+  override readonly name = 'PlanInputError';
+  readonly code = 'invalid_plan_input' as const;
+  readonly retryable = false;
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}

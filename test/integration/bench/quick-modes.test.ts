@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const execFileAsync = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The benches are not run by `make test` (their figures need a quiet machine and minutes); this
+ * only proves that each one still runs end to end in its --quick mode and prints the ratio lines
+ * its figures are read from. No figure is asserted: times on a shared machine mean nothing here.
+ */
+async function runQuick(script: string): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, '--quick'], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 170_000,
+  });
+  return stdout;
+}
+
+describe('benchmarks in --quick mode', () => {
+  it('intake bench loads the agent and both baselines and prints its ratio lines', { timeout: 180_000 }, async () => {
+    const stdout = await runQuick('bench/intake/run.ts');
+    expect(stdout).toMatch(/^ratio intake agent\/minimal-durable events\/s: \d+\.\d+ \(target >= 0\.60: (met|missed)\)$/m);
+    expect(stdout).toMatch(/^ratio intake agent\/hello-world events\/s: \d+\.\d+$/m);
+    expect(stdout).toMatch(/^ratio intake agent p99 at half peak \(\d+\/s\): [\d.]+ ms \(target < 50 ms: (met|missed)\)$/m);
+    expect(stdout).not.toMatch(/WARNING/);
+  });
+
+  it('expand bench expands tar and zip archives through the agent and prints its ratio lines', { timeout: 180_000 }, async () => {
+    const stdout = await runQuick('bench/expand/run.ts');
+    for (const format of ['tar', 'zip']) {
+      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big-file MiB/s / raw transport MiB/s: [\\d.]+ `, 'm'));
+      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} small files/s: \\d+ `, 'm'));
+      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big peak RSS: \\d+ MiB `, 'm'));
+    }
+    expect(stdout).not.toMatch(/WARNING/);
+  });
+});

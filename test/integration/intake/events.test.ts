@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullJobId } from '../../../src/pipeline/queues.js';
+import { TEST_SECRET, landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
+
+let agent: TestAgent;
+
+beforeAll(async () => {
+  agent = await startTestAgent({ label: 'events' });
+});
+afterAll(async () => {
+  await agent?.close();
+});
+
+async function eventRows(where = 'true', params: unknown[] = []) {
+  const { rows } = await agent.db.pool.query(`SELECT * FROM events WHERE ${where} ORDER BY received_at`, params);
+  return rows as { verdict: string; reason: string | null; http_status: number; webhook_id: string | null; job_id: string | null; body: string | null }[];
+}
+
+const archivePath = () => `/tempZone/home/alice/${randomName('project')}.zip`;
+
+describe('POST /v1/events', () => {
+  it('accepts a signed event for an archive in a watched collection: 202, job row, BullMQ job, Location', async () => {
+    const path = archivePath();
+    const res = await agent.postEvent(landedEvent(path, { size: 1234, checksum: 'sha2:abc' }));
+    expect(res.status).toBe(202);
+    const jobId = res.json.job_id as string;
+    expect(res.headers.get('location')).toBe(`/v1/jobs/${jobId}`);
+    const { rows } = await agent.db.pool.query('SELECT j.state, j.step, a.logical_path, a.size, a.uploader FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE j.id = $1', [jobId]);
+    expect(rows[0]).toMatchObject({ state: 'queued', step: 'inspect', logical_path: path, size: 1234, uploader: 'alice' });
+    // In BullMQ at once; the outbox flusher marks it enqueued later, off the request path.
+    const bull = await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }));
+    expect(bull?.data).toEqual({ jobId, run: 1, step: 'inspect' });
+    const [event] = await eventRows('job_id = $1', [jobId]);
+    expect(event).toMatchObject({ verdict: 'accepted', http_status: 202 });
+  });
+
+  it('refuses a signature made with an unknown secret with 401 and records the refusal', async () => {
+    const body = landedEvent(archivePath(), { size: 1 });
+    const forged = await agent.postEvent(body, { id: `msg_${randomUUID()}`, secret: `whsec_${Buffer.from('another-secret-another-secret!!').toString('base64')}` });
+    expect(forged.status).toBe(401);
+    expect(forged.json.error).toBe('bad_signature');
+    const rows = await eventRows("verdict = 'rejected' AND reason LIKE 'bad_signature%'");
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a body changed after signing (signature over the exact bytes)', async () => {
+    const body = landedEvent(archivePath(), { size: 10 });
+    const raw = JSON.stringify(body);
+    const { signWebhook } = await import('../../../src/intake/webhook-signature.js');
+    const headers = signWebhook(TEST_SECRET, `msg_${randomUUID()}`, new Date(), raw);
+    const res = await fetch(`${agent.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: raw.replace('"size":10', '"size":11'),
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses timestamps outside ±5 minutes and missing headers', async () => {
+    const old = await agent.postEvent(landedEvent(archivePath()), { timestamp: new Date(Date.now() - 6 * 60_000) });
+    expect(old.status).toBe(401);
+    expect(old.json.error).toBe('timestamp_out_of_window');
+    const future = await agent.postEvent(landedEvent(archivePath()), { timestamp: new Date(Date.now() + 6 * 60_000) });
+    expect(future.status).toBe(401);
+    const res = await fetch(`${agent.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('missing_headers');
+  });
+
+  it('accepts a signature made with a rotated-in secret alongside the old one', async () => {
+    const newer = `whsec_${Buffer.from('the-newer-secret-after-rotation!').toString('base64')}`;
+    const rotated = await startTestAgent({ label: 'rotation', env: { AGENT_WEBHOOK_SECRETS: `${TEST_SECRET} ${newer}` } });
+    try {
+      expect((await rotated.postEvent(landedEvent(archivePath(), { size: 1, checksum: 'c' }), { secret: newer })).status).toBe(202);
+      expect((await rotated.postEvent(landedEvent(archivePath(), { size: 1, checksum: 'c' }))).status).toBe(202);
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it('answers a replayed webhook id with 200 and does not make a second job', async () => {
+    const id = `msg_${randomUUID()}`;
+    const body = landedEvent(archivePath(), { size: 5, checksum: 'sha2:x' });
+    const first = await agent.postEvent(body, { id });
+    const again = await agent.postEvent(body, { id });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ status: 'replayed', job_id: first.json.job_id });
+    const { rows } = await agent.db.pool.query('SELECT count(*)::int AS n FROM jobs WHERE id = $1', [first.json.job_id]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('answers 413 for an oversized body and records it', async () => {
+    const big = landedEvent(archivePath(), { checksum: 'x'.repeat(200) });
+    const raw = JSON.stringify({ ...big, padding: 'y'.repeat(agent.config.http.bodyLimitBytes) });
+    const res = await agent.postEvent(big, { rawBody: raw });
+    expect(res.status).toBe(413);
+    expect((await eventRows('http_status = 413')).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers 400 naming the offending field for a body that breaks the schema, and for malformed JSON', async () => {
+    const bad = landedEvent(archivePath());
+    delete (bad.data as Record<string, unknown>).logical_path;
+    const res = await agent.postEvent(bad);
+    expect(res.status).toBe(400);
+    expect(String(res.json.message)).toContain('logical_path');
+    const extra = await agent.postEvent({ ...landedEvent(archivePath()), surprise: 1 });
+    expect(extra.status).toBe(400);
+    expect(String(extra.json.message)).toMatch(/additional|surprise/);
+    const malformed = await agent.postEvent(null, { rawBody: '{"type": ' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error).toBe('malformed_json');
+    const recorded = await eventRows("verdict = 'rejected' AND http_status = 400");
+    expect(recorded.some((r) => r.reason?.includes('logical_path'))).toBe(true);
+    expect(recorded.some((r) => r.reason?.startsWith('malformed_json'))).toBe(true);
+  });
+
+  it('ignores with a reason: unwatched collections, non-archives, unknown types, other zones, the agent itself', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [landedEvent('/tempZone/projects/x.zip'), /not in a watched collection/],
+      [landedEvent('/tempZone/home2/x.zip'), /not in a watched collection/],
+      [landedEvent('/tempZone/home/alice/image.tiff'), /not an archive/],
+      [landedEvent('/tempZone/home/alice/.zip'), /not an archive/],
+      [{ ...landedEvent('/tempZone/home/alice/x.zip'), type: 'data_object.deleted' }, /unknown event type/],
+      [{ ...landedEvent('/tempZone/home/alice/x.zip'), data: { ...(landedEvent('/otherZone/home/alice/x.zip').data as object), zone: 'otherZone' } }, /zone otherZone/],
+      [landedEvent('/tempZone/home/alice/x.zip', {}, 'rods'), /agent's own account/],
+    ];
+    for (const [body, reason] of cases) {
+      const res = await agent.postEvent(body);
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(res.json.status).toBe('ignored');
+      expect(String(res.json.reason)).toMatch(reason);
+    }
+    const { rows } = await agent.db.pool.query("SELECT count(*)::int AS n FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE a.logical_path LIKE '%/x.zip'");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('makes one job of several reports of one upload (put + close + one close per chunk)', async () => {
+    const path = archivePath();
+    const results = await Promise.all([
+      agent.postEvent(landedEvent(path, { size: 100, checksum: 'sha2:a', pep: 'pep_api_data_obj_put_post' })),
+      agent.postEvent(landedEvent(path, { size: 100, checksum: 'sha2:a', pep: 'pep_api_data_obj_close_post' })),
+      agent.postEvent(landedEvent(path, { size: 100, checksum: 'sha2:a', pep: 'pep_api_replica_close_post' })),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 202]);
+    const jobIds = new Set(results.map((r) => r.json.job_id));
+    expect(jobIds.size).toBe(1);
+  });
+
+  it('treats a genuinely new version as a new job once the first has started', async () => {
+    const path = archivePath();
+    const first = await agent.postEvent(landedEvent(path, { size: 100, checksum: 'sha2:a' }));
+    await agent.db.pool.query("UPDATE jobs SET state = 'succeeded', started_at = now() WHERE id = $1", [first.json.job_id]);
+    const same = await agent.postEvent(landedEvent(path, { size: 100, checksum: 'sha2:a' }));
+    expect(same.json).toMatchObject({ status: 'duplicate', job_id: first.json.job_id });
+    const changed = await agent.postEvent(landedEvent(path, { size: 200, checksum: 'sha2:b' }));
+    expect(changed.status).toBe(202);
+    expect(changed.json.job_id).not.toBe(first.json.job_id);
+  });
+
+  it('lets later reports update a job that has not started yet (newest facts win)', async () => {
+    const path = archivePath();
+    const first = await agent.postEvent(landedEvent(path, { size: 8, checksum: 'sha2:part' }));
+    const later = await agent.postEvent(landedEvent(path, { size: 16, checksum: 'sha2:whole' }));
+    expect(later.json).toMatchObject({ status: 'duplicate', job_id: first.json.job_id });
+    const { rows } = await agent.db.pool.query('SELECT a.size, a.checksum FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE j.id = $1', [first.json.job_id]);
+    expect(rows[0]).toEqual({ size: 16, checksum: 'sha2:whole' });
+  });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz with PostgreSQL and Redis up', async () => {
+    expect((await fetch(`${agent.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${agent.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { postgresql: true, redis: true } });
+  });
+});

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceptEvent } from '../../../src/intake/accept-event.js';
+import { createLogger } from '../../../src/logging/logger.js';
+import { flushOutbox } from '../../../src/pipeline/outbox.js';
+import { bullJobId } from '../../../src/pipeline/queues.js';
+import { landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
+import { startPrivateRedis } from '../../support/private-redis.js';
+import { waitFor } from '../../support/wait.js';
+
+let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+let agent: TestAgent;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  agent = await startTestAgent({ label: 'outage', env: { AGENT_REDIS_URL: redis.url } });
+});
+afterAll(async () => {
+  await agent?.close().catch(() => undefined);
+  await redis?.stop();
+});
+
+describe('when Redis is unavailable', () => {
+  it('answers 503 with Retry-After, records the refusal, and accepts the retried event once Redis is back', async () => {
+    const body = landedEvent(`/tempZone/home/alice/${randomName('p')}.zip`, { size: 1, checksum: 'sha2:r' });
+    await redis.stop();
+    await waitFor('the agent to notice', async () => (await fetch(`${agent.url}/readyz`)).status === 503);
+    const down = await agent.postEvent(body, { id: 'msg_retry_me' });
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+    const { rows } = await agent.db.pool.query("SELECT verdict, http_status FROM events WHERE webhook_id = 'msg_retry_me'");
+    expect(rows).toEqual([{ verdict: 'rejected', http_status: 503 }]);
+
+    await redis.start();
+    await waitFor('readiness after recovery', async () => (await fetch(`${agent.url}/readyz`)).status === 200);
+    // The rule's delay server retries the same event with the same webhook id: it must be accepted.
+    const retried = await agent.postEvent(body, { id: 'msg_retry_me' });
+    expect(retried.status).toBe(202);
+  });
+
+  it('keeps a job committed before an enqueue failure in the outbox, and the flusher enqueues it later', async () => {
+    await redis.stop();
+    const path = `/tempZone/home/alice/${randomName('crash')}.zip`;
+    // Straight into the intake (the route would answer 503 first): commit succeeds, enqueue fails.
+    const outcome = await acceptEvent(
+      { config: agent.config, pool: agent.db.pool, queues: agent.queues, irods: undefined, log: createLogger({ level: 'silent' }) },
+      { webhookId: 'msg_outbox', headers: {}, rawBody: '{}', body: landedEvent(path, { size: 3, checksum: 'sha2:o' }) as never },
+    );
+    expect(outcome.httpStatus).toBe(202);
+    const jobId = outcome.jobId as string;
+    const before = await agent.db.pool.query('SELECT enqueued_at FROM jobs WHERE id = $1', [jobId]);
+    expect(before.rows[0].enqueued_at).toBeNull();
+
+    await redis.start();
+    await agent.queues.waitUntilReady(10_000);
+    const n = await flushOutbox({ pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) });
+    expect(n).toBeGreaterThanOrEqual(1);
+    const after = await agent.db.pool.query('SELECT enqueued_at FROM jobs WHERE id = $1', [jobId]);
+    expect(after.rows[0].enqueued_at).not.toBeNull();
+    expect(await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }))).toBeDefined();
+    // A second flush finds nothing left to do.
+    expect(await flushOutbox({ pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) })).toBe(0);
+  });
+});

@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildTar,
+  buildZip,
+  emptyZip,
+  extractWithSystemTool,
+  removeTempArchives,
+  tarWithEntryName,
+  zipWithEntryName,
+} from '../../support/archives/index.js';
+import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
+import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
+import { agentAvus, irodsTree, uploadFile, waitForJob } from '../../support/pipeline.js';
+
+const FIXTURES = new URL('../../../../shared/fixtures/omero-cli-transfer/', import.meta.url).pathname;
+
+let irods: IrodsForTest;
+let agent: TestAgent;
+let alice: Awaited<ReturnType<IrodsForTest['makeUser']>>;
+
+beforeAll(async () => {
+  irods = await startIrodsForTest();
+  alice = await irods.makeUser('alice');
+  agent = await startTestAgent({ label: 'expand', irods: irods.client, workers: true, env: { AGENT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' } });
+});
+afterAll(async () => {
+  await agent?.close();
+  await irods?.close();
+  await removeTempArchives();
+});
+
+let folders = 0;
+
+/** Uploads as alice into a collection of its own and delivers the event the way the rule would. */
+async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; jobId: string }> {
+  const folder = `/tempZone/home/alice/upload-${++folders}`;
+  await alice.client.collections.create(folder);
+  const lpath = `${folder}/${name}`;
+  const size = await uploadFile(alice.client, lpath, localPath);
+  const res = await agent.postEvent(landedEvent(lpath, { size }));
+  expect(res.status, JSON.stringify(res.json)).toBe(202);
+  return { lpath, jobId: res.json.job_id as string };
+}
+
+describe('expand', () => {
+  for (const [fixture, format] of [
+    ['valid_single_project.zip', 'zip'],
+    ['valid_single_image.tar', 'tar'],
+    ['valid_single_dataset.zip', 'zip'],
+    ['valid_single_image.zip', 'zip'],
+    ['simple_plate.zip', 'zip'],
+    ['simple_screen.zip', 'zip'],
+  ] as const) {
+    it(`expands ${fixture} beside the archive, byte for byte as ${format === 'zip' ? 'unzip' : 'tar'} does`, async () => {
+      const { lpath, jobId } = await land(`${FIXTURES}${fixture}`);
+      const job = await waitForJob(agent.db.pool, jobId);
+      const target = lpath.replace(/\.(zip|tar)$/, '');
+      expect(job.target_path).toBe(target);
+      const expected = await extractWithSystemTool(`${FIXTURES}${fixture}`, format);
+      const actual = await irodsTree(irods.client, target);
+      expect(actual.files).toEqual(expected.files);
+      expect(actual.directories).toEqual(expected.directories);
+
+      const status = await agentAvus(irods.client, lpath);
+      expect(status).toMatchObject({ status: ['expanded'], job: [jobId], expanded_to: [target] });
+      expect(status.error).toBeUndefined();
+      const first = Object.keys(expected.files)[0] as string;
+      expect(await agentAvus(irods.client, `${target}/${first}`)).toMatchObject({ source_archive: [lpath] });
+
+      const { rows } = await agent.db.pool.query("SELECT count(*)::int AS n FROM entries WHERE job_id = $1 AND kind = 'file' AND state = 'written' AND irods_checksum LIKE 'sha2:%'", [jobId]);
+      expect(rows[0].n).toBe(Object.keys(expected.files).length);
+      const archiveRow = await agent.db.pool.query('SELECT a.format, a.checksum FROM archives a JOIN jobs j ON j.archive_id = a.id WHERE j.id = $1', [jobId]);
+      expect(archiveRow.rows[0]).toMatchObject({ format });
+      expect(archiveRow.rows[0].checksum).toMatch(/^sha2:/);
+    });
+  }
+});
+
+describe('expand: conflicts, hostile input and odd archives', () => {
+  it('refuses a target that exists and is not its own, touches nothing, and succeeds on replay once it is moved away', async () => {
+    const folder = `/tempZone/home/alice/conflict`;
+    await alice.client.collections.create(`${folder}/valid_single_dataset`, { intermediates: true });
+    await alice.client.dataObjects.writeChunk(`${folder}/valid_single_dataset/mine.txt`, Buffer.from('do not touch'));
+    const size = await uploadFile(alice.client, `${folder}/valid_single_dataset.zip`, `${FIXTURES}valid_single_dataset.zip`);
+    const res = await agent.postEvent(landedEvent(`${folder}/valid_single_dataset.zip`, { size }));
+    const failed = await waitForJob(agent.db.pool, res.json.job_id as string, ['failed']);
+    expect(failed.error_code).toBe('target_exists');
+    expect(await alice.client.collections.list(`${folder}/valid_single_dataset`)).toEqual([`${folder}/valid_single_dataset/mine.txt`]);
+    const status = await agentAvus(irods.client, `${folder}/valid_single_dataset.zip`);
+    expect(status.status).toEqual(['failed']);
+    expect(status.error?.[0]).toMatch(/already exists/);
+
+    await alice.client.collections.rename(`${folder}/valid_single_dataset`, `${folder}/kept-aside`);
+    const { restartJob } = await import('../../../src/store/repositories/jobs.js');
+    await restartJob(agent.db.pool, failed.id, 'inspect');
+    await waitForJob(agent.db.pool, failed.id);
+    const expected = await extractWithSystemTool(`${FIXTURES}valid_single_dataset.zip`, 'zip');
+    expect((await irodsTree(irods.client, `${folder}/valid_single_dataset`)).files).toEqual(expected.files);
+    expect((await agentAvus(irods.client, `${folder}/valid_single_dataset.zip`)).status).toEqual(['expanded']);
+  });
+
+  it('records why a hostile zip was refused and writes nothing at all', async () => {
+    const { lpath, jobId } = await land(await zipWithEntryName('../escape.txt'), 'hostile.zip');
+    const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+    expect(job.error_code).toBe('unsafe_path');
+    expect(job.step).toBe('inspect');
+    const parent = lpath.slice(0, lpath.lastIndexOf('/'));
+    expect(await alice.client.collections.list(parent)).toEqual([lpath]);
+    expect((await agentAvus(irods.client, lpath)).error?.[0]).toMatch(/escape\.txt/);
+  });
+
+  it('stops a hostile tar at the bad entry, with nothing written outside the target', async () => {
+    const { lpath, jobId } = await land(await tarWithEntryName('../../escape.txt'), 'hostile.tar');
+    const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+    expect(job.error_code).toBe('unsafe_path');
+    const parent = lpath.slice(0, lpath.lastIndexOf('/'));
+    const everything = await irods.client.collections.list(parent, { recurse: true });
+    expect(everything.every((p) => p === lpath || p.startsWith(`${parent}/hostile`))).toBe(true);
+    expect(await irods.client.collections.list('/tempZone/home/alice')).not.toContain('/tempZone/home/alice/escape.txt');
+  });
+
+  it('expands an archive without transfer.xml and flags it', async () => {
+    const zip = await buildZip([{ name: 'data/a.txt', data: 'a' }, { name: 'b.txt', data: 'b' }]);
+    const { lpath, jobId } = await land(zip, 'loose.zip');
+    const job = await waitForJob(agent.db.pool, jobId);
+    expect(job.flags).toEqual(['no_transfer_xml']);
+    const status = await agentAvus(irods.client, lpath);
+    expect(status).toMatchObject({ status: ['expanded'], flag: ['no_transfer_xml'] });
+    expect(status.warning?.[0]).toMatch(/no transfer\.xml/);
+  });
+
+  it('expands an empty archive into an empty collection and flags it empty', async () => {
+    const { lpath, jobId } = await land(await emptyZip(), 'empty.zip');
+    const job = await waitForJob(agent.db.pool, jobId);
+    expect(job.flags).toEqual(['empty', 'no_transfer_xml']);
+    expect(await irods.client.collections.list(lpath.replace(/\.zip$/, ''))).toEqual([]);
+  });
+});
+
+describe('expand: big files, crashes and replays', () => {
+  const MiB = 1024 * 1024;
+  let crashAgent: TestAgent;
+  let crashes = 0;
+
+  beforeAll(async () => {
+    // A client that writes big files in parallel (threshold 4 MiB), and an expand step whose
+    // first attempt "crashes" after a few writes, the way a killed worker would stop.
+    const client = irods.clientFor('rods', 'rods', { admin: true, parallelWriteThreshold: 4 * MiB, writeChunkBytes: MiB });
+    const { createStepHandlers } = await import('../../../src/pipeline/steps/index.js');
+    const { loadConfig } = await import('../../../src/config/index.js');
+    const { createLogger } = await import('../../../src/logging/logger.js');
+    const handlers = createStepHandlers(loadConfig({}), createLogger({ level: 'silent' }));
+    const realExpand = handlers.expand as NonNullable<typeof handlers.expand>;
+    handlers.expand = async (ctx) => {
+      if (!ctx.archive.logical_path.includes('crash-me') || ctx.attempt > 1) return realExpand(ctx);
+      let writes = 0;
+      const dataObjects = new Proxy(ctx.irods.dataObjects, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== 'writeChunk' || typeof value !== 'function') return value;
+          return async (...args: unknown[]) => {
+            if (++writes > 25) {
+              crashes += 1;
+              throw new Error('simulated crash in the middle of the archive');
+            }
+            return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
+          };
+        },
+      });
+      return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
+    };
+    crashAgent = await startTestAgent({ label: 'crash', irods: client, workers: handlers });
+  });
+  afterAll(async () => {
+    await crashAgent?.close();
+  });
+
+  async function landOn(target: TestAgent, localPath: string, name: string) {
+    const folder = `/tempZone/home/alice/big-${++folders}`;
+    await alice.client.collections.create(folder);
+    const lpath = `${folder}/${name}`;
+    const size = await uploadFile(alice.client, lpath, localPath);
+    const res = await target.postEvent(landedEvent(lpath, { size }));
+    return { lpath, jobId: res.json.job_id as string };
+  }
+
+  for (const format of ['zip', 'tar'] as const) {
+    it(`streams big ${format} entries with parallel writes and small ones in between, byte-exact`, async () => {
+      const big = randomBytes(9 * MiB + 12345);
+      const entries = [
+        { name: 'transfer.xml', data: '<OME/>' },
+        { name: 'root_0/2024-01/02/img/big.ome.tiff', data: big },
+        ...Array.from({ length: 40 }, (_, i) => ({ name: `root_0/small/${i}.txt`, data: `file ${i}` })),
+        { name: 'root_0/2024-01/02/img/big2.tiff', data: big.subarray(0, 5 * MiB) },
+      ];
+      const path = format === 'zip' ? await buildZip(entries) : await buildTar(entries, { dotSlash: true });
+      const { lpath, jobId } = await landOn(crashAgent, path, `big.${format}`);
+      await waitForJob(crashAgent.db.pool, jobId);
+      const expected = await extractWithSystemTool(path, format);
+      expect((await irodsTree(irods.client, lpath.replace(/\.(zip|tar)$/, ''))).files).toEqual(expected.files);
+    });
+  }
+
+  it('resumes after a crash in the middle of an archive: what was written is skipped, the tree is byte-exact', async () => {
+    const zip = await buildZip([
+      { name: 'transfer.xml', data: '<OME/>' },
+      ...Array.from({ length: 80 }, (_, i) => ({ name: `root_0/d${i % 4}/${i}.bin`, data: randomBytes(1000 + i) })),
+    ]);
+    const before = crashes;
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'crash-me.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    expect(crashes).toBeGreaterThan(before);
+    const { rows } = await crashAgent.db.pool.query("SELECT attempts, detail FROM job_steps WHERE job_id = $1 AND step = 'expand'", [jobId]);
+    expect(rows[0].attempts).toBe(2);
+    expect(rows[0].detail.files_skipped).toBeGreaterThan(0);
+    expect(rows[0].detail.files_skipped + rows[0].detail.files_written).toBe(81);
+    const expected = await extractWithSystemTool(zip, 'zip');
+    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+  });
+
+  it('leaves exactly the same tree when the expansion is replayed', async () => {
+    const zip = await buildZip([{ name: 'transfer.xml', data: '<OME/>' }, ...Array.from({ length: 10 }, (_, i) => ({ name: `f/${i}.txt`, data: `x${i}` }))]);
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'replayed.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    const target = lpath.replace(/\.zip$/, '');
+    const first = await irodsTree(irods.client, target);
+    const { restartJob } = await import('../../../src/store/repositories/jobs.js');
+    await restartJob(crashAgent.db.pool, jobId, 'expand');
+    await waitForJob(crashAgent.db.pool, jobId);
+    expect(await irodsTree(irods.client, target)).toEqual(first);
+    const { rows } = await crashAgent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'expand' AND run = 2", [jobId]);
+    expect(rows[0].detail).toMatchObject({ files_written: 0, files_skipped: 11 });
+    expect(await agentAvus(irods.client, `${target}/f/1.txt`)).toEqual({ source_archive: [lpath] });
+  });
+});

@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  RULES_PATH,
+  httpApiChunkedWrite,
+  icp,
+  imv,
+  iput,
+  ireg,
+  prcParallelPut,
+  prcPut,
+  runDelayServer,
+  runScenario,
+  s3PutObject,
+  serverLog,
+  type Scenario,
+  type ScenarioResult,
+  type Step,
+} from '../../standins/irods-rule-engine/scenario.js';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+
+// The Python rules (rules/python/irods_omero_agent_rules.py) under the rule-engine stand-in,
+// POSTing for real to a receiver that verifies Standard Webhooks signatures.
+
+const CONTINUE = 5_000_000;
+const LAB = '/tempZone/home/lab';
+const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
+
+interface LandedEvent {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown> & { zone: string; logical_path: string; user: string; pep: string };
+}
+
+let secret: string;
+let receiver: WebhookReceiver;
+
+beforeEach(async () => {
+  secret = newSecret();
+  receiver = await startWebhookReceiver({ secret });
+});
+afterEach(async () => {
+  await receiver.close();
+});
+
+const config = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  agent_url: receiver.url,
+  watch: [LAB],
+  delay_seconds: 10,
+  retry_interval_seconds: 30,
+  retry_times: 5,
+  timeout_seconds: 3,
+  ...overrides,
+});
+
+const run = (steps: Step[], extra: Partial<Scenario> = {}): Promise<ScenarioResult> =>
+  runScenario({ config: config(), secret, steps, ...extra });
+
+const events = (): LandedEvent[] =>
+  receiver.requests.filter((r) => r.verifyError === undefined).map((r) => r.event as LandedEvent);
+
+const everyPepContinued = (r: ScenarioResult): void => {
+  expect(r.peps.length).toBeGreaterThan(0);
+  for (const call of r.peps) expect(call, call.pep).toMatchObject({ returned: CONTINUE });
+};
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('Python rules: every route by which an archive lands', () => {
+  it('queues the POST in the delay server (INST_NAME, PLUSET, EF retry policy) instead of posting from the PEP', async () => {
+    const r = await run(iput(`${LAB}/run1.zip`, { size: 2048 }));
+    everyPepContinued(r);
+    expect(receiver.requests).toHaveLength(0);
+    expect(r.queue).toHaveLength(1);
+    const rule = r.queue[0]!;
+    expect(rule.instance).toBe('irods_rule_engine_plugin-python-instance');
+    expect(rule.hints).toContain('<PLUSET>10s</PLUSET>');
+    expect(rule.frequency).toBe('30s REPEAT UNTIL SUCCESS OR 5 TIMES');
+    expect(rule.name).not.toContain(secret.slice(6)); // the secret is read at send time, never queued
+  });
+
+  it('iput: one signed data_object.landed event with size, checksum and resource', async () => {
+    const r = await run([
+      ...iput(`${LAB}/run1.zip`, { size: 2048, checksum: 'sha2:q83vEjRWeJA=', resource: 'demoResc' }),
+      runDelayServer,
+    ]);
+    everyPepContinued(r);
+    expect(r.queue).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(1);
+    const request = receiver.requests[0]!;
+    expect(request.verifyError).toBeUndefined();
+    expect(request.headers['content-type']).toBe('application/json');
+    expect(request.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const event = events()[0]!;
+    expect(event.type).toBe('data_object.landed');
+    expect(event.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(event.data).toEqual({
+      zone: 'tempZone',
+      logical_path: `${LAB}/run1.zip`,
+      user: 'alice',
+      user_zone: 'tempZone',
+      client_user: 'alice#tempZone',
+      pep: 'pep_api_data_obj_put_post',
+      size: 2048,
+      checksum: 'sha2:q83vEjRWeJA=',
+      resource: 'demoResc',
+    });
+  });
+
+  it('python-irodsclient small put: the close (found through the tracked L1 descriptor) raises one event', async () => {
+    const r = await run([...prcPut(`${LAB}/small.tar`), runDelayServer]);
+    everyPepContinued(r);
+    expect(events().map((e) => [e.data.logical_path, e.data.pep])).toEqual([
+      [`${LAB}/small.tar`, 'pep_api_data_obj_close_post'],
+    ]);
+  });
+
+  it('python-irodsclient parallel put: secondary streams (update_status false) raise nothing, the main close one event', async () => {
+    const r = await run([...prcParallelPut(`${LAB}/big.tar.gz`, 4), runDelayServer]);
+    everyPepContinued(r);
+    expect(r.executions).toHaveLength(1);
+    expect(events().map((e) => e.data.pep)).toEqual(['pep_api_data_obj_close_post']);
+  });
+
+  it('HTTP API write in 8 chunks over two pooled connections: ONE event, with the API as proxy user', async () => {
+    const r = await run([...httpApiChunkedWrite(`${LAB}/chunked.zip`, 8), runDelayServer]);
+    everyPepContinued(r);
+    expect(r.peps.filter((p) => p.pep === 'pep_api_replica_close_post')).toHaveLength(8);
+    expect(events()).toHaveLength(1);
+    expect(events()[0]!.data).toMatchObject({
+      logical_path: `${LAB}/chunked.zip`,
+      pep: 'pep_api_replica_close_post',
+      user: 'alice',
+      proxy_user: 'http_api#tempZone',
+    });
+  });
+
+  it('a chunked upload longer than the window yields a few events, the last one sent after the last chunk', async () => {
+    const steps: Step[] = [];
+    for (let i = 0; i < 30; i++) {
+      // One chunk a second, each on one of three pooled connections, the delay server running alongside.
+      steps.push(...httpApiChunkedWrite(`${LAB}/slow.zip`, 1, [`http-${i % 3}`]), { op: 'delay_server', until_now: true });
+    }
+    steps.push(runDelayServer);
+    const r = await run(steps);
+    everyPepContinued(r);
+    const lastChunkAt = Math.max(...r.steps.filter((s) => s.op === 'advance').map((s) => Number(s.now)));
+    expect(events().length).toBeGreaterThanOrEqual(2);
+    expect(events().length).toBeLessThanOrEqual(4);
+    expect(Math.max(...r.executions.map((e) => e.at))).toBeGreaterThanOrEqual(lastChunkAt);
+  });
+
+  it('S3 API PutObject: one event through the S3 API proxy account', async () => {
+    await run([...s3PutObject(`${LAB}/from-s3.tgz`), runDelayServer]);
+    expect(events().map((e) => [e.data.pep, e.data.proxy_user])).toEqual([
+      ['pep_api_replica_close_post', 's3_api#tempZone'],
+    ]);
+  });
+
+  it('ireg: one event with the physical path and size; registering a collection raises none', async () => {
+    await run([
+      ...ireg(`${LAB}/in-place.zip`, { physical_path: '/data/scope/in-place.zip', size: 77 }),
+      ...ireg(`${LAB}/folder.zip`, { collection: true }),
+      runDelayServer,
+    ]);
+    expect(events().map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        logical_path: `${LAB}/in-place.zip`,
+        pep: 'pep_api_phy_path_reg_post',
+        physical_path: '/data/scope/in-place.zip',
+        size: 77,
+      }),
+    ]);
+  });
+
+  it('imv into a watched collection raises an event for the destination; out of it, or elsewhere, none', async () => {
+    const r = await run([
+      ...imv('/tempZone/home/alice/staging/a.zip', `${LAB}/a.zip`),
+      ...imv(`${LAB}/b.zip`, '/tempZone/home/alice/b.zip'),
+      ...imv('/tempZone/home/alice/c.zip', '/tempZone/home/alice/d.zip'),
+      ...imv(`${LAB}/old.zip`, '/tempZone/trash/home/alice/old.zip'),
+      runDelayServer,
+    ]);
+    everyPepContinued(r);
+    expect(events().map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        logical_path: `${LAB}/a.zip`,
+        source_logical_path: '/tempZone/home/alice/staging/a.zip',
+        pep: 'pep_api_data_obj_rename_post',
+      }),
+    ]);
+  });
+
+  it('icp into a watched collection raises an event for the copy', async () => {
+    await run([...icp('/tempZone/home/alice/a.zip', `${LAB}/copy.zip`), runDelayServer]);
+    expect(events().map((e) => [e.data.logical_path, e.data.source_logical_path, e.data.pep])).toEqual([
+      [`${LAB}/copy.zip`, '/tempZone/home/alice/a.zip', 'pep_api_data_obj_copy_post'],
+    ]);
+  });
+
+  it('ignores non-archives, unwatched collections, look-alike prefixes and read-only opens', async () => {
+    const r = await run([
+      ...iput(`${LAB}/notes.txt`),
+      ...iput(`${LAB}/.zip`),
+      ...iput('/tempZone/home/other/run.zip'),
+      ...iput(`${LAB}-archive/run.zip`),
+      { op: 'open', api: 'data_obj_open', path: `${LAB}/read.zip`, write: false, as: 'r' },
+      { op: 'close', api: 'data_obj_close', fd: 'r' },
+      runDelayServer,
+    ]);
+    everyPepContinued(r);
+    expect(r.executions).toHaveLength(0);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('matches archive suffixes case-insensitively, including .tar.gz and .tgz', async () => {
+    await run([
+      ...iput(`${LAB}/A.ZIP`),
+      ...iput(`${LAB}/b.Tar`),
+      ...iput(`${LAB}/c.tar.gz`),
+      ...iput(`${LAB}/d.tgz`),
+      runDelayServer,
+    ]);
+    expect(events().map((e) => e.data.logical_path).sort()).toEqual(
+      [`${LAB}/A.ZIP`, `${LAB}/b.Tar`, `${LAB}/c.tar.gz`, `${LAB}/d.tgz`].sort(),
+    );
+  });
+
+  it('skips uploads by the users in ignore_users (the agent writing its own results)', async () => {
+    await runScenario({
+      config: config({ ignore_users: ['omero_agent'] }),
+      secret,
+      steps: [...iput(`${LAB}/nested.zip`, { user: 'omero_agent' }), ...iput(`${LAB}/mine.zip`), runDelayServer],
+    });
+    expect(events().map((e) => e.data.user)).toEqual(['alice']);
+  });
+
+  it('carries a path naming a session variable ($objPath) through the delay queue intact', async () => {
+    const odd = `${LAB}/price $objPath "q" ü.zip`;
+    const r = await run([...iput(odd), runDelayServer]);
+    expect(serverLog(r).join('\n')).not.toContain('failed');
+    expect(events().map((e) => e.data.logical_path)).toEqual([odd]);
+  });
+});
+
+describe('Python rules: the agent failing never reaches the user', () => {
+  it('connection refused: retried per the EF policy, then dropped, with the reason logged', async () => {
+    const port = await closedPort();
+    const r = await runScenario({
+      config: config({ agent_url: `http://127.0.0.1:${port}/v1/events`, retry_times: 4 }),
+      secret,
+      steps: [...iput(`${LAB}/run.zip`), runDelayServer],
+    });
+    everyPepContinued(r);
+    expect(r.executions.map((e) => e.status < 0)).toEqual([true, true, true, true]);
+    expect(r.queue).toHaveLength(0);
+    expect(serverLog(r).filter((m) => m.includes('will retry'))).toHaveLength(4);
+  });
+
+  it('5xx and 429: retried with the same webhook-id until the agent accepts', async () => {
+    await receiver.close();
+    const statuses = [500, 429, 503];
+    receiver = await startWebhookReceiver({ secret, respond: (n) => statuses[n] ?? 202 });
+    const r = await runScenario({ config: config(), secret, steps: [...iput(`${LAB}/run.zip`), runDelayServer] });
+    expect(receiver.requests.map((q) => q.status)).toEqual([500, 429, 503, 202]);
+    expect(receiver.requests.every((q) => q.verifyError === undefined)).toBe(true);
+    expect(new Set(receiver.requests.map((q) => q.headers['webhook-id'])).size).toBe(1);
+    expect(r.executions.map((e) => e.status < 0)).toEqual([true, true, true, false]);
+    expect(r.queue).toHaveLength(0);
+  });
+
+  it('400: not retried (a retry cannot fix it), and logged', async () => {
+    await receiver.close();
+    receiver = await startWebhookReceiver({ secret, respond: () => 400 });
+    const r = await runScenario({ config: config(), secret, steps: [...iput(`${LAB}/run.zip`), runDelayServer] });
+    expect(receiver.requests).toHaveLength(1);
+    expect(r.executions.map((e) => e.status)).toEqual([0]);
+    expect(serverLog(r).some((m) => m.includes('HTTP 400 (not retried)'))).toBe(true);
+  });
+
+  it('a PEP whose arguments throw still returns RULE_ENGINE_CONTINUE and logs the error', async () => {
+    const peps = [
+      'pep_api_data_obj_put_post',
+      'pep_api_data_obj_open_post',
+      'pep_api_replica_open_post',
+      'pep_api_data_obj_close_pre',
+      'pep_api_data_obj_close_post',
+      'pep_api_phy_path_reg_post',
+      'pep_api_data_obj_rename_post',
+      'pep_api_data_obj_copy_post',
+    ];
+    const r = await run(peps.map((pep) => ({ op: 'broken_pep', pep })));
+    everyPepContinued(r);
+    expect(r.peps.map((p) => p.pep)).toEqual(peps);
+    expect(serverLog(r).filter((m) => m.includes('(the user operation is unaffected)'))).toHaveLength(peps.length);
+  });
+
+  it('a failing delayExec (catalog down) is swallowed: the upload still succeeds', async () => {
+    const r = await run([...iput(`${LAB}/run.zip`), ...prcPut(`${LAB}/p.zip`)], { server: { fail_delay_exec: true } });
+    everyPepContinued(r);
+    expect(r.steps.every((s) => !('failed_by' in s))).toBe(true);
+    expect(serverLog(r).filter((m) => m.includes('CAT_SQL_ERR') || m.includes('-806000'))).toHaveLength(2);
+  });
+
+  it('an event too long for the delay queue (rule_name is varchar(2700)) is logged and skipped, not failed', async () => {
+    const long = `${LAB}/${`${'n'.repeat(240)}/`.repeat(10)}run.zip`;
+    const r = await run([...iput(long, { checksum: 'sha2:q83vEjRWeJA=' }), runDelayServer]);
+    everyPepContinued(r);
+    expect(r.executions).toHaveLength(0);
+    expect(serverLog(r).some((m) => m.startsWith('irods_omero_agent: logical path too long'))).toBe(true);
+    expect(serverLog(r).some((m) => m.includes('failed'))).toBe(false);
+  });
+
+  it('a missing or invalid configuration leaves the rules idle, not failing', async () => {
+    const r = await runScenario({
+      config: { agent_url: 'ftp://nope', watch: [LAB] },
+      steps: [...iput(`${LAB}/run.zip`), runDelayServer],
+    });
+    everyPepContinued(r);
+    expect(r.executions).toHaveLength(0);
+    expect(serverLog(r).some((m) => m.includes('rules idle until it is fixed'))).toBe(true);
+  });
+});
+
+describe('Python rules: installation and secrets', () => {
+  it('the shipped core.py.example installs every PEP', async () => {
+    const example = readFileSync(path.join(path.dirname(RULES_PATH), 'core.py.example'), 'utf8');
+    const r = await run([...prcPut(`${LAB}/p.zip`), runDelayServer], { corePy: example });
+    everyPepContinued(r);
+    expect(events()).toHaveLength(1);
+  });
+
+  it('install() keeps an existing PEP of core.py: it runs first and keeps its return value', async () => {
+    const corePy = [
+      'def pep_api_data_obj_put_post(rule_args, callback, rei):',
+      "    callback.writeLine('serverLog', 'site policy ran for ' + str(rule_args[2].objPath))",
+      '    return 0',
+      '',
+      'import irods_omero_agent_rules',
+      'irods_omero_agent_rules.install(globals())',
+      '',
+    ].join('\n');
+    const r = await run([...iput(`${LAB}/run.zip`), runDelayServer], { corePy });
+    expect(r.peps.map((p) => p.returned)).toEqual([0]);
+    expect(serverLog(r)[0]).toBe(`site policy ran for ${LAB}/run.zip`);
+    expect(events()).toHaveLength(1);
+  });
+
+  it('resolves the descriptor before the close when the open could not (msi_get_file_descriptor_info)', async () => {
+    const r = await run([...prcPut(`${LAB}/p.zip`), ...s3PutObject(`${LAB}/s.zip`), runDelayServer], {
+      server: { disabled_microservices: ['msi_get_open_data_obj_l1desc_index'] },
+    });
+    everyPepContinued(r);
+    expect(events().map((e) => e.data.logical_path).sort()).toEqual([`${LAB}/p.zip`, `${LAB}/s.zip`]);
+  });
+
+  it('signs with every secret in the secret file, so the agent can rotate', async () => {
+    const old = newSecret();
+    const r = await runScenario({
+      config: config(),
+      secret: `${old}\n${secret}`,
+      steps: [...iput(`${LAB}/run.zip`), runDelayServer],
+    });
+    everyPepContinued(r);
+    const request = receiver.requests[0]!;
+    expect(request.headers['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(request.verifyError).toBeUndefined();
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The stand-in `omero` executable (a Python 3 script: argparse parses as OMERO.py's does). */
+export const OMERO_STANDIN = fileURLToPath(new URL('./omero', import.meta.url));
+
+export type StandinFailure =
+  | 'refuse_connection'
+  | 'no_transfer_plugin'
+  | 'import'
+  | 'lost_connection_during_import'
+  | 'hang'
+  | 'hql_unreachable';
+
+export interface StandinControl {
+  /** The only password the "server" accepts. */
+  password?: string;
+  /** Groups the account is in (default: any). */
+  groups?: string[];
+  fail?: StandinFailure | null;
+  /** Paths under `mount` are read from iRODS through the HTTP API (an NFSRODS mount). */
+  nfsrods?: { url: string; zone: string; mount: string; user: string; password: string };
+}
+
+/** One recorded call: what the CLI received and how it authenticated. */
+export interface StandinCall {
+  argv: string[];
+  cwd: string;
+  env: { OMERO_PASSWORD: boolean; OMERO_SESSIONDIR: string | null };
+  auth?: 'password_env' | 'password_argv' | 'session' | 'key';
+  unpack?: { folder: string; ln_s: boolean; merge: boolean };
+  exit: number;
+}
+
+export interface StandinState {
+  images: Record<string, { name: string; fileset: string; owner: string; group: string; annotations: { ns: string; origin_image_id: string }[] }>;
+  filesets: Record<string, { client_paths: string[]; in_place: boolean }>;
+  projects: Record<string, { name: string; datasets: string[] }>;
+  datasets: Record<string, { name: string; images: string[] }>;
+  screens: Record<string, { name: string; plates: string[] }>;
+  plates: Record<string, { name: string; images: string[] }>;
+  sessions: Record<string, { alive: boolean; user: string }>;
+}
+
+export interface OmeroStandin {
+  readonly executable: string;
+  readonly dir: string;
+  readonly password: string;
+  /** Settings that point an agent at this stand-in (OMERO_ENABLED, OMERO_CLI, the connection, OMERO_CLI_ENV). */
+  agentEnv(extra?: Record<string, string>): Record<string, string>;
+  /** Changes the stand-in's behaviour (merged into the current control; `fail: null` clears a failure). */
+  control(control: StandinControl): Promise<void>;
+  calls(): Promise<StandinCall[]>;
+  state(): Promise<StandinState>;
+  close(): Promise<void>;
+}
+
+/** A stand-in OMERO server + CLI for one test file: its own state, call log and control file. */
+export async function startOmeroStandin(options: { password?: string; control?: StandinControl } = {}): Promise<OmeroStandin> {
+  const dir = await mkdtemp(join(tmpdir(), 'omero-standin-'));
+  const files = { state: join(dir, 'state.json'), log: join(dir, 'calls.jsonl'), control: join(dir, 'control.json') };
+  const password = options.password ?? 'omero-standin-pass';
+  let current: StandinControl = { password, ...options.control };
+  await writeFile(files.control, JSON.stringify(current));
+  return {
+    executable: OMERO_STANDIN,
+    dir,
+    password,
+    agentEnv(extra = {}) {
+      return {
+        OMERO_ENABLED: 'true',
+        OMERO_CLI: OMERO_STANDIN,
+        OMERO_HOST: 'omero.test',
+        OMERO_PORT: '4064',
+        OMERO_USER: 'agent',
+        OMERO_PASSWORD: password,
+        OMERO_CLI_ENV: 'OMERO_STANDIN_STATE OMERO_STANDIN_LOG OMERO_STANDIN_CONTROL',
+        OMERO_STANDIN_STATE: files.state,
+        OMERO_STANDIN_LOG: files.log,
+        OMERO_STANDIN_CONTROL: files.control,
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? dir,
+        ...(process.env.PYENV_ROOT ? { PYENV_ROOT: process.env.PYENV_ROOT } : {}),
+        ...extra,
+      };
+    },
+    async control(control) {
+      current = { ...current, ...control };
+      await writeFile(files.control, JSON.stringify(current));
+    },
+    async calls() {
+      let text = '';
+      try {
+        text = await readFile(files.log, 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as StandinCall);
+    },
+    async state() {
+      return JSON.parse(await readFile(files.state, 'utf8')) as StandinState;
+    },
+    async close() {
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configWarnings, describeConfig, loadConfig } from '../../src/config/index.js';
+
+const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+
+describe('loadConfig', () => {
+  it('gives the documented defaults on an empty environment', () => {
+    const cfg = loadConfig({});
+    expect(cfg.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/irods_omero_agent');
+    expect(cfg.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(cfg.http).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(cfg.irods.baseUrl).toBe('http://127.0.0.1:9000/irods-http-api/0.7.0');
+    expect(cfg.watch.archiveSuffixes).toEqual(['.zip', '.tar', '.tar.gz', '.tgz']);
+    expect(Object.isFrozen(cfg) && Object.isFrozen(cfg.irods)).toBe(true);
+  });
+
+  it('parses lists, roles and trailing slashes', () => {
+    const cfg = loadConfig({
+      AGENT_WEBHOOK_SECRETS: `${secret} ${secret}`,
+      AGENT_ADMIN_TOKENS: 'reader:aaaaaaaaaaaaaaaa operator:bbbbbbbbbbbbbbbb cccccccccccccccc',
+      AGENT_WATCH: '/tempZone/home/lab/ /tempZone/projects',
+      IRODS_HTTP_API_URL: 'http://irods:9000/irods-http-api/0.7.0/',
+    });
+    expect(cfg.webhook.secrets).toHaveLength(2);
+    expect(cfg.admin.tokens.map((t) => t.role)).toEqual(['reader', 'operator', 'operator']);
+    expect(cfg.watch.prefixes).toEqual(['/tempZone/home/lab', '/tempZone/projects']);
+    expect(cfg.irods.baseUrl).toBe('http://irods:9000/irods-http-api/0.7.0');
+  });
+
+  it('names the offending variable when a value is invalid', () => {
+    expect(() => loadConfig({ AGENT_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ AGENT_PORT: 'eighty' })).toThrow(/^AGENT_PORT:/);
+    expect(() => loadConfig({ AGENT_WATCH: 'relative/path' })).toThrow(/^AGENT_WATCH: must be an absolute/);
+    expect(() => loadConfig({ AGENT_WEBHOOK_SECRETS: 'hunter2' })).toThrow(/^AGENT_WEBHOOK_SECRETS:/);
+    expect(() => loadConfig({ IRODS_WRITE_CHUNK_BYTES: String(16 * 1024 * 1024) })).toThrow(/^IRODS_WRITE_CHUNK_BYTES:/);
+  });
+
+  it('reads secrets from <NAME>_FILE and settings from AGENT_CONFIG_FILE, the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ioa-config-'));
+    writeFileSync(join(dir, 'pw'), 's3cret\n');
+    writeFileSync(join(dir, 'agent.yaml'), 'AGENT_PORT: 9999\nAGENT_WATCH:\n  - /tempZone/a\n  - /tempZone/b\nAGENT_HOST: 0.0.0.0\n');
+    const cfg = loadConfig({ IRODS_PASSWORD_FILE: join(dir, 'pw'), AGENT_CONFIG_FILE: join(dir, 'agent.yaml'), AGENT_HOST: '127.0.0.2' });
+    expect(cfg.irods.password).toBe('s3cret');
+    expect(cfg.http).toMatchObject({ port: 9999, host: '127.0.0.2' });
+    expect(cfg.watch.prefixes).toEqual(['/tempZone/a', '/tempZone/b']);
+    expect(() => loadConfig({ IRODS_PASSWORD_FILE: join(dir, 'missing') })).toThrow(/^IRODS_PASSWORD_FILE: cannot read/);
+  });
+
+  it('masks every secret when described, and warns about settings that leave the agent idle', () => {
+    const cfg = loadConfig({
+      AGENT_DATABASE_URL: 'postgres://agent:pgpass@db:5432/agent',
+      AGENT_WEBHOOK_SECRETS: secret,
+      AGENT_ADMIN_TOKENS: 'operator:bbbbbbbbbbbbbbbb',
+      IRODS_PASSWORD: 'rods-password',
+    });
+    const text = JSON.stringify(describeConfig(cfg));
+    for (const s of ['pgpass', secret, 'bbbbbbbbbbbbbbbb', 'rods-password']) expect(text).not.toContain(s);
+    expect(configWarnings(cfg)).toEqual(['AGENT_WATCH is empty: every event will be ignored (no watched collection)']);
+  });
+});
