@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Queue } from 'bullmq';
 import { createApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import { createProcessLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
 import { createBenchDatabase } from '../support/database.js';
@@ -88,7 +88,8 @@ async function agent(logLevel: string): Promise<RunningTarget> {
     AGENT_WATCH: BENCH_WATCH,
     AGENT_LOG_LEVEL: logLevel,
   });
-  const log = createLogger({ level: config.logLevel });
+  // As `irods-omero-agent start` logs: asynchronously, to stdout (discarded here).
+  const log = createProcessLogger(config.logLevel);
   const metrics = createMetrics({ defaultMetrics: false });
   const connection = createProducerConnection(config.redisUrl);
   const queues = new PipelineQueues(connection, config.queuePrefix, { attempts: config.workers.attempts, backoffMs: config.workers.backoffMs });
