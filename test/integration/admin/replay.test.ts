@@ -127,7 +127,7 @@ describe('cancel', () => {
     const entries = Array.from({ length: 600 }, (_, i) => ({ name: `images/part-${String(i).padStart(5, '0')}.bin`, data: randomBytes(1024), compress: false }));
     const zip = await buildZip(entries);
     // Held back so the expansion is still running when the cancel arrives, however fast the machine.
-    dataObjectDelayMs = 10;
+    dataObjectDelayMs = 25;
     const { lpath, target, jobId } = await land(zip, randomName('big'));
     await waitFor(
       'the expansion to be under way',
