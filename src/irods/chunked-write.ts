@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
+import { chunkLength, type ByteChunk } from './byte-chunk.js';
 
 /**
  * Cuts a byte stream into chunks of exactly `size` bytes (the last one shorter), holding at
- * most one chunk plus one incoming buffer. Incoming buffers that already have the right size
- * pass through uncopied.
+ * most one chunk plus one incoming buffer. Nothing is copied: a chunk made of parts of several
+ * incoming buffers comes out as the list of those parts (see ByteChunk).
  */
 type Piece = Buffer | Uint8Array | string;
 
-export async function* rechunk(source: Readable | AsyncIterable<Piece> | Iterable<Piece>, size: number): AsyncGenerator<Buffer> {
+export async function* rechunk(source: Readable | AsyncIterable<Piece> | Iterable<Piece>, size: number): AsyncGenerator<ByteChunk> {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -24,13 +25,13 @@ export async function* rechunk(source: Readable | AsyncIterable<Piece> | Iterabl
       pendingBytes += take;
       buf = buf.subarray(take);
       if (pendingBytes === size) {
-        yield Buffer.concat(pending, size);
+        yield pending.length === 1 ? (pending[0] as Buffer) : pending;
         pending = [];
         pendingBytes = 0;
       }
     }
   }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+  if (pendingBytes > 0) yield pending.length === 1 ? (pending[0] as Buffer) : pending;
 }
 
 export interface SequentialWriteOptions {
@@ -48,8 +49,8 @@ export interface SequentialWriteOptions {
  * truncating write, so the object exists and is empty afterwards.
  */
 export async function writeSequential(
-  write: (data: Buffer, offset: number, truncate: boolean) => Promise<void>,
-  chunks: AsyncIterable<Buffer>,
+  write: (data: ByteChunk, offset: number, truncate: boolean) => Promise<void>,
+  chunks: AsyncIterable<ByteChunk>,
   options: SequentialWriteOptions,
 ): Promise<number> {
   let written = 0;
@@ -57,7 +58,7 @@ export async function writeSequential(
     options.signal?.throwIfAborted();
     const offset = options.startOffset + written;
     await write(chunk, offset, offset === 0);
-    written += chunk.length;
+    written += chunkLength(chunk);
     options.onProgress?.(written);
   }
   if (written === 0 && options.startOffset === 0) await write(Buffer.alloc(0), 0, true);

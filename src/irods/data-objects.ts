@@ -123,6 +123,10 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
         size,
         (offset, length, signal) => api.read(lpath, { offset, count: length, signal }),
         { readAheadBytes: options?.readAheadBytes ?? s.readAheadBytes },
+        (offset, length, signal) =>
+          length === 0
+            ? Promise.resolve([])
+            : t.pieces({ method: 'GET', endpoint, op: 'read', lpath, params: readParams(lpath, { offset, count: length }), signal, idempotent: true }),
       );
     },
 

@@ -1,3 +1,4 @@
+import { chunkLength, type ByteChunk } from './byte-chunk.js';
 import type { ClientContext } from './client-context.js';
 import { IrodsError } from './errors.js';
 import { str } from './response-fields.js';
@@ -25,7 +26,7 @@ export interface ParallelWriteOptions {
 export async function writeParallel(
   ctx: ClientContext,
   lpath: string,
-  chunks: AsyncIterable<Buffer>,
+  chunks: AsyncIterable<ByteChunk>,
   options: ParallelWriteOptions,
 ): Promise<number> {
   const handle = await initParallelWrite(ctx, lpath, options);
@@ -96,7 +97,7 @@ async function writeIndexed(
   ctx: ClientContext,
   lpath: string,
   handle: string,
-  chunks: AsyncIterable<Buffer>,
+  chunks: AsyncIterable<ByteChunk>,
   options: ParallelWriteOptions,
 ): Promise<number> {
   const inner = new AbortController();
@@ -132,7 +133,8 @@ async function writeIndexed(
       inner.signal.throwIfAborted();
       const streamIndex = free.pop() as number;
       const relative = position;
-      position += chunk.length;
+      const length = chunkLength(chunk);
+      position += length;
       const task = sendWrite(
         ctx,
         {
@@ -145,7 +147,7 @@ async function writeIndexed(
         chunk,
       ).then(
         () => {
-          landed.set(relative, chunk.length);
+          landed.set(relative, length);
           advance();
         },
         (err: unknown) => {

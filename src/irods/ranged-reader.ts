@@ -5,6 +5,9 @@ import type { RangedReader } from './types.js';
 /** Fetches `length` bytes at `offset` (fewer only at the end of the object). */
 export type RangeFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<Buffer>;
 
+/** The same as RangeFetch, the bytes left in the pieces they arrived in (nothing concatenated). */
+export type PiecesFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<readonly Buffer[]>;
+
 export interface RangedReaderOptions {
   /**
    * Small reads fetch this much from their offset and keep it: yauzl reads the end of a zip in
@@ -62,6 +65,8 @@ export class ObjectRangedReader implements RangedReader {
     readonly size: number,
     private readonly fetchRange: RangeFetch,
     private readonly options: RangedReaderOptions,
+    /** When given, streams pass the segments on in the pieces they arrived in (no copy). */
+    private readonly fetchPieces?: PiecesFetch,
   ) {
     this.maxBlocks = Math.max(1, options.cachedBlocks ?? 3);
     this.segment =
@@ -112,28 +117,50 @@ export class ObjectRangedReader implements RangedReader {
     }
 
     const plan = planSegments(position, end - position, this.size, this.segment);
-    const queue: { offset: number; length: number; data: Promise<Buffer> }[] = [];
+    const queue: { offset: number; length: number; data: Promise<readonly Buffer[]> }[] = [];
     let next = 0;
     while (queue.length > 0 || next < plan.length) {
       while (queue.length < this.prefetch && next < plan.length) {
         const seg = plan[next++] as { offset: number; length: number };
-        const data = this.fetchExactly(seg.offset, seg.length, controller.signal);
+        const data = this.fetchSegment(seg.offset, seg.length, controller.signal);
         // A prefetched request may fail before it is awaited; it surfaces when it is.
         data.catch(() => undefined);
         queue.push({ ...seg, data });
       }
-      const seg = queue.shift() as { offset: number; length: number; data: Promise<Buffer> };
-      const data = await seg.data;
-      if (data.length < seg.length) {
+      const seg = queue.shift() as { offset: number; length: number; data: Promise<readonly Buffer[]> };
+      const pieces = await seg.data;
+      let got = 0;
+      for (const piece of pieces) got += piece.length;
+      if (got < seg.length) {
         throw new IrodsError({
           status: 200,
           op: 'data-objects/read',
           lpath: this.lpath,
-          message: `data-objects/read ${this.lpath} failed: the data object ended at ${seg.offset + data.length}, before the ${end} bytes expected (did it change while being read?)`,
+          message: `data-objects/read ${this.lpath} failed: the data object ended at ${seg.offset + got}, before the ${end} bytes expected (did it change while being read?)`,
         });
       }
-      yield data;
+      yield* pieces;
     }
+  }
+
+  /** A stream segment: in pieces when the transport can give them, else as one buffer. */
+  private async fetchSegment(offset: number, length: number, signal: AbortSignal): Promise<readonly Buffer[]> {
+    const fetchPieces = this.fetchPieces;
+    if (!fetchPieces) return [await this.fetchExactly(offset, length, signal)];
+    const out: Buffer[] = [];
+    let got = 0;
+    while (got < length) {
+      const more = await fetchPieces(offset + got, length - got, signal);
+      let n = 0;
+      for (const piece of more) {
+        const keep = piece.subarray(0, length - got - n);
+        if (keep.length > 0) out.push(keep);
+        n += keep.length;
+      }
+      if (n === 0) break;
+      got += n;
+    }
+    return out;
   }
 
   /** The cached bytes of [offset, end) when one block holds them all. */

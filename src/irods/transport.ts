@@ -1,6 +1,7 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
+import { chunkLength, type ByteChunk } from './byte-chunk.js';
 import { checkJsonResponse, errorFromResponse, parseJson, readIrodsStatus, transportError, type JsonObject } from './error-mapping.js';
 import { IrodsError } from './errors.js';
 import { isTransientFailure, withRetry, type RetrySettings } from './retry-policy.js';
@@ -32,7 +33,7 @@ export interface CallSpec {
 
 export interface RawSpec extends CallSpec {
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
+  readonly body: ByteChunk;
   readonly contentType: string;
 }
 
@@ -134,16 +135,22 @@ export class Transport {
     });
   }
 
-  /** A POST with a raw body and headers (header-style write, multipart write); never retried. */
+  /**
+   * A POST with a raw body and headers (header-style write, multipart write); never retried. A
+   * body in pieces is streamed piece by piece under its exact content-length.
+   */
   async raw(spec: RawSpec): Promise<JsonObject> {
     const ctx = ctxOf(spec);
+    const pieces = spec.body;
+    const headers = { ...spec.headers, 'content-type': spec.contentType, 'content-length': String(chunkLength(pieces)) };
     const answer = await this.authorized(ctx, (token) =>
       this.send(
         ctx,
         'POST',
         `${this.basePath}/${spec.endpoint}`,
-        { ...spec.headers, authorization: `Bearer ${token}`, 'content-type': spec.contentType },
-        spec.body,
+        { ...headers, authorization: `Bearer ${token}` },
+        // A stream is consumed by one attempt; a new one for each (the token refresh sends again).
+        Buffer.isBuffer(pieces) ? pieces : Readable.from(pieces, { objectMode: false }),
       ),
     );
     return this.finishJson(ctx, answer);
@@ -172,6 +179,22 @@ export class Transport {
       }
       this.sample(ctx, answer, undefined);
       return data;
+    });
+  }
+
+  /** An operation answering raw bytes, buffered in the pieces they arrived in (no concatenation). */
+  async pieces(spec: CallSpec): Promise<Buffer[]> {
+    const ctx = ctxOf(spec);
+    return this.retrying(spec, ctx, async () => {
+      const answer = await this.bytesAnswer(spec, ctx);
+      const out: Buffer[] = [];
+      try {
+        for await (const piece of answer.body) out.push(piece as Buffer);
+      } catch (err) {
+        throw this.failure(ctx, err);
+      }
+      this.sample(ctx, answer, undefined);
+      return out;
     });
   }
 
@@ -261,7 +284,7 @@ export class Transport {
     method: 'GET' | 'POST',
     path: string,
     headers: Record<string, string>,
-    body: string | Buffer | undefined,
+    body: string | Buffer | Readable | undefined,
   ): Promise<Answer> {
     if (this.closed) {
       throw new IrodsError({ status: 0, op: ctx.op, lpath: ctx.lpath, message: `${ctx.op} failed: the iRODS client is closed` });

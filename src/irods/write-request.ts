@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { chunkLength, joinChunk, type ByteChunk } from './byte-chunk.js';
 import type { ClientContext } from './client-context.js';
 import { IrodsError } from './errors.js';
 
@@ -26,16 +27,17 @@ const HEADER_SAFE = /^[\x20-\x7e]*$/;
  * original multipart/form-data form, which carries UTF-8 field values. Indexed parallel writes
  * need no lpath (the handle names the object), so they always use headers.
  */
-export async function sendWrite(ctx: ClientContext, target: WriteTarget, data: Buffer): Promise<void> {
+export async function sendWrite(ctx: ClientContext, target: WriteTarget, data: ByteChunk): Promise<void> {
   const op = 'write';
-  if (data.length > ctx.settings.maxBodyBytes) {
+  const length = chunkLength(data);
+  if (length > ctx.settings.maxBodyBytes) {
     // Upstream drops the connection without an answer when the body limit is exceeded
     // (core/src/session.cpp, body_limit), so refuse before sending.
     throw new IrodsError({
       status: 413,
       op: 'data-objects/write',
       lpath: target.lpath,
-      message: `data-objects/write ${target.lpath} refused: a chunk of ${data.length} bytes exceeds the API body limit of ${ctx.settings.maxBodyBytes} bytes`,
+      message: `data-objects/write ${target.lpath} refused: a chunk of ${length} bytes exceeds the API body limit of ${ctx.settings.maxBodyBytes} bytes`,
     });
   }
   const fields: Record<string, string> = {
@@ -57,7 +59,7 @@ export async function sendWrite(ctx: ClientContext, target: WriteTarget, data: B
     await ctx.transport.raw({ ...common, headers, body: data, contentType: 'application/octet-stream' });
     return;
   }
-  const { body, contentType } = encodeMultipart({ op, lpath: target.lpath, ...fields }, data);
+  const { body, contentType } = encodeMultipart({ op, lpath: target.lpath, ...fields }, joinChunk(data));
   await ctx.transport.raw({ ...common, headers: {}, body, contentType });
 }
 

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { chunkLength, joinChunk, type ByteChunk } from '../../../src/irods/byte-chunk.js';
 import { rechunk, writeSequential } from '../../../src/irods/chunked-write.js';
 import { effectiveChunkBytes, shouldWriteInParallel } from '../../../src/irods/data-objects.js';
 
-async function collect(gen: AsyncIterable<Buffer>): Promise<Buffer[]> {
-  const out: Buffer[] = [];
+async function collect(gen: AsyncIterable<ByteChunk>): Promise<ByteChunk[]> {
+  const out: ByteChunk[] = [];
   for await (const b of gen) out.push(b);
   return out;
 }
@@ -18,14 +19,26 @@ describe('rechunk', () => {
     const data = bytes(1000);
     const pieces = [data.subarray(0, 7), data.subarray(7, 300), data.subarray(300, 301), data.subarray(301)];
     const chunks = await collect(rechunk(Readable.from(pieces), 128));
-    expect(chunks.map((c) => c.length)).toEqual([128, 128, 128, 128, 128, 128, 128, 104]);
-    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(chunks.map(chunkLength)).toEqual([128, 128, 128, 128, 128, 128, 128, 104]);
+    expect(Buffer.concat(chunks.map(joinChunk)).equals(data)).toBe(true);
+  });
+
+  it('copies nothing: a chunk spanning several inputs is the list of their parts', async () => {
+    const data = bytes(300);
+    const pieces = [data.subarray(0, 100), data.subarray(100, 300)];
+    const chunks = await collect(rechunk(pieces, 150));
+    expect(chunks).toHaveLength(2);
+    const [first, second] = chunks as [ByteChunk, ByteChunk];
+    expect(Buffer.isBuffer(first)).toBe(false);
+    for (const part of [first, second].flat()) expect(part.buffer).toBe(data.buffer);
+    expect(Buffer.concat([joinChunk(first), joinChunk(second)]).equals(data)).toBe(true);
   });
 
   it('passes through input that already has the chunk size', async () => {
     const a = bytes(64, 1);
     const chunks = await collect(rechunk([a], 64));
-    expect(chunks[0]?.buffer).toBe(a.buffer);
+    expect(chunks[0]).toBeInstanceOf(Buffer);
+    expect((chunks[0] as Buffer).buffer).toBe(a.buffer);
   });
 
   it('yields nothing for an empty source', async () => {
@@ -43,7 +56,7 @@ describe('writeSequential', () => {
     const progress: number[] = [];
     const written = await writeSequential(
       (data, offset, truncate) => {
-        calls.push({ offset, truncate, length: data.length });
+        calls.push({ offset, truncate, length: chunkLength(data) });
         return Promise.resolve();
       },
       rechunk([bytes(250)], 100),
@@ -78,7 +91,7 @@ describe('writeSequential', () => {
     const calls: { offset: number; truncate: boolean; length: number }[] = [];
     await writeSequential(
       (data, offset, truncate) => {
-        calls.push({ offset, truncate, length: data.length });
+        calls.push({ offset, truncate, length: chunkLength(data) });
         return Promise.resolve();
       },
       rechunk([], 100),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ObjectRangedReader, planSegments, planWindow, type RangeFetch } from '../../../src/irods/ranged-reader.js';
+import { ObjectRangedReader, planSegments, planWindow, type PiecesFetch, type RangeFetch } from '../../../src/irods/ranged-reader.js';
 
 function object(size: number): Buffer {
   const b = Buffer.alloc(size);
@@ -95,6 +95,37 @@ describe('ObjectRangedReader', () => {
     );
     expect(s.requests.every((r) => r.length <= 64 * 1024)).toBe(true);
     expect(s.maxInFlight()).toBeLessThanOrEqual(2);
+  });
+
+  it('streams segments in the pieces they arrived in, asking again for a short answer', async () => {
+    const s = source(data);
+    const calls: { offset: number; length: number }[] = [];
+    // Answers in 1000-byte pieces, and at most 10 pieces: a 64 KiB segment takes several requests.
+    const pieces: PiecesFetch = (offset, length) => {
+      calls.push({ offset, length });
+      const out: Buffer[] = [];
+      for (let at = offset; at < Math.min(size, offset + length) && out.length < 10; at += 1000) {
+        out.push(data.subarray(at, Math.min(at + 1000, offset + length, size)));
+      }
+      return Promise.resolve(out);
+    };
+    const reader = new ObjectRangedReader('/z/a', size, s.fetch, { readAheadBytes: 64 * 1024 }, pieces);
+    const stream = reader.createReadStream(500, 100_000);
+    // 'data' events, as a pipe sees them (an async iterator would join what is buffered).
+    const seen: Buffer[] = [];
+    stream.on('data', (p: Buffer) => seen.push(p));
+    await new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+    expect(Buffer.concat(seen).equals(data.subarray(500, 100_500))).toBe(true);
+    // Passed on as they came: no piece is bigger than what the fetch returned.
+    expect(seen.every((p) => p.length <= 1000)).toBe(true);
+    expect(calls).toContainEqual({ offset: 10_500, length: 64 * 1024 - 10_000 });
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('fails a stream whose object ends before the range does', async () => {
+    const short: PiecesFetch = (offset, length) => Promise.resolve(offset >= 1000 ? [] : [data.subarray(offset, Math.min(1000, offset + length))]);
+    const reader = new ObjectRangedReader('/z/a', size, source(data).fetch, { readAheadBytes: 64 * 1024 }, short);
+    await expect(drain(reader.createReadStream(0, 5000))).rejects.toThrow(/ended at 1000, before the 5000 bytes expected/);
   });
 
   it('starts a stream from a cached block (local header then entry data)', async () => {
