@@ -2,12 +2,23 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** Lines are written to stdout in batches of at least this many bytes… */
+const BATCH_BYTES = 4096;
+/** …or after this long, so a quiet agent's lines still show at once to an operator. */
+const FLUSH_EVERY_MS = 500;
+
 /**
  * The logger of a long-running agent process: JSON lines to stdout, written asynchronously so a
- * log line never holds up a request (pino flushes what is buffered when the process exits).
+ * log line never holds up a request, and in batches: under load one write per ~4 KiB of lines
+ * instead of one per line (a system call per request was a tenth of the intake's CPU). pino
+ * flushes what is buffered when the process exits; a SIGKILL loses at most half a second.
  */
 export function createProcessLogger(level: string): Logger {
-  return createLogger({ level }, pino.destination({ dest: 1, sync: false }));
+  const destination = pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES });
+  const timer = setInterval(() => destination.flush(), FLUSH_EVERY_MS);
+  timer.unref();
+  destination.on('close', () => clearInterval(timer));
+  return createLogger({ level }, destination);
 }
 
 /**
