@@ -80,7 +80,7 @@ export async function acceptEvent(deps: IntakeDeps, incoming: IncomingEvent): Pr
   const early = earlyVerdict(deps.config, body);
   if (early) {
     return withTransaction(deps.pool, async (tx) => {
-      if (!(await events.rememberDelivery(tx, incoming.webhookId))) {
+      if (!(await events.claimDelivery(tx, incoming.webhookId))) {
         return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
       }
       return record(tx, early);
@@ -90,7 +90,7 @@ export async function acceptEvent(deps: IntakeDeps, incoming: IncomingEvent): Pr
   const facts = await versionFacts(deps, body);
   if (facts === 'missing') {
     return withTransaction(deps.pool, async (tx) => {
-      if (!(await events.rememberDelivery(tx, incoming.webhookId))) {
+      if (!(await events.claimDelivery(tx, incoming.webhookId))) {
         return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
       }
       return record(tx, { verdict: 'ignored', reason: 'the data object no longer exists in iRODS' });
@@ -143,7 +143,7 @@ async function decideLocked(
   const path = incoming.body.data.logical_path;
   return withTransaction(deps.pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [path]);
-    if (!(await events.rememberDelivery(tx, incoming.webhookId))) {
+    if (!(await events.claimDelivery(tx, incoming.webhookId))) {
       const latest = await jobs.latestJobForPath(tx, path);
       return { outcome: await record(tx, { verdict: 'replayed', reason: 'webhook id already seen', jobId: latest?.job.id }), enqueue: undefined };
     }

@@ -23,7 +23,7 @@ describe('migrate', () => {
     );
     await client.end();
     expect(rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(['archives', 'audit', 'entries', 'events', 'job_steps', 'jobs', 'schema_migrations', 'webhook_deliveries']),
+      expect.arrayContaining(['archives', 'audit', 'entries', 'events', 'job_steps', 'jobs', 'schema_migrations']),
     );
   });
 

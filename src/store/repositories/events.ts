@@ -48,16 +48,19 @@ export async function recordEvent(db: Queryable, e: EventRecord): Promise<string
   return (rows[0] as { id: string }).id;
 }
 
-/** Remembers a webhook id; false when it was already seen (a replay). */
-export async function rememberDelivery(db: Queryable, webhookId: string): Promise<boolean> {
-  const { rowCount } = await db.query('INSERT INTO webhook_deliveries (webhook_id) VALUES ($1) ON CONFLICT DO NOTHING', [webhookId]);
-  return rowCount === 1;
-}
-
-/** Ids older than the timestamp window can never verify again: forget them. */
-export async function forgetDeliveriesBefore(db: Queryable, before: Date): Promise<number> {
-  const { rowCount } = await db.query('DELETE FROM webhook_deliveries WHERE first_seen < $1', [before]);
-  return rowCount ?? 0;
+/**
+ * Claims a webhook id for this transaction: false when an earlier delivery of it was recorded (a
+ * replay). The id's advisory lock keeps two deliveries of one id from both passing until one
+ * commits; the event recorded afterwards (accepted, duplicate or ignored) remembers it. The verdicts are
+ * written out, not a parameter, so that the partial unique index events_delivery answers.
+ */
+export async function claimDelivery(db: Queryable, webhookId: string): Promise<boolean> {
+  await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [webhookId]);
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM events WHERE webhook_id = $1 AND verdict IN ('accepted', 'duplicate', 'ignored')`,
+    [webhookId],
+  );
+  return rowCount === 0;
 }
 
 export async function eventsForJob(db: Queryable, jobId: string): Promise<EventRow[]> {

@@ -24,11 +24,14 @@ export interface NewArchiveRecorded {
 
 /** The SQLSTATE ioa_accept_new_archive raises when the event is not for a never-seen path. */
 const NOT_NEW = 'IOA01';
+/** A delivery of the same webhook id recorded concurrently (for another path): not new either. */
+const UNIQUE_VIOLATION = '23505';
+const DELIVERY_INDEX = 'events_delivery';
 
 /**
- * Records an event for a path never seen before (delivery, archive, job, event) in one round
- * trip (migration 0003). Undefined, with nothing written, when the path is known or the webhook
- * id was seen: the caller then takes its full decision.
+ * Records an event for a path never seen before (archive, job, and the event that remembers its
+ * webhook id) in one round trip (migrations 0003, 0004). Undefined, with nothing written, when
+ * the path is known or the webhook id was seen: the caller then takes its full decision.
  */
 export async function acceptNewArchive(db: Queryable, e: NewArchiveEvent): Promise<NewArchiveRecorded | undefined> {
   try {
@@ -39,7 +42,8 @@ export async function acceptNewArchive(db: Queryable, e: NewArchiveEvent): Promi
     const row = rows[0];
     return row && { jobId: row.job_id, run: row.run, archiveId: row.archive_id, eventId: row.event_id };
   } catch (err) {
-    if ((err as { code?: unknown }).code === NOT_NEW) return undefined;
+    const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+    if (code === NOT_NEW || (code === UNIQUE_VIOLATION && constraint === DELIVERY_INDEX)) return undefined;
     throw err;
   }
 }

@@ -91,6 +91,31 @@ describe('POST /v1/events', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('remembers a webhook id once when its deliveries arrive at the same moment (new archive, and ignored)', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [landedEvent(archivePath(), { size: 5, checksum: 'sha2:x' }), 'accepted'],
+      [landedEvent('/tempZone/projects/y.zip'), 'ignored'],
+    ];
+    for (const [body, verdict] of cases) {
+      const id = `msg_${randomUUID()}`;
+      const answers = await Promise.all(Array.from({ length: 4 }, () => agent.postEvent(body, { id })));
+      expect(answers.map((a) => a.status).every((s) => s === 200 || s === 202)).toBe(true);
+      expect(answers.filter((a) => a.json.status === 'replayed')).toHaveLength(3);
+      const rows = await eventRows('webhook_id = $1', [id]);
+      expect(rows.map((r) => r.verdict).sort()).toEqual([verdict, 'replayed', 'replayed', 'replayed']);
+    }
+  });
+
+  it('does not remember the id of a refused request: the genuine delivery with that id is accepted', async () => {
+    const id = `msg_${randomUUID()}`;
+    const body = landedEvent(archivePath(), { size: 5, checksum: 'sha2:x' });
+    const tampered = await agent.postEvent(body, { id, secret: `whsec_${Buffer.from('not-the-secret-at-all-0123456789').toString('base64')}` });
+    expect(tampered.status).toBe(401);
+    const genuine = await agent.postEvent(body, { id });
+    expect(genuine.status).toBe(202);
+    expect((await eventRows('webhook_id = $1', [id])).map((r) => r.verdict)).toEqual(['rejected', 'accepted']);
+  });
+
   it('answers 413 for an oversized body and records it', async () => {
     const big = landedEvent(archivePath(), { checksum: 'x'.repeat(200) });
     const raw = JSON.stringify({ ...big, padding: 'y'.repeat(agent.config.http.bodyLimitBytes) });
