@@ -2,7 +2,10 @@
 -- Replay protection without a table of its own: the webhook ids already delivered are those of
 -- the events recorded with a verdict that remembers them (accepted, duplicate, ignored; not a
 -- refused request, not a replay), kept unique by a partial index. The intake's fast path then
--- writes three rows per new archive instead of four.
+-- writes three rows per new archive instead of four. It no longer looks the webhook id up: a
+-- replay of an accepted delivery names a path already known (IOA01, as before), and any other
+-- delivery of a seen id fails on the unique index (23505 on events_delivery), which the agent
+-- treats the same way: nothing is written, and its full decision answers `replayed`.
 CREATE UNIQUE INDEX events_delivery ON events (webhook_id) WHERE verdict IN ('accepted', 'duplicate', 'ignored');
 DROP INDEX events_webhook_id;
 DROP TABLE webhook_deliveries;
@@ -19,14 +22,9 @@ DECLARE
   v_run integer;
   v_event uuid;
 BEGIN
-  -- Path, then webhook id: the order every intake transaction takes them in.
   PERFORM pg_advisory_xact_lock(hashtextextended(p_path, 0));
-  PERFORM pg_advisory_xact_lock(hashtextextended(p_webhook_id, 1));
   IF EXISTS (SELECT 1 FROM archives WHERE logical_path = p_path) THEN
     RAISE EXCEPTION 'path already known' USING ERRCODE = 'IOA01';
-  END IF;
-  IF EXISTS (SELECT 1 FROM events WHERE webhook_id = p_webhook_id AND verdict IN ('accepted', 'duplicate', 'ignored')) THEN
-    RAISE EXCEPTION 'webhook id already seen' USING ERRCODE = 'IOA01';
   END IF;
   INSERT INTO archives (zone, logical_path, size, checksum, uploader, resource)
     VALUES (p_zone, p_path, p_size, p_checksum, p_uploader, p_resource) RETURNING id INTO v_archive;

@@ -51,8 +51,12 @@ export async function recordEvent(db: Queryable, e: EventRecord): Promise<string
 /**
  * Claims a webhook id for this transaction: false when an earlier delivery of it was recorded (a
  * replay). The id's advisory lock keeps two deliveries of one id from both passing until one
- * commits; the event recorded afterwards (accepted, duplicate or ignored) remembers it. The verdicts are
- * written out, not a parameter, so that the partial unique index events_delivery answers.
+ * commits; the event recorded afterwards (accepted, duplicate or ignored) remembers it. The
+ * verdicts are written out, not a parameter, so that the partial unique index events_delivery
+ * answers. The intake's fast path does not take this lock (a new path cannot be a replay of a
+ * delivery for another one, unless the signer reused an id for another body): such a delivery
+ * racing this one fails on the unique index instead, answered 500 and retried by the rule, which
+ * is then told `replayed`.
  */
 export async function claimDelivery(db: Queryable, webhookId: string): Promise<boolean> {
   await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [webhookId]);

@@ -24,7 +24,7 @@ export interface NewArchiveRecorded {
 
 /** The SQLSTATE ioa_accept_new_archive raises when the event is not for a never-seen path. */
 const NOT_NEW = 'IOA01';
-/** A delivery of the same webhook id recorded concurrently (for another path): not new either. */
+/** A delivery of the same webhook id already recorded (for another path): not new either. */
 const UNIQUE_VIOLATION = '23505';
 const DELIVERY_INDEX = 'events_delivery';
 

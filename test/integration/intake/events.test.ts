@@ -106,6 +106,17 @@ describe('POST /v1/events', () => {
     }
   });
 
+  it('answers replayed, writing nothing, when a seen webhook id comes back for another archive', async () => {
+    const id = `msg_${randomUUID()}`;
+    const first = await agent.postEvent(landedEvent(archivePath(), { size: 5, checksum: 'sha2:x' }), { id });
+    const otherPath = archivePath();
+    const again = await agent.postEvent(landedEvent(otherPath, { size: 5, checksum: 'sha2:x' }), { id });
+    expect(first.status).toBe(202);
+    expect(again.json).toMatchObject({ status: 'replayed' });
+    const { rows } = await agent.db.pool.query('SELECT count(*)::int AS n FROM archives WHERE logical_path = $1', [otherPath]);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('does not remember the id of a refused request: the genuine delivery with that id is accepted', async () => {
     const id = `msg_${randomUUID()}`;
     const body = landedEvent(archivePath(), { size: 5, checksum: 'sha2:x' });
