@@ -5,15 +5,29 @@ import type { PipelineQueues } from './queues.js';
 import { isStepName } from './steps.js';
 
 /**
- * Enqueues jobs that were committed to PostgreSQL but never reached BullMQ (a crash or a Redis
- * outage between commit and enqueue). Rows are locked while being enqueued, so several agents
- * can flush at once. Returns how many were enqueued.
+ * How long after a job's step was due (its last change or the end of its debounce) the periodic
+ * flush treats it as possibly lost. A healthy step starts well within it and marks itself
+ * enqueued, so the flush touches no job of a healthy agent; one waiting in a long BullMQ backlog
+ * is added again (a no-op: BullMQ ids are per job, run and step) and marked, once.
  */
-export async function flushOutbox(deps: { pool: pg.Pool; queues: PipelineQueues; log: Logger }, batch = 100): Promise<number> {
+export const OUTBOX_GRACE_SECONDS = 30;
+
+/**
+ * Enqueues jobs that were committed to PostgreSQL but never reached BullMQ (a crash or a Redis
+ * outage between commit and enqueue), and marks them enqueued. Rows are locked while being
+ * enqueued, so several agents can flush at once. At start (and in the sweep) with a grace of 0:
+ * every unmarked job. Returns how many were enqueued.
+ */
+export async function flushOutbox(
+  deps: { pool: pg.Pool; queues: PipelineQueues; log: Logger },
+  options: { graceSeconds?: number; batch?: number } = {},
+): Promise<number> {
+  const graceSeconds = options.graceSeconds ?? OUTBOX_GRACE_SECONDS;
+  const batch = options.batch ?? 100;
   let total = 0;
   for (;;) {
     const n = await withTransaction(deps.pool, async (tx) => {
-      const pending = await jobs.claimOutbox(tx, batch);
+      const pending = await jobs.claimOutbox(tx, batch, graceSeconds);
       for (const job of pending) {
         if (!isStepName(job.step)) {
           deps.log.error({ job_id: job.id, step: job.step }, 'outbox job names an unknown step; left alone');

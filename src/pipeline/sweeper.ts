@@ -91,7 +91,8 @@ export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal
       return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, seconds: 0 };
     }
     try {
-      const outbox = dryRun ? await countOutbox(deps.pool) : await flushOutbox(deps);
+      // Every job not marked enqueued, however recent: the sweep is rare and a re-add is a no-op.
+      const outbox = dryRun ? await jobs.countOutbox(deps.pool, 0) : await flushOutbox(deps, { graceSeconds: 0 });
       if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
       const { scanned, missed } = await findMissedArchives(deps, dryRun, options.signal);
       const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);
@@ -111,13 +112,6 @@ export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal
   } finally {
     lockClient.release();
   }
-}
-
-async function countOutbox(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM jobs WHERE enqueued_at IS NULL AND state IN ('queued', 'running')`,
-  );
-  return rows[0]?.n ?? 0;
 }
 
 function quoteLiteral(value: string): string | undefined {

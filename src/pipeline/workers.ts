@@ -74,12 +74,13 @@ export async function startWorkers(deps: RunnerDeps, options: { outboxIntervalMs
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
-  const flush = () =>
-    flushOutbox(deps).catch((err: unknown) => {
+  const flush = (graceSeconds?: number) =>
+    flushOutbox(deps, { graceSeconds }).catch((err: unknown) => {
       deps.log.warn({ err }, 'outbox flush failed; will try again');
       return 0;
     });
-  await flush();
+  // At start, whatever a crashed agent left unsent; then only jobs overdue by the grace.
+  await flush(0);
   const interval = options.outboxIntervalMs ?? 5_000;
   const timer = setInterval(() => void flush(), interval);
   timer.unref();

@@ -67,14 +67,26 @@ export async function markEnqueued(db: Queryable, id: string, run: number, step:
   await db.query('UPDATE jobs SET enqueued_at = now() WHERE id = $1 AND run = $2 AND step = $3', [id, run, step]);
 }
 
-/** Jobs committed but not (yet) in BullMQ: the outbox. Locked so two agents do not both take one. */
-export async function claimOutbox(db: Queryable, limit: number): Promise<JobRow[]> {
-  const { rows } = await db.query<JobRow>(
-    `SELECT * FROM jobs WHERE enqueued_at IS NULL AND state IN ('queued', 'running')
-      ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit],
-  );
+/**
+ * The outbox condition: a job not marked enqueued whose step should have started more than
+ * `graceSeconds` ago (its last change, or the end of its debounce). The intake does not mark the
+ * first step enqueued (a second write per event); the step marks it when it starts (markRunning).
+ */
+const OUTBOX = `enqueued_at IS NULL AND state IN ('queued', 'running')
+  AND GREATEST(updated_at, COALESCE(not_before, updated_at)) <= now() - make_interval(secs => $1::double precision)`;
+
+/** Jobs in the outbox, oldest first, locked so two agents do not both take one. */
+export async function claimOutbox(db: Queryable, limit: number, graceSeconds: number): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(`SELECT * FROM jobs WHERE ${OUTBOX} ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [
+    graceSeconds,
+    limit,
+  ]);
   return rows;
+}
+
+export async function countOutbox(db: Queryable, graceSeconds: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs WHERE ${OUTBOX}`, [graceSeconds]);
+  return rows[0]?.n ?? 0;
 }
 
 export async function updateJob(
@@ -123,7 +135,9 @@ export async function setJobProgress(db: Queryable, id: string, progress: JobPro
  */
 export async function markRunning(db: Queryable, id: string): Promise<JobRow | undefined> {
   const { rows } = await db.query<JobRow>(
-    `UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, now()), updated_at = now()
+    // A worker got the step from BullMQ: it was enqueued, whether or not anyone marked it.
+    `UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, now()), updated_at = now(),
+            enqueued_at = COALESCE(enqueued_at, now())
       WHERE id = $1 AND state IN ('queued', 'running') AND NOT cancel_requested RETURNING *`,
     [id],
   );

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptEvent } from '../../../src/intake/accept-event.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { flushOutbox } from '../../../src/pipeline/outbox.js';
+import { jobs } from '../../../src/store/index.js';
 import { bullJobId } from '../../../src/pipeline/queues.js';
 import { landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startPrivateRedis } from '../../support/private-redis.js';
@@ -52,12 +53,39 @@ describe('when Redis is unavailable', () => {
 
     await redis.start();
     await agent.queues.waitUntilReady(10_000);
-    const n = await flushOutbox({ pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) });
+    const deps = { pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) };
+    // The periodic flush waits for a job to be overdue (a healthy step starts and marks itself)…
+    expect(await flushOutbox(deps)).toBe(0);
+    expect(await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }))).toBeUndefined();
+    // …the flush at start (and the sweep) takes every unmarked job.
+    const n = await flushOutbox(deps, { graceSeconds: 0 });
     expect(n).toBeGreaterThanOrEqual(1);
     const after = await agent.db.pool.query('SELECT enqueued_at FROM jobs WHERE id = $1', [jobId]);
     expect(after.rows[0].enqueued_at).not.toBeNull();
     expect(await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }))).toBeDefined();
     // A second flush finds nothing left to do.
+    expect(await flushOutbox(deps, { graceSeconds: 0 })).toBe(0);
+  });
+
+  it('leaves a healthy waiting job alone in the periodic flush, and finds it once it is overdue', async () => {
+    const res = await agent.postEvent(landedEvent(`/tempZone/home/alice/${randomName('waiting')}.zip`, { size: 3, checksum: 'sha2:w' }));
+    const jobId = res.json.job_id as string;
+    const deps = { pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) };
+    const state = async () => (await agent.db.pool.query('SELECT enqueued_at FROM jobs WHERE id = $1', [jobId])).rows[0].enqueued_at as Date | null;
+    expect(await flushOutbox(deps)).toBe(0);
+    expect(await state()).toBeNull();
+    // As if its step had been due for longer than the grace without starting (a long backlog).
+    await agent.db.pool.query("UPDATE jobs SET updated_at = now() - interval '1 hour', not_before = now() - interval '1 hour' WHERE id = $1", [jobId]);
+    expect(await flushOutbox(deps)).toBe(1);
+    expect(await state()).not.toBeNull();
+    expect(await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }))).toBeDefined();
+  });
+
+  it('marks a job enqueued when its step starts (a worker got it from BullMQ), so no flush touches it', async () => {
+    const res = await agent.postEvent(landedEvent(`/tempZone/home/alice/${randomName('started')}.zip`, { size: 3, checksum: 'sha2:s' }));
+    const started = await jobs.markRunning(agent.db.pool, res.json.job_id as string);
+    expect(started?.enqueued_at).not.toBeNull();
+    await agent.db.pool.query("UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = $1", [res.json.job_id]);
     expect(await flushOutbox({ pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) })).toBe(0);
   });
 });
