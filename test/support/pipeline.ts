@@ -3,9 +3,18 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type pg from 'pg';
 import type { IrodsClient } from '../../src/irods/types.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { replayJob } from '../../src/pipeline/replay.js';
 import type { JobRow } from '../../src/store/index.js';
 import type { TreeSnapshot } from './archives/index.js';
+import type { TestAgent } from './agent.js';
 import { waitFor } from './wait.js';
+
+/** The admin replay (restart, then enqueue), as POST /v1/jobs/{id}/replay does it. */
+export async function replay(on: TestAgent, jobId: string, from: string): Promise<void> {
+  const deps = { config: on.config, pool: on.db.pool, queues: on.queues, metrics: on.metrics, log: createLogger({ level: 'silent' }) };
+  await replayJob(deps, jobId, { from, actor: 'test' });
+}
 
 /** Uploads a local file as `client`'s user, the way a scientist's save-as would. */
 export async function uploadFile(client: IrodsClient, lpath: string, localPath: string): Promise<number> {

@@ -4,8 +4,7 @@ import { buildZip, removeTempArchives } from '../../support/archives/index.js';
 import { tiffBytes } from '../../support/tiff-builder.js';
 import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
-import { agentAvus, uploadFile, waitForJob } from '../../support/pipeline.js';
-import { restartJob } from '../../../src/store/repositories/jobs.js';
+import { agentAvus, replay, uploadFile, waitForJob } from '../../support/pipeline.js';
 
 // The metadata step end to end: transfer.xml (and OME-TIFF headers) become `omero.` AVUs on the
 // expanded tree, searchable the way scientists search; replays change nothing; a broken
@@ -152,7 +151,7 @@ describe('metadata', () => {
     const png = `${project.target}/root_0/2023-12/19/14-35-58.670/cycle4.ome_cells.png`;
     await alice.client.dataObjects.modifyMetadata(png, [{ operation: 'add', attribute: 'lab.note', value: 'keep me' }]);
     const before = await objectAvus(png, '');
-    expect(await restartJob(agent.db.pool, project.jobId, 'metadata')).toBeDefined();
+    await replay(agent, project.jobId, 'metadata');
     await waitForJob(agent.db.pool, project.jobId);
     const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'metadata' AND run = 2", [project.jobId]);
     expect(rows[0].detail).toMatchObject({ avus_added: 0, avus_removed: 0, objects_changed: 0 });

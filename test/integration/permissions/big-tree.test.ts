@@ -3,11 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restartJob } from '../../../src/store/repositories/jobs.js';
 import { buildZip, removeTempArchives, tempDir, type ZipEntrySpec } from '../../support/archives/index.js';
 import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
-import { uploadFile, waitForJob } from '../../support/pipeline.js';
+import { replay, uploadFile, waitForJob } from '../../support/pipeline.js';
 
 /**
  * What the permissions step costs in requests on a tree of many files: the ACLs are read with a
@@ -76,7 +75,7 @@ describe('permissions on a big tree', () => {
     expect((await carol.dataObjects.read('/tempZone/home/alice/big/many/plate_19/well_29.txt')).toString()).toBe('19/29');
 
     requests.clear();
-    await restartJob(agent.db.pool, jobId, 'permissions');
+    await replay(agent, jobId, 'permissions');
     await waitForJob(agent.db.pool, jobId, ['succeeded'], 120_000);
     expect(count('data-objects/modify_permissions')).toBe(0);
     expect(count('collections/modify_permissions')).toBe(0);

@@ -2,12 +2,11 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IrodsClient } from '../../../src/irods/types.js';
-import { restartJob } from '../../../src/store/repositories/jobs.js';
 import { digestOf } from '../../../src/users/user-map.js';
 import { buildZip, extractWithSystemTool, removeTempArchives, runSystemTool, tempArchivePath, tempDir } from '../../support/archives/index.js';
 import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
-import { agentAvus, irodsTree, uploadFile, waitForJob } from '../../support/pipeline.js';
+import { agentAvus, irodsTree, replay, uploadFile, waitForJob } from '../../support/pipeline.js';
 import { waitFor } from '../../support/wait.js';
 
 /**
@@ -195,7 +194,7 @@ describe('permissions on an expanded archive', () => {
     const changesBefore = await aclAuditCount(jobId);
     expect(changesBefore).toBeGreaterThan(0);
 
-    expect(await restartJob(agent.db.pool, jobId, 'permissions')).toBeDefined();
+    await replay(agent, jobId, 'permissions');
     await waitForJob(agent.db.pool, jobId);
     expect(await aclSnapshot(target)).toEqual(before);
     expect(await aclAuditCount(jobId)).toBe(changesBefore);
@@ -228,7 +227,7 @@ describe('when the original owner maps to nobody', () => {
     expect((await waitForJob(agent.db.pool, jobId)).flags).toContain('no_user_mapping');
 
     await useMapping('users:\n  root: carol\ngroups:\n  system: null\n');
-    expect(await restartJob(agent.db.pool, jobId, 'permissions')).toBeDefined();
+    await replay(agent, jobId, 'permissions');
     const job = await waitForJob(agent.db.pool, jobId);
     expect(job.flags).not.toContain('no_user_mapping');
     expect(job.warnings).toEqual([]);
@@ -253,7 +252,7 @@ describe('when the original owner maps to nobody', () => {
 
     // The fix: map the user, replay; the reloaded mapping applies to the replay.
     await useMapping(`no_match: fail\n${OWNER_AND_GROUP}`);
-    await restartJob(agent.db.pool, jobId, 'permissions');
+    await replay(agent, jobId, 'permissions');
     await waitForJob(agent.db.pool, jobId);
     expect(Object.keys((await irodsTree(carol.client, target)).files)).toContain('transfer.xml');
   });
@@ -309,7 +308,7 @@ describe('the mapping file', () => {
     await cannotSee(dave.client, target);
 
     const ghost = await irods.makeUser('ghost');
-    await restartJob(agent.db.pool, jobId, 'permissions');
+    await replay(agent, jobId, 'permissions');
     await waitForJob(agent.db.pool, jobId);
     expect(Object.keys((await irodsTree(ghost.client, target)).files)).toContain('transfer.xml');
   });

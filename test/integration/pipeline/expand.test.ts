@@ -12,7 +12,7 @@ import {
 } from '../../support/archives/index.js';
 import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
-import { agentAvus, irodsTree, uploadFile, waitForJob } from '../../support/pipeline.js';
+import { agentAvus, irodsTree, replay, uploadFile, waitForJob } from '../../support/pipeline.js';
 
 const FIXTURES = new URL('../../../../shared/fixtures/omero-cli-transfer/', import.meta.url).pathname;
 
@@ -93,8 +93,7 @@ describe('expand: conflicts, hostile input and odd archives', () => {
     expect(status.error?.[0]).toMatch(/already exists/);
 
     await alice.client.collections.rename(`${folder}/valid_single_dataset`, `${folder}/kept-aside`);
-    const { restartJob } = await import('../../../src/store/repositories/jobs.js');
-    await restartJob(agent.db.pool, failed.id, 'inspect');
+    await replay(agent, failed.id, 'inspect');
     await waitForJob(agent.db.pool, failed.id);
     const expected = await extractWithSystemTool(`${FIXTURES}valid_single_dataset.zip`, 'zip');
     expect((await irodsTree(irods.client, `${folder}/valid_single_dataset`)).files).toEqual(expected.files);
@@ -226,8 +225,7 @@ describe('expand: big files, crashes and replays', () => {
     await waitForJob(crashAgent.db.pool, jobId);
     const target = lpath.replace(/\.zip$/, '');
     const first = await irodsTree(irods.client, target);
-    const { restartJob } = await import('../../../src/store/repositories/jobs.js');
-    await restartJob(crashAgent.db.pool, jobId, 'expand');
+    await replay(crashAgent, jobId, 'expand');
     await waitForJob(crashAgent.db.pool, jobId);
     expect(await irodsTree(irods.client, target)).toEqual(first);
     const { rows } = await crashAgent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'expand' AND run = 2", [jobId]);
