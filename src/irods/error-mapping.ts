@@ -100,8 +100,9 @@ export function errorFromResponse(ctx: RequestContext, status: number, body: unk
  * Checks a JSON answer of an operation and returns its body. Throws IrodsError when the HTTP
  * status is not 2xx, when status_code is negative, or when the body is not the documented JSON.
  */
-export function checkJsonResponse(ctx: RequestContext, status: number, text: string): JsonObject {
-  const body = parseJson(text);
+export function checkJsonResponse(ctx: RequestContext, status: number, text: string, parsed?: { readonly body: unknown }): JsonObject {
+  // The caller may have parsed it already (one JSON.parse per answer, not two).
+  const body = parsed ? parsed.body : parseJson(text);
   if (status < 200 || status >= 300) throw errorFromResponse(ctx, status, body);
   const s = readIrodsStatus(body);
   if (!isObject(body) || s === undefined) {

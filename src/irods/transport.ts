@@ -244,8 +244,9 @@ export class Transport {
 
   private async finishJson(ctx: Ctx, answer: Answer): Promise<JsonObject> {
     const text = await this.readText(ctx, answer);
-    this.sample(ctx, answer, readIrodsStatus(parseJson(text))?.code);
-    return checkJsonResponse(ctx, answer.statusCode, text);
+    const body = parseJson(text);
+    this.sample(ctx, answer, readIrodsStatus(body)?.code);
+    return checkJsonResponse(ctx, answer.statusCode, text, { body });
   }
 
   private async login(): Promise<string> {
