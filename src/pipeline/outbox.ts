@@ -15,7 +15,7 @@ export const OUTBOX_GRACE_SECONDS = 30;
 /**
  * Enqueues jobs that were committed to PostgreSQL but never reached BullMQ (a crash or a Redis
  * outage between commit and enqueue), and marks them enqueued. Rows are locked while being
- * enqueued, so several agents can flush at once. At start (and in the sweep) with a grace of 0:
+ * enqueued, so several agents can flush at once. At the start of the workers with a grace of 0:
  * every unmarked job. Returns how many were enqueued.
  */
 export async function flushOutbox(

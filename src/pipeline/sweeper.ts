@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { jobs } from '../store/index.js';
 import { recordAdminAction } from '../store/repositories/admin-actions.js';
 import { countStuckJobs, latestArchivesForPaths, listJobs, pathsInsideTargets } from '../store/repositories/job-search.js';
-import { flushOutbox } from './outbox.js';
+import { flushOutbox, OUTBOX_GRACE_SECONDS } from './outbox.js';
 import { bullJobId, type PipelineQueues } from './queues.js';
 import { isStepName } from './steps.js';
 
@@ -91,8 +91,8 @@ export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal
       return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, seconds: 0 };
     }
     try {
-      // Every job not marked enqueued, however recent: the sweep is rare and a re-add is a no-op.
-      const outbox = dryRun ? await jobs.countOutbox(deps.pool, 0) : await flushOutbox(deps, { graceSeconds: 0 });
+      // Jobs overdue by the outbox grace only: a healthy job waiting for its debounce is not "found".
+      const outbox = dryRun ? await jobs.countOutbox(deps.pool, OUTBOX_GRACE_SECONDS) : await flushOutbox(deps);
       if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
       const { scanned, missed } = await findMissedArchives(deps, dryRun, options.signal);
       const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);

@@ -132,8 +132,11 @@ describe('sweep', () => {
       const jobId = res.json.job_id as string;
       const bullId = bullJobId({ jobId, run: 1, step: 'inspect' });
       await idle.queues.queue('inspect').remove(bullId);
-      await idle.db.pool.query('UPDATE jobs SET enqueued_at = NULL WHERE id = $1', [jobId]);
       const idleDeps = { ...deps, config: idle.config, pool: idle.db.pool, queues: idle.queues };
+      // Just committed: not the sweep's business yet (its step is not overdue).
+      expect((await sweep(idleDeps, { dryRun: true })).outbox).toBe(0);
+      // Committed an hour ago and never sent: found.
+      await idle.db.pool.query("UPDATE jobs SET enqueued_at = NULL, updated_at = now() - interval '1 hour', not_before = now() - interval '1 hour' WHERE id = $1", [jobId]);
       expect((await sweep(idleDeps, { dryRun: true })).outbox).toBe(1);
       expect(await idle.queues.queue('inspect').getJob(bullId)).toBeUndefined();
       expect((await sweep(idleDeps)).outbox).toBe(1);

@@ -57,7 +57,7 @@ describe('when Redis is unavailable', () => {
     // The periodic flush waits for a job to be overdue (a healthy step starts and marks itself)…
     expect(await flushOutbox(deps)).toBe(0);
     expect(await agent.queues.queue('inspect').getJob(bullJobId({ jobId, run: 1, step: 'inspect' }))).toBeUndefined();
-    // …the flush at start (and the sweep) takes every unmarked job.
+    // …the flush at the workers' start takes every unmarked job.
     const n = await flushOutbox(deps, { graceSeconds: 0 });
     expect(n).toBeGreaterThanOrEqual(1);
     const after = await agent.db.pool.query('SELECT enqueued_at FROM jobs WHERE id = $1', [jobId]);
