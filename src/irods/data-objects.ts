@@ -121,12 +121,12 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
       return new ObjectRangedReader(
         lpath,
         size,
-        (offset, length, signal) => api.read(lpath, { offset, count: length, signal }),
-        { readAheadBytes: options?.readAheadBytes ?? s.readAheadBytes },
+        // A zero count would make the API read "the rest"; nothing to fetch instead.
         (offset, length, signal) =>
           length === 0
             ? Promise.resolve([])
             : t.pieces({ method: 'GET', endpoint, op: 'read', lpath, params: readParams(lpath, { offset, count: length }), signal, idempotent: true }),
+        { readAheadBytes: options?.readAheadBytes ?? s.readAheadBytes },
       );
     },
 

@@ -1,12 +1,13 @@
 import { Readable, addAbortSignal } from 'node:stream';
+import { joinChunk } from './byte-chunk.js';
 import { IrodsError } from './errors.js';
 import type { RangedReader } from './types.js';
 
-/** Fetches `length` bytes at `offset` (fewer only at the end of the object). */
-export type RangeFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<Buffer>;
-
-/** The same as RangeFetch, the bytes left in the pieces they arrived in (nothing concatenated). */
-export type PiecesFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<readonly Buffer[]>;
+/**
+ * Fetches `length` bytes at `offset` (fewer only at the end of the object), in the pieces they
+ * arrived in: a stream passes them on as they are, only a cached block joins them.
+ */
+export type RangeFetch = (offset: number, length: number, signal?: AbortSignal) => Promise<readonly Buffer[]>;
 
 export interface RangedReaderOptions {
   /**
@@ -65,8 +66,6 @@ export class ObjectRangedReader implements RangedReader {
     readonly size: number,
     private readonly fetchRange: RangeFetch,
     private readonly options: RangedReaderOptions,
-    /** When given, streams pass the segments on in the pieces they arrived in (no copy). */
-    private readonly fetchPieces?: PiecesFetch,
   ) {
     this.maxBlocks = Math.max(1, options.cachedBlocks ?? 3);
     this.segment =
@@ -122,7 +121,7 @@ export class ObjectRangedReader implements RangedReader {
     while (queue.length > 0 || next < plan.length) {
       while (queue.length < this.prefetch && next < plan.length) {
         const seg = plan[next++] as { offset: number; length: number };
-        const data = this.fetchSegment(seg.offset, seg.length, controller.signal);
+        const data = this.fetchPieces(seg.offset, seg.length, controller.signal);
         // A prefetched request may fail before it is awaited; it surfaces when it is.
         data.catch(() => undefined);
         queue.push({ ...seg, data });
@@ -143,14 +142,12 @@ export class ObjectRangedReader implements RangedReader {
     }
   }
 
-  /** A stream segment: in pieces when the transport can give them, else as one buffer. */
-  private async fetchSegment(offset: number, length: number, signal: AbortSignal): Promise<readonly Buffer[]> {
-    const fetchPieces = this.fetchPieces;
-    if (!fetchPieces) return [await this.fetchExactly(offset, length, signal)];
+  /** [offset, offset + length) in pieces, asking again for the rest when an answer comes up short. */
+  private async fetchPieces(offset: number, length: number, signal: AbortSignal | undefined): Promise<readonly Buffer[]> {
     const out: Buffer[] = [];
     let got = 0;
     while (got < length) {
-      const more = await fetchPieces(offset + got, length - got, signal);
+      const more = await this.fetchRange(offset + got, length - got, signal);
       let n = 0;
       for (const piece of more) {
         const keep = piece.subarray(0, length - got - n);
@@ -204,19 +201,10 @@ export class ObjectRangedReader implements RangedReader {
     this.blocks = [block, ...this.blocks.filter((b) => b !== block)];
   }
 
-  /** Fetches [offset, offset + length), asking again for the rest when an answer comes up short. */
+  /** [offset, offset + length) as one buffer (copied only when it arrived in several pieces). */
   private async fetchExactly(offset: number, length: number, signal: AbortSignal | undefined): Promise<Buffer> {
-    const first = await this.fetchRange(offset, length, signal);
-    if (first.length >= length || first.length === 0) return first.length > length ? first.subarray(0, length) : first;
-    const parts = [first];
-    let got = first.length;
-    while (got < length) {
-      const more = await this.fetchRange(offset + got, length - got, signal);
-      if (more.length === 0) break;
-      parts.push(more);
-      got += more.length;
-    }
-    return Buffer.concat(parts, Math.min(got, length));
+    const pieces = await this.fetchPieces(offset, length, signal);
+    return pieces.length === 0 ? Buffer.alloc(0) : joinChunk(pieces);
   }
 }
 

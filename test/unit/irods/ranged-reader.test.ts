@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ObjectRangedReader, planSegments, planWindow, type PiecesFetch, type RangeFetch } from '../../../src/irods/ranged-reader.js';
+import { ObjectRangedReader, planSegments, planWindow, type RangeFetch } from '../../../src/irods/ranged-reader.js';
 
 function object(size: number): Buffer {
   const b = Buffer.alloc(size);
@@ -19,7 +19,7 @@ function source(data: Buffer) {
     maxInFlight = Math.max(maxInFlight, inFlight);
     await new Promise((r) => setImmediate(r));
     inFlight--;
-    return Buffer.from(data.subarray(offset, offset + length));
+    return [Buffer.from(data.subarray(offset, offset + length))];
   };
   return { fetch, requests, maxInFlight: () => maxInFlight };
 }
@@ -78,7 +78,7 @@ describe('ObjectRangedReader', () => {
     const calls: number[] = [];
     const stingy: RangeFetch = (offset, length) => {
       calls.push(offset);
-      return Promise.resolve(Buffer.from(data.subarray(offset, offset + Math.min(length, 1000))));
+      return Promise.resolve([Buffer.from(data.subarray(offset, offset + Math.min(length, 1000)))]);
     };
     const reader = new ObjectRangedReader('/z/a', size, stingy, { readAheadBytes: 0 });
     const got = await reader.read(5000, 3500);
@@ -98,10 +98,9 @@ describe('ObjectRangedReader', () => {
   });
 
   it('streams segments in the pieces they arrived in, asking again for a short answer', async () => {
-    const s = source(data);
     const calls: { offset: number; length: number }[] = [];
     // Answers in 1000-byte pieces, and at most 10 pieces: a 64 KiB segment takes several requests.
-    const pieces: PiecesFetch = (offset, length) => {
+    const pieces: RangeFetch = (offset, length) => {
       calls.push({ offset, length });
       const out: Buffer[] = [];
       for (let at = offset; at < Math.min(size, offset + length) && out.length < 10; at += 1000) {
@@ -109,7 +108,7 @@ describe('ObjectRangedReader', () => {
       }
       return Promise.resolve(out);
     };
-    const reader = new ObjectRangedReader('/z/a', size, s.fetch, { readAheadBytes: 64 * 1024 }, pieces);
+    const reader = new ObjectRangedReader('/z/a', size, pieces, { readAheadBytes: 64 * 1024 });
     const stream = reader.createReadStream(500, 100_000);
     // 'data' events, as a pipe sees them (an async iterator would join what is buffered).
     const seen: Buffer[] = [];
@@ -119,12 +118,11 @@ describe('ObjectRangedReader', () => {
     // Passed on as they came: no piece is bigger than what the fetch returned.
     expect(seen.every((p) => p.length <= 1000)).toBe(true);
     expect(calls).toContainEqual({ offset: 10_500, length: 64 * 1024 - 10_000 });
-    expect(s.requests).toHaveLength(0);
   });
 
   it('fails a stream whose object ends before the range does', async () => {
-    const short: PiecesFetch = (offset, length) => Promise.resolve(offset >= 1000 ? [] : [data.subarray(offset, Math.min(1000, offset + length))]);
-    const reader = new ObjectRangedReader('/z/a', size, source(data).fetch, { readAheadBytes: 64 * 1024 }, short);
+    const short: RangeFetch = (offset, length) => Promise.resolve(offset >= 1000 ? [] : [data.subarray(offset, Math.min(1000, offset + length))]);
+    const reader = new ObjectRangedReader('/z/a', size, short, { readAheadBytes: 64 * 1024 });
     await expect(drain(reader.createReadStream(0, 5000))).rejects.toThrow(/ended at 1000, before the 5000 bytes expected/);
   });
 
