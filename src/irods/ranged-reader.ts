@@ -203,8 +203,7 @@ export class ObjectRangedReader implements RangedReader {
 
   /** [offset, offset + length) as one buffer (copied only when it arrived in several pieces). */
   private async fetchExactly(offset: number, length: number, signal: AbortSignal | undefined): Promise<Buffer> {
-    const pieces = await this.fetchPieces(offset, length, signal);
-    return pieces.length === 0 ? Buffer.alloc(0) : joinChunk(pieces);
+    return joinChunk(await this.fetchPieces(offset, length, signal));
   }
 }
 

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
-import { chunkLength, type ByteChunk } from './byte-chunk.js';
+import { chunkLength, joinChunk, type ByteChunk } from './byte-chunk.js';
 import { checkJsonResponse, errorFromResponse, parseJson, readIrodsStatus, transportError, type JsonObject } from './error-mapping.js';
 import { IrodsError } from './errors.js';
 import { isTransientFailure, withRetry, type RetrySettings } from './retry-policy.js';
@@ -168,18 +168,7 @@ export class Transport {
 
   /** An operation answering raw bytes, buffered (small ranges only). */
   async bytes(spec: CallSpec): Promise<Buffer> {
-    const ctx = ctxOf(spec);
-    return this.retrying(spec, ctx, async () => {
-      const answer = await this.bytesAnswer(spec, ctx);
-      let data: Buffer;
-      try {
-        data = Buffer.from(await answer.body.arrayBuffer());
-      } catch (err) {
-        throw this.failure(ctx, err);
-      }
-      this.sample(ctx, answer, undefined);
-      return data;
-    });
+    return joinChunk(await this.pieces(spec));
   }
 
   /** An operation answering raw bytes, buffered in the pieces they arrived in (no concatenation). */
