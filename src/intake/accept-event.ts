@@ -3,8 +3,18 @@ import type { Config } from '../config/index.js';
 import { IrodsError, isNotFound } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
-import { acceptNewArchive, archives, events, jobs, withTransaction, type EventVerdict } from '../store/index.js';
+import {
+  acceptNewArchives,
+  archives,
+  events,
+  jobs,
+  withTransaction,
+  type EventVerdict,
+  type NewArchiveEvent,
+  type NewArchiveRecorded,
+} from '../store/index.js';
 import { sameVersion, type VersionFacts } from './archive-version.js';
+import { GroupCommit } from './group-commit.js';
 import { ServiceUnavailable } from './intake-errors.js';
 import { LANDED_EVENT, type EventBody } from './landed-event.js';
 import { classifyPath } from './watch-filter.js';
@@ -13,8 +23,8 @@ import { classifyPath } from './watch-filter.js';
 export interface IntakeQueue {
   /** The step a new job starts with. */
   readonly firstStep: string;
-  /** Schedules the first step of a job, after `delayMs` (the debounce window). */
-  enqueueFirst(job: { jobId: string; run: number }, delayMs: number): Promise<void>;
+  /** Schedules the first step of new jobs, after `delayMs` (the debounce window). */
+  enqueueFirst(jobs: readonly FirstStep[], delayMs: number): Promise<void>;
 }
 
 export interface IntakeDeps {
@@ -42,95 +52,123 @@ export interface IncomingEvent {
   readonly body: EventBody;
 }
 
+/** A new job whose first step is to be scheduled. */
+export interface FirstStep {
+  readonly jobId: string;
+  readonly run: number;
+}
+
+// Group commit sizes: two calls at once keep PostgreSQL (or Redis) and node both busy on two
+// cores; under load each call then carries the events that arrived during the previous one.
+// Measured with pgbench (2 vCPUs): 8 events per call cost PostgreSQL a third per event of
+// 8 calls. Alone, an event leaves at once: no added latency when idle.
+const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 2 } as const;
+
 interface Decision {
   verdict: EventVerdict;
   reason: string | undefined;
   jobId?: string | undefined;
   archiveId?: number | undefined;
-  enqueue?: { jobId: string; run: number } | undefined;
+  enqueue?: FirstStep | undefined;
 }
 
 /**
- * Decides what a verified event means and records it: a new job (202), the same archive again
- * (200 duplicate), a replayed webhook id (200), or nothing to do (200 ignored). Decisions about
- * one archive path are serialised by an advisory lock, so concurrent reports of one upload (put
- * + close, one close per HTTP API chunk) become one job. A path never seen before (the common
- * case) is recorded in one round trip; every other case takes the full decision. The BullMQ job
- * is added only after the rows are committed; the outbox flusher marks it enqueued (or enqueues
- * it, if this add failed) a few seconds later, off the request path.
+ * The intake's decisions. What a verified event means is recorded: a new job (202), the same
+ * archive again (200 duplicate), a replayed webhook id (200), or nothing to do (200 ignored).
+ * Decisions about one archive path are serialised by an advisory lock, so concurrent reports of
+ * one upload (put + close, one close per HTTP API chunk) become one job. A path never seen
+ * before (the common case) is recorded in one round trip, shared with the other new paths that
+ * arrive meanwhile (group commit); every other case takes the full decision. The BullMQ job is
+ * added only after the rows are committed (again shared); if that add fails, the job stays in
+ * the outbox, which the workers flush.
  */
-export async function acceptEvent(deps: IntakeDeps, incoming: IncomingEvent): Promise<IntakeOutcome> {
-  const { body } = incoming;
-  const data = body.data;
-  const base = {
-    webhookId: incoming.webhookId,
-    eventType: body.type,
-    logicalPath: data.logical_path,
-    headers: incoming.headers,
-    body: incoming.rawBody,
-  };
+export class Intake {
+  private readonly newArchives: GroupCommit<NewArchiveEvent, NewArchiveRecorded | undefined>;
+  private readonly firstSteps: GroupCommit<FirstStep, void>;
 
-  const record = async (db: pg.Pool | pg.PoolClient, d: Decision): Promise<IntakeOutcome> => {
-    const httpStatus = d.verdict === 'accepted' ? 202 : 200;
-    const eventId = await events.recordEvent(db, { ...base, ...d, httpStatus });
-    return { httpStatus, verdict: d.verdict, reason: d.reason, jobId: d.jobId, eventId };
-  };
-
-  // Cheap verdicts first: nothing below needs iRODS or a lock.
-  const early = earlyVerdict(deps.config, body);
-  if (early) {
-    return withTransaction(deps.pool, async (tx) => {
-      if (!(await events.claimDelivery(tx, incoming.webhookId))) {
-        return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
-      }
-      return record(tx, early);
-    });
+  constructor(private readonly deps: IntakeDeps) {
+    const delayMs = deps.config.webhook.debounceSeconds * 1000;
+    this.newArchives = new GroupCommit((batch) => acceptNewArchives(deps.pool, batch), GROUP_COMMIT);
+    this.firstSteps = new GroupCommit(async (batch) => {
+      await deps.queues.enqueueFirst(batch, delayMs);
+      return batch.map(() => undefined);
+    }, GROUP_COMMIT);
   }
 
-  const facts = await versionFacts(deps, body);
-  if (facts === 'missing') {
-    return withTransaction(deps.pool, async (tx) => {
-      if (!(await events.claimDelivery(tx, incoming.webhookId))) {
-        return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
-      }
-      return record(tx, { verdict: 'ignored', reason: 'the data object no longer exists in iRODS' });
-    });
-  }
+  async accept(incoming: IncomingEvent): Promise<IntakeOutcome> {
+    const { deps } = this;
+    const { body } = incoming;
+    const data = body.data;
+    const base = {
+      webhookId: incoming.webhookId,
+      eventType: body.type,
+      logicalPath: data.logical_path,
+      headers: incoming.headers,
+      body: incoming.rawBody,
+    };
 
-  const fresh = await acceptNewArchive(deps.pool, {
-    webhookId: incoming.webhookId,
-    logicalPath: data.logical_path,
-    zone: data.zone,
-    size: facts.size ?? null,
-    checksum: facts.checksum ?? null,
-    resource: facts.resource ?? null,
-    uploader: data.user,
-    notBefore: new Date(Date.now() + deps.config.webhook.debounceSeconds * 1000),
-    firstStep: deps.queues.firstStep,
-    eventType: body.type,
-    headers: incoming.headers,
-    body: incoming.rawBody,
-  });
-  const { outcome, enqueue } = fresh
-    ? {
-        outcome: { httpStatus: 202, verdict: 'accepted', reason: undefined, jobId: fresh.jobId, eventId: fresh.eventId } as const,
-        enqueue: { jobId: fresh.jobId, run: fresh.run },
-      }
-    : await decideLocked(deps, incoming, facts, record);
+    const record = async (db: pg.Pool | pg.PoolClient, d: Decision): Promise<IntakeOutcome> => {
+      const httpStatus = d.verdict === 'accepted' ? 202 : 200;
+      const eventId = await events.recordEvent(db, { ...base, ...d, httpStatus });
+      return { httpStatus, verdict: d.verdict, reason: d.reason, jobId: d.jobId, eventId };
+    };
 
-  if (enqueue) {
-    try {
-      await deps.queues.enqueueFirst(enqueue, deps.config.webhook.debounceSeconds * 1000);
-    } catch (err) {
-      // The job is committed: the outbox flusher will enqueue it once Redis is back.
-      deps.log.warn({ job_id: enqueue.jobId, err }, 'enqueue failed; job left in the outbox');
+    // Cheap verdicts first: nothing below needs iRODS or a lock.
+    const early = earlyVerdict(deps.config, body);
+    if (early) {
+      return withTransaction(deps.pool, async (tx) => {
+        if (!(await events.claimDelivery(tx, incoming.webhookId))) {
+          return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
+        }
+        return record(tx, early);
+      });
     }
-    // Not awaited: the rule must not wait for whatever the caller does with it.
-    void deps.onAccepted?.({ jobId: enqueue.jobId, logicalPath: data.logical_path }).catch((err: unknown) =>
-      deps.log.warn({ job_id: enqueue.jobId, err }, 'after-accept action failed'),
-    );
+
+    const facts = await versionFacts(deps, body);
+    if (facts === 'missing') {
+      return withTransaction(deps.pool, async (tx) => {
+        if (!(await events.claimDelivery(tx, incoming.webhookId))) {
+          return record(tx, { verdict: 'replayed', reason: 'webhook id already seen' });
+        }
+        return record(tx, { verdict: 'ignored', reason: 'the data object no longer exists in iRODS' });
+      });
+    }
+
+    const fresh = await this.newArchives.submit({
+      webhookId: incoming.webhookId,
+      logicalPath: data.logical_path,
+      zone: data.zone,
+      size: facts.size ?? null,
+      checksum: facts.checksum ?? null,
+      resource: facts.resource ?? null,
+      uploader: data.user,
+      notBefore: new Date(Date.now() + deps.config.webhook.debounceSeconds * 1000),
+      firstStep: deps.queues.firstStep,
+      eventType: body.type,
+      headers: incoming.headers,
+      body: incoming.rawBody,
+    });
+    const { outcome, enqueue } = fresh
+      ? {
+          outcome: { httpStatus: 202, verdict: 'accepted', reason: undefined, jobId: fresh.jobId, eventId: fresh.eventId } as const,
+          enqueue: { jobId: fresh.jobId, run: fresh.run },
+        }
+      : await decideLocked(deps, incoming, facts, record);
+
+    if (enqueue) {
+      try {
+        await this.firstSteps.submit(enqueue);
+      } catch (err) {
+        // The job is committed: the outbox flusher will enqueue it once Redis is back.
+        deps.log.warn({ job_id: enqueue.jobId, err }, 'enqueue failed; job left in the outbox');
+      }
+      // Not awaited: the rule must not wait for whatever the caller does with it.
+      void deps.onAccepted?.({ jobId: enqueue.jobId, logicalPath: data.logical_path }).catch((err: unknown) =>
+        deps.log.warn({ job_id: enqueue.jobId, err }, 'after-accept action failed'),
+      );
+    }
+    return outcome;
   }
-  return outcome;
 }
 
 /** The full decision, under the path's advisory lock: replays, joins, duplicates, new versions. */

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FIRST_STEP, STEP_ORDER, type StepName } from './steps.js';
 
@@ -60,20 +60,31 @@ export class PipelineQueues {
   /** The intake's view: new jobs start with this step. */
   readonly firstStep: StepName = FIRST_STEP;
 
-  enqueueFirst(job: { jobId: string; run: number }, delayMs: number): Promise<void> {
-    return this.enqueue({ ...job, step: FIRST_STEP }, delayMs);
+  /** Schedules the first step of new jobs, in one round trip (the intake's group commit). */
+  async enqueueFirst(jobs: readonly { jobId: string; run: number }[], delayMs: number): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue(FIRST_STEP).addBulk(
+      jobs.map((job) => {
+        const data: StepJobData = { ...job, step: FIRST_STEP };
+        return { name: FIRST_STEP, data, opts: this.jobOptions(data, delayMs) };
+      }),
+    );
   }
 
   /** Adds the step job; `delayMs` > 0 schedules it (debounce). Idempotent per job, run and step. */
   async enqueue(data: StepJobData, delayMs = 0): Promise<void> {
-    await this.queue(data.step).add(data.step, data, {
+    await this.queue(data.step).add(data.step, data, this.jobOptions(data, delayMs));
+  }
+
+  private jobOptions(data: StepJobData, delayMs: number): JobsOptions {
+    return {
       jobId: bullJobId(data),
       delay: Math.max(0, Math.round(delayMs)),
       attempts: this.defaults.attempts,
       backoff: { type: 'exponential', delay: this.defaults.backoffMs },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    };
   }
 
   /** Waits until the connection is ready (or the timeout passes); false if Redis is not there. */

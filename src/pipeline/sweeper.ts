@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
-import { acceptEvent } from '../intake/accept-event.js';
+import { Intake } from '../intake/accept-event.js';
 import { sameVersion } from '../intake/archive-version.js';
 import { LANDED_EVENT, type EventBody } from '../intake/landed-event.js';
 import { classifyPath } from '../intake/watch-filter.js';
@@ -171,6 +171,7 @@ async function findMissedArchives(deps: SweepDeps, dryRun: boolean, signal: Abor
   const inside = await pathsInsideTargets(deps.pool, paths);
   const known = await latestArchivesForPaths(deps.pool, paths);
   const missed: MissedArchive[] = [];
+  const intake = new Intake(deps);
   for (const o of watched) {
     if (inside.has(o.path)) continue;
     const archive = known.get(o.path);
@@ -182,13 +183,13 @@ async function findMissedArchives(deps: SweepDeps, dryRun: boolean, signal: Abor
       missed.push({ path: o.path, size: o.size, owner: o.owner, reason });
       continue;
     }
-    missed.push(await submitMissed(deps, o, reason));
+    missed.push(await submitMissed(deps, intake, o, reason));
   }
   return { scanned: objects.length, missed };
 }
 
 /** Hands a missed archive to the intake as the event that never came (recorded like any event). */
-async function submitMissed(deps: SweepDeps, o: FoundObject, reason: MissedArchive['reason']): Promise<MissedArchive> {
+async function submitMissed(deps: SweepDeps, intake: Intake, o: FoundObject, reason: MissedArchive['reason']): Promise<MissedArchive> {
   const zone = o.path.split('/')[1] ?? deps.config.irods.zone;
   const body: EventBody = {
     type: LANDED_EVENT,
@@ -203,7 +204,7 @@ async function submitMissed(deps: SweepDeps, o: FoundObject, reason: MissedArchi
     },
   };
   const rawBody = JSON.stringify(body);
-  const outcome = await acceptEvent(deps, { webhookId: `sweep_${randomUUID()}`, headers: {}, rawBody, body });
+  const outcome = await intake.accept({ webhookId: `sweep_${randomUUID()}`, headers: {}, rawBody, body });
   if (outcome.verdict === 'accepted' && outcome.jobId) {
     deps.metrics.sweepFound.inc({ kind: 'missed_archive' });
     await recordAdminAction(deps.pool, { jobId: outcome.jobId, action: 'sweep_created', actor: 'sweeper', detail: { reason, event_id: outcome.eventId } });

@@ -7,7 +7,7 @@ export * as jobSteps from './repositories/job-steps.js';
 export * as events from './repositories/events.js';
 export * as entries from './repositories/entries.js';
 export * as audit from './repositories/audit.js';
-export { acceptNewArchive, type NewArchiveEvent, type NewArchiveRecorded } from './repositories/new-archive.js';
+export { acceptNewArchives, type NewArchiveEvent, type NewArchiveRecorded } from './repositories/new-archive.js';
 export type { ArchiveRow } from './repositories/archives.js';
 export type { JobRow, JobState, JobProgress } from './repositories/jobs.js';
 export type { JobStepRow, StepState } from './repositories/job-steps.js';

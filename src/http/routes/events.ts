@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { acceptEvent, type IntakeDeps, type IntakeQueue } from '../../intake/accept-event.js';
+import { Intake, type IntakeDeps, type IntakeQueue } from '../../intake/accept-event.js';
 import { ServiceUnavailable } from '../../intake/intake-errors.js';
 import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
 import { WebhookVerifier } from '../../intake/webhook-signature.js';
@@ -115,9 +115,17 @@ export function eventRoutes(deps: EventRouteDeps) {
     else done(new HttpError(401, 'bad_token', 'X-Agent-Token is missing or matches no configured native-rule token'));
   };
 
+  // The uploader sees `queued` on the archive at once (imeta ls -d), written after the answer.
+  const irods = deps.irods;
+  const tellUploader = irods
+    ? (job: { jobId: string; logicalPath: string }) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId })
+    : undefined;
+
+  const intake = new Intake({ ...deps, onAccepted: tellUploader });
+
   const accept = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: EventBody) => {
     if (!deps.queues.isConnected()) throw new ServiceUnavailable('redis', 'the job queue (Redis) is unavailable; retry later');
-    const outcome = await acceptEvent({ ...deps, onAccepted: tellUploader }, { webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
+    const outcome = await intake.accept({ webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
     deps.metrics.events.inc({ verdict: outcome.verdict });
     // One line per decision; the routes' own access log is off (logLevel below).
     deps.log.info(
@@ -134,12 +142,6 @@ export function eventRoutes(deps: EventRouteDeps) {
       .code(200)
       .send({ accepted: true, status: outcome.verdict, reason: outcome.reason, job_id: outcome.jobId ?? null, event_id: outcome.eventId });
   };
-
-  // The uploader sees `queued` on the archive at once (imeta ls -d), written after the answer.
-  const irods = deps.irods;
-  const tellUploader = irods
-    ? (job: { jobId: string; logicalPath: string }) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId })
-    : undefined;
 
   const parseJson = async (request: FastifyRequest): Promise<void> => {
     try {

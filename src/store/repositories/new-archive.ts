@@ -22,28 +22,62 @@ export interface NewArchiveRecorded {
   readonly eventId: string;
 }
 
-/** The SQLSTATE ioa_accept_new_archive raises when the event is not for a never-seen path. */
-const NOT_NEW = 'IOA01';
 /** A delivery of the same webhook id already recorded (for another path): not new either. */
 const UNIQUE_VIOLATION = '23505';
 const DELIVERY_INDEX = 'events_delivery';
 
+interface AcceptedRow {
+  ordinal: number;
+  new_job: string | null;
+  new_run: number | null;
+  new_archive: number | null;
+  new_event: string | null;
+}
+
 /**
- * Records an event for a path never seen before (archive, job, and the event that remembers its
- * webhook id) in one round trip (migrations 0003, 0004). Undefined, with nothing written, when
- * the path is known or the webhook id was seen: the caller then takes its full decision.
+ * Records events for paths never seen before (archive, job, and the event that remembers its
+ * webhook id), several in one round trip and one transaction (migration 0005). For each event,
+ * in order: what was recorded, or undefined, with nothing written, when its path is known or
+ * its webhook id was seen; the caller then takes its full decision for that event. A seen
+ * webhook id fails the whole call (a unique index): the events are then recorded one by one,
+ * so that only that one is left undecided.
  */
-export async function acceptNewArchive(db: Queryable, e: NewArchiveEvent): Promise<NewArchiveRecorded | undefined> {
+export async function acceptNewArchives(
+  db: Queryable,
+  batch: readonly NewArchiveEvent[],
+): Promise<(NewArchiveRecorded | undefined)[]> {
+  if (batch.length === 0) return [];
   try {
-    const { rows } = await db.query<{ job_id: string; run: number; archive_id: number; event_id: string }>(
-      'SELECT * FROM ioa_accept_new_archive($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-      [e.webhookId, e.logicalPath, e.zone, e.size, e.checksum, e.resource, e.uploader, e.notBefore, e.firstStep, e.eventType, JSON.stringify(e.headers), e.body],
-    );
-    const row = rows[0];
-    return row && { jobId: row.job_id, run: row.run, archiveId: row.archive_id, eventId: row.event_id };
+    return await recordBatch(db, batch);
   } catch (err) {
     const { code, constraint } = err as { code?: unknown; constraint?: unknown };
-    if (code === NOT_NEW || (code === UNIQUE_VIOLATION && constraint === DELIVERY_INDEX)) return undefined;
-    throw err;
+    if (code !== UNIQUE_VIOLATION || constraint !== DELIVERY_INDEX) throw err;
+    if (batch.length === 1) return [undefined];
+    return Promise.all(batch.map(async (e) => (await acceptNewArchives(db, [e]))[0]));
   }
+}
+
+async function recordBatch(db: Queryable, batch: readonly NewArchiveEvent[]): Promise<(NewArchiveRecorded | undefined)[]> {
+  const payload = batch.map((e, i) => ({
+    i,
+    webhook_id: e.webhookId,
+    path: e.logicalPath,
+    zone: e.zone,
+    size: e.size,
+    checksum: e.checksum,
+    resource: e.resource,
+    uploader: e.uploader,
+    not_before: e.notBefore.toISOString(),
+    first_step: e.firstStep,
+    event_type: e.eventType,
+    headers: e.headers,
+    body: e.body,
+  }));
+  const { rows } = await db.query<AcceptedRow>('SELECT * FROM ioa_accept_new_archives($1::jsonb)', [JSON.stringify(payload)]);
+  const out: (NewArchiveRecorded | undefined)[] = batch.map(() => undefined);
+  for (const row of rows) {
+    if (row.new_job === null || row.new_run === null || row.new_archive === null || row.new_event === null) continue;
+    out[row.ordinal] = { jobId: row.new_job, run: row.new_run, archiveId: row.new_archive, eventId: row.new_event };
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptEvent } from '../../../src/intake/accept-event.js';
+import { Intake } from '../../../src/intake/accept-event.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { flushOutbox } from '../../../src/pipeline/outbox.js';
 import { jobs } from '../../../src/store/index.js';
@@ -42,8 +42,8 @@ describe('when Redis is unavailable', () => {
     await redis.stop();
     const path = `/tempZone/home/alice/${randomName('crash')}.zip`;
     // Straight into the intake (the route would answer 503 first): commit succeeds, enqueue fails.
-    const outcome = await acceptEvent(
-      { config: agent.config, pool: agent.db.pool, queues: agent.queues, irods: undefined, log: createLogger({ level: 'silent' }) },
+    const intake = new Intake({ config: agent.config, pool: agent.db.pool, queues: agent.queues, irods: undefined, log: createLogger({ level: 'silent' }) });
+    const outcome = await intake.accept(
       { webhookId: 'msg_outbox', headers: {}, rawBody: '{}', body: landedEvent(path, { size: 3, checksum: 'sha2:o' }) as never },
     );
     expect(outcome.httpStatus).toBe(202);
