@@ -269,7 +269,7 @@ async function* iterateZip(
     if (index >= expectedCount) throw corruptZip(new Error('more entries than at the first reading'));
     const entry = checkCentralEntry(ctx, raw, index++);
     if (entry === undefined) continue;
-    yield zipEntry(ctx, state, budget, dataLimit, raw, entry);
+    yield zipEntry(ctx, state, budget, dataLimit, zip, raw, entry);
   }
 }
 
@@ -294,6 +294,7 @@ function zipEntry(
   state: ReaderState,
   budget: ByteBudget,
   dataLimit: number,
+  zip: ZipFile,
   raw: YauzlEntry,
   entry: CheckedEntry,
 ): ArchiveEntry {
@@ -305,7 +306,7 @@ function zipEntry(
     crc32: entry.crc32,
     compressedSize: entry.compressedSize,
     mtime: entry.mtime,
-    open: (signal?: AbortSignal) => openEntryStream(ctx, state, budget, dataLimit, raw, entry, signal),
+    open: (signal?: AbortSignal) => openEntryStream(ctx, state, budget, dataLimit, zip, raw, entry, signal),
   };
 }
 
@@ -314,6 +315,7 @@ async function openEntryStream(
   state: ReaderState,
   budget: ByteBudget,
   dataLimit: number,
+  zip: ZipFile,
   raw: YauzlEntry,
   entry: CheckedEntry,
   signal: AbortSignal | undefined,
@@ -325,8 +327,13 @@ async function openEntryStream(
 
   let compressed: Readable;
   try {
-    await readLocalHeader((start, length) => ctx.reader.readRange(start, length), entry.record, dataLimit, entry.path);
-    compressed = await raw.openReadStream({ decompress: false, validateCrc32: false });
+    const local = await readLocalHeader((start, length) => ctx.reader.readRange(start, length), entry.record, dataLimit, entry.path);
+    // Our own check of the local header found where the data starts, so the data is read from
+    // there directly (a small entry usually from the block that held its header). Zips that may
+    // come from macOS Archive Utility go through yauzl, which corrects their sizes as it reads.
+    compressed = mayBeMacArchive(zip)
+      ? await raw.openReadStream({ decompress: false, validateCrc32: false })
+      : ctx.reader.stream(local.dataOffset, entry.compressedSize);
   } catch (err) {
     if (passThrough(ctx, err)) throw err;
     throw corruptZip(err, entry.path);
@@ -472,6 +479,11 @@ function mtimeOf(raw: YauzlEntry): Date {
     return new Date(extended.readInt32LE(1) * 1000);
   }
   return raw.getLastMod();
+}
+
+/** yauzl-promise's documented `isMacArchive` / `isMaybeMacArchive` (not in the typings). */
+function mayBeMacArchive(zip: ZipFile): boolean {
+  return Reflect.get(zip, 'isMacArchive') !== false || Reflect.get(zip, 'isMaybeMacArchive') !== false;
 }
 
 function centralDirectoryOffset(zip: ZipFile): number | undefined {

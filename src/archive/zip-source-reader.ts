@@ -73,6 +73,19 @@ export class ZipSourceReader extends Reader {
     return Buffer.from(joined.subarray(from, from + length));
   }
 
+  /** Bytes [start, start + length) as a stream: small ranges from the cache, big ones straight from the source. */
+  stream(start: number, length: number): Readable {
+    if (length === 0) return Readable.from([], { objectMode: false });
+    if (start < 0 || start + length > this.source.size) {
+      return new Readable({
+        read() {
+          this.destroy(truncated());
+        },
+      });
+    }
+    return this._createReadStream(start, length);
+  }
+
   override _read(start: number, length: number): Promise<Buffer> {
     return this.readRange(start, length);
   }
