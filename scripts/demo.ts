@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { AGENT_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { createIrodsClient } from '../src/irods/index.js';
 import type { IrodsClient } from '../src/irods/types.js';
 import { dropDatabase } from '../src/store/database.js';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
     const logFile = path.join(root, '.tmp', 'demo-agent.log');
     say(`2. Starting the agent: irods-omero-agent start (log: ${logFile})`);
     const log = openSync(logFile, 'w');
-    agent = spawn(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'start'], {
+    agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, path.join(root, 'dist/src/cli/main.js'), 'start'], {
       stdio: ['ignore', log, log],
       env: {
         ...process.env,

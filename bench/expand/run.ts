@@ -24,6 +24,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { hasFlag, numberArg, stringArg } from '../support/args.js';
+import { AGENT_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { forkChild, siblingModule, type ChildHandle } from '../support/child-process.js';
 import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
@@ -82,7 +83,9 @@ const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 type Worker = ChildHandle<Record<string, never>>;
 
-const forkWorker = (): Promise<Worker> => forkChild<Record<string, never>>(siblingModule(import.meta.url, 'worker-process'));
+// The agent's process runs with the agent's own V8 flags, as `irods-omero-agent start` does.
+const forkWorker = (): Promise<Worker> =>
+  forkChild<Record<string, never>>(siblingModule(import.meta.url, 'worker-process'), { execArgv: AGENT_NODE_FLAGS });
 
 /**
  * Runs one command in a fresh worker process (so its peak RSS is that command's own), or in the
