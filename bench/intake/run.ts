@@ -21,6 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasFlag, numberArg, stringArg } from '../support/args.js';
+import { AGENT_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { forkChild, siblingModule, type ChildHandle } from '../support/child-process.js';
 import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { cpuDelta, postgresCpuMs } from '../support/postgres-cpu.js';
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
       TARGETS.map(async (name) => {
         const handle = await forkChild<{ url: string; database: string | undefined }>(siblingModule(import.meta.url, 'target-process'), {
           args: [name, logLevel],
+          // The agent with its own V8 flags, as `irods-omero-agent start` runs; baselines as plain node.
+          execArgv: name === 'agent' ? AGENT_NODE_FLAGS : [],
           // The agent logs a line per event at info: to a discarded stdout, as to a log shipper's pipe.
           stdout: 'ignore',
         });
