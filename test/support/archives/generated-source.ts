@@ -231,14 +231,19 @@ export function generatedZip(entries: readonly GeneratedEntry[]): GeneratedSourc
     offset += local.length + stored.length;
   }
   const directory = Buffer.concat(central);
+  segments.push(bytesSegment(directory), bytesSegment(endOfCentralDirectory(entries.length, directory.length, offset)));
+  return new GeneratedSource(segments);
+}
+
+/** A zip's end record (no zip64, no comment): entry count, directory size and offset. */
+export function endOfCentralDirectory(entryCount: number, directoryBytes: number, directoryOffset: number): Buffer {
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  segments.push(bytesSegment(directory), bytesSegment(end));
-  return new GeneratedSource(segments);
+  end.writeUInt16LE(entryCount, 8);
+  end.writeUInt16LE(entryCount, 10);
+  end.writeUInt32LE(directoryBytes, 12);
+  end.writeUInt32LE(directoryOffset, 16);
+  return end;
 }
 
 function zipHeader(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync, crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bufferSource, openArchive } from '../../../src/archive/index.js';
+import { endOfCentralDirectory } from '../../support/archives/generated-source.js';
 import { LIMITS } from './read-outcome.js';
 
 interface MacFile {
@@ -62,13 +63,7 @@ function macStyleZip(files: readonly MacFile[], tamper?: (data: Buffer) => void)
     offset += record.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return Buffer.concat([...locals, directory, endOfCentralDirectory(files.length, directory.length, offset)]);
 }
 
 async function readAll(zip: Buffer): Promise<Record<string, Buffer>> {
