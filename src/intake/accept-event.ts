@@ -91,7 +91,7 @@ export class Intake {
     this.newArchives = new GroupCommit((batch) => acceptNewArchives(deps.pool, batch), GROUP_COMMIT);
     this.firstSteps = new GroupCommit(async (batch) => {
       await deps.queues.enqueueFirst(batch, delayMs);
-      return batch.map(() => undefined);
+      return batch.map(() => ({ status: 'fulfilled', value: undefined }) as const);
     }, GROUP_COMMIT);
   }
 

@@ -16,14 +16,15 @@ interface Waiting<I, O> {
  * items queue up and leave together in the next call. An item that finds a free slot leaves at
  * once, alone, so an idle service answers as fast as without batching, and a busy one pays a
  * round trip, a statement and a commit per batch instead of per item. Nothing is delayed on a
- * timer. If `run` fails, every item of that batch fails with its error.
+ * timer. `run` answers each item (fulfilled or rejected, as Promise.allSettled does); if `run`
+ * itself fails, every item of that batch fails with its error.
  */
 export class GroupCommit<I, O> {
   private readonly waiting: Waiting<I, O>[] = [];
   private inFlight = 0;
 
   constructor(
-    private readonly run: (items: readonly I[]) => Promise<readonly O[]>,
+    private readonly run: (items: readonly I[]) => Promise<readonly PromiseSettledResult<O>[]>,
     private readonly options: GroupCommitOptions,
   ) {
     if (options.maxBatch < 1 || options.maxInFlight < 1) throw new RangeError('maxBatch and maxInFlight must be at least 1');
@@ -50,7 +51,11 @@ export class GroupCommit<I, O> {
       if (results.length !== batch.length) {
         throw new Error(`a batch of ${batch.length} items returned ${results.length} results`);
       }
-      batch.forEach((w, i) => w.resolve(results[i] as O));
+      batch.forEach((w, i) => {
+        const result = results[i] as PromiseSettledResult<O>;
+        if (result.status === 'fulfilled') w.resolve(result.value);
+        else w.reject(result.reason);
+      });
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {

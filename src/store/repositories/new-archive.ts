@@ -25,6 +25,7 @@ export interface NewArchiveRecorded {
 /** A delivery of the same webhook id already recorded (for another path): not new either. */
 const UNIQUE_VIOLATION = '23505';
 const DELIVERY_INDEX = 'events_delivery';
+const DEADLOCK_DETECTED = '40P01';
 
 interface AcceptedRow {
   ordinal: number;
@@ -37,23 +38,30 @@ interface AcceptedRow {
 /**
  * Records events for paths never seen before (archive, job, and the event that remembers its
  * webhook id), several in one round trip and one transaction (migration 0005). For each event,
- * in order: what was recorded, or undefined, with nothing written, when its path is known or
- * its webhook id was seen; the caller then takes its full decision for that event. A seen
- * webhook id fails the whole call (a unique index): the events are then recorded one by one,
- * so that only that one is left undecided.
+ * in order (settled, as by Promise.allSettled): what was recorded, or undefined, with nothing
+ * written, when its path is known or its webhook id was seen; the caller then takes its full
+ * decision for that event. A seen
+ * webhook id fails the whole call (a unique index), as does a deadlock: the events are then
+ * recorded one by one, so that only that one is left undecided (or failed, to be sent again).
  */
 export async function acceptNewArchives(
   db: Queryable,
   batch: readonly NewArchiveEvent[],
-): Promise<(NewArchiveRecorded | undefined)[]> {
+): Promise<PromiseSettledResult<NewArchiveRecorded | undefined>[]> {
   if (batch.length === 0) return [];
   try {
-    return await recordBatch(db, batch);
+    return (await recordBatch(db, batch)).map((value) => ({ status: 'fulfilled', value }));
   } catch (err) {
     const { code, constraint } = err as { code?: unknown; constraint?: unknown };
-    if (code !== UNIQUE_VIOLATION || constraint !== DELIVERY_INDEX) throw err;
-    if (batch.length === 1) return [undefined];
-    return Promise.all(batch.map(async (e) => (await acceptNewArchives(db, [e]))[0]));
+    const seenId = code === UNIQUE_VIOLATION && constraint === DELIVERY_INDEX;
+    if (batch.length === 1) {
+      if (seenId) return [{ status: 'fulfilled', value: undefined }];
+      return [{ status: 'rejected', reason: err }];
+    }
+    // A reused webhook id can also make a group wait for a single decision that waits for the
+    // group (deadlock, one of them aborted): one by one, only that event is left to fail.
+    if (!seenId && code !== DEADLOCK_DETECTED) throw err;
+    return (await Promise.all(batch.map((e) => acceptNewArchives(db, [e])))).flat();
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptNewArchives, type NewArchiveEvent } from '../../../src/store/index.js';
+import { acceptNewArchives, type NewArchiveEvent, type NewArchiveRecorded } from '../../../src/store/index.js';
 import { landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
@@ -33,6 +33,15 @@ function event(path: string, webhookId = `msg_${randomUUID()}`): NewArchiveEvent
   };
 }
 
+/** The batch's outcomes, each expected to be settled as fulfilled. */
+async function accept(events: NewArchiveEvent[]): Promise<(NewArchiveRecorded | undefined)[]> {
+  const settled = await acceptNewArchives(db.pool, events);
+  return settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
 async function count(sql: string, params: unknown[]): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(sql, params);
   return rows[0]?.n ?? 0;
@@ -41,8 +50,8 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 describe('acceptNewArchives (several events in one call)', () => {
   it('records each never-seen path once and leaves the others, in the order given, for the full decision', async () => {
     const [a, b, known] = [newPath(), newPath(), newPath()];
-    await acceptNewArchives(db.pool, [event(known)]);
-    const results = await acceptNewArchives(db.pool, [event(a), event(known), event(b), event(a)]);
+    await accept([event(known)]);
+    const results = await accept([event(a), event(known), event(b), event(a)]);
     expect(results.map((r) => r !== undefined)).toEqual([true, false, true, false]);
     expect(results[0]?.jobId).not.toBe(results[2]?.jobId);
     for (const path of [a, b, known]) {
@@ -54,9 +63,9 @@ describe('acceptNewArchives (several events in one call)', () => {
 
   it('records the rest of a batch one by one when one event reuses a seen webhook id for another path', async () => {
     const reused = `msg_${randomUUID()}`;
-    await acceptNewArchives(db.pool, [event(newPath(), reused)]);
+    await accept([event(newPath(), reused)]);
     const [a, other, b] = [newPath(), newPath(), newPath()];
-    const results = await acceptNewArchives(db.pool, [event(a), event(other, reused), event(b)]);
+    const results = await accept([event(a), event(other, reused), event(b)]);
     expect(results.map((r) => r !== undefined)).toEqual([true, false, true]);
     expect(await count('SELECT count(*)::int AS n FROM archives WHERE logical_path = $1', [other])).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM events WHERE webhook_id = $1', [reused])).toBe(1);
@@ -66,9 +75,9 @@ describe('acceptNewArchives (several events in one call)', () => {
     const paths = Array.from({ length: 20 }, newPath);
     const reversed = [...paths].reverse();
     const rounds = await Promise.all([
-      acceptNewArchives(db.pool, paths.map((p) => event(p))),
-      acceptNewArchives(db.pool, reversed.map((p) => event(p))),
-      acceptNewArchives(db.pool, paths.map((p) => event(p))),
+      accept(paths.map((p) => event(p))),
+      accept(reversed.map((p) => event(p))),
+      accept(paths.map((p) => event(p))),
     ]);
     // Each path recorded exactly once, by whichever batch locked it first.
     const recorded = rounds.flatMap((results, r) => results.flatMap((x, i) => (x ? [(r === 1 ? reversed : paths)[i]] : [])));

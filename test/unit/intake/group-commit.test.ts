@@ -5,14 +5,16 @@ import { GroupCommit } from '../../../src/intake/group-commit.js';
 function gatedRun() {
   const batches: number[][] = [];
   const gates: (() => void)[] = [];
-  const run = async (items: readonly number[]): Promise<number[]> => {
+  const run = async (items: readonly number[]) => {
     batches.push([...items]);
     await new Promise<void>((release) => gates.push(release));
-    return items.map((n) => n * 10);
+    return items.map((n) => fulfilled(n * 10));
   };
   const releaseAll = () => gates.splice(0).forEach((release) => release());
   return { run, batches, releaseAll };
 }
+
+const fulfilled = <T>(value: T): PromiseFulfilledResult<T> => ({ status: 'fulfilled', value });
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -56,7 +58,7 @@ describe('GroupCommit', () => {
       async (items: readonly number[]) => {
         calls++;
         if (items.includes(2)) throw new Error('database down');
-        return items.map(String);
+        return items.map((n) => fulfilled(String(n)));
       },
       { maxBatch: 4, maxInFlight: 1 },
     );
@@ -68,9 +70,20 @@ describe('GroupCommit', () => {
   });
 
   it('refuses a run function that answers a batch with the wrong number of results', async () => {
-    const group = new GroupCommit(async () => [1], { maxBatch: 4, maxInFlight: 1 });
+    const group = new GroupCommit(async () => [fulfilled(1)], { maxBatch: 4, maxInFlight: 1 });
     const outcomes = await Promise.allSettled([group.submit(1), group.submit(2), group.submit(3)]);
     expect(outcomes[0]?.status).toBe('fulfilled');
     expect(outcomes.slice(1).map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('fails only the items the call answers as rejected', async () => {
+    const group = new GroupCommit(
+      async (items: readonly number[]) =>
+        items.map((n): PromiseSettledResult<number> => (n % 2 ? fulfilled(n) : { status: 'rejected', reason: new Error(`no ${n}`) })),
+      { maxBatch: 4, maxInFlight: 1 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => group.submit(n)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ message: 'no 4' });
   });
 });
