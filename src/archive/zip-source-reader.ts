@@ -76,13 +76,6 @@ export class ZipSourceReader extends Reader {
   /** Bytes [start, start + length) as a stream: small ranges from the cache, big ones straight from the source. */
   stream(start: number, length: number): Readable {
     if (length === 0) return Readable.from([], { objectMode: false });
-    if (start < 0 || start + length > this.source.size) {
-      return new Readable({
-        read() {
-          this.destroy(truncated());
-        },
-      });
-    }
     return this._createReadStream(start, length);
   }
 
@@ -91,6 +84,14 @@ export class ZipSourceReader extends Reader {
   }
 
   override _createReadStream(start: number, length: number): Readable {
+    if (start < 0 || start + length > this.source.size) {
+      // Past the end of the archive: the stream fails as a truncated archive, like readRange.
+      return new Readable({
+        read() {
+          this.destroy(truncated());
+        },
+      });
+    }
     if (length <= this.blockBytes) {
       // Small entries come from the cache: often the block fetched for the local header.
       const once = async function* (reader: ZipSourceReader): AsyncGenerator<Buffer> {
