@@ -40,9 +40,9 @@ interface AcceptedRow {
  * webhook id), several in one round trip and one transaction (migration 0005). For each event,
  * in order (settled, as by Promise.allSettled): what was recorded, or undefined, with nothing
  * written, when its path is known or its webhook id was seen; the caller then takes its full
- * decision for that event. A seen
- * webhook id fails the whole call (a unique index), as does a deadlock: the events are then
- * recorded one by one, so that only that one is left undecided (or failed, to be sent again).
+ * decision for that event. A seen webhook id fails the whole call (a unique index), as does a
+ * deadlock: the events are then recorded one by one, so that only that one is left undecided
+ * (or failed, to be sent again).
  */
 export async function acceptNewArchives(
   db: Queryable,
