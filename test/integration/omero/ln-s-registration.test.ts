@@ -182,10 +182,14 @@ describe('the omero step, in place (ln_s)', () => {
   });
 
   it('shows the ids in the archives feed OMERO-side tools poll', async () => {
-    const res = await fetch(`${agent.url}/v1/archives?state=succeeded`, { headers: { authorization: `Bearer ${TEST_READER_TOKEN}` } });
-    expect(res.status).toBe(200);
-    const feed = (await res.json()) as { items: { job_id: string; target_path: string; steps: Record<string, { detail: { omero?: OmeroDetail } }> }[] };
-    const item = feed.items.find((i) => i.job_id === project.jobId);
+    type FeedItem = { job_id: string; target_path: string; steps: Record<string, { detail: { omero?: OmeroDetail } }> };
+    // Transaction ids are cluster-wide: another test file's open transaction can hold the item back
+    // for a moment (the feed's stable cursor), so poll until it shows.
+    const item = await waitFor('the job in the archives feed', async () => {
+      const res = await fetch(`${agent.url}/v1/archives?state=succeeded`, { headers: { authorization: `Bearer ${TEST_READER_TOKEN}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { items: FeedItem[] }).items.find((i) => i.job_id === project.jobId);
+    });
     expect(item?.target_path).toBe(project.target);
     const omeroStep = item?.steps.omero?.detail.omero;
     expect(omeroStep).toMatchObject({ server: 'omero.test:4064', mode: 'ln_s' });
