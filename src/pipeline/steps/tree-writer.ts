@@ -64,6 +64,11 @@ export class TreeWriter {
     this.check();
     await this.queue.onSizeLessThan(this.options.concurrency);
     this.check();
+    this.enqueue(task);
+  }
+
+  /** Queues `task` without waiting for a slot; drain() waits for it, its failure stops everything. */
+  private enqueue(task: () => Promise<void>): void {
     void this.queue.add(task).catch((err: unknown) => {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
       this.queue.clear();
@@ -143,7 +148,13 @@ export class TreeWriter {
     await this.finish(entry, lpath, bytes.length, `sha2:${createHash('sha256').update(bytes).digest('base64')}`);
   }
 
-  /** Streams a big entry straight from the archive into iRODS (chunked or parallel write). */
+  /**
+   * Streams a big entry straight from the archive into iRODS (chunked or parallel write), and
+   * returns once its bytes are written: its verification goes on in the background (queued
+   * like any write, so drain() waits for it), because iRODS computes the checksum by reading
+   * the whole object back, a fraction of a second per 100 MiB during which the next entry can
+   * already stream. It holds no buffer meanwhile.
+   */
   async writeStreamed(entry: ArchiveEntry): Promise<void> {
     const lpath = await this.prepare(entry);
     const stream = await entry.open(this.ctx.signal);
@@ -162,7 +173,8 @@ export class TreeWriter {
     } finally {
       stream.destroy();
     }
-    await this.finish(entry, lpath, bytes, `sha2:${hash.digest('base64')}`);
+    const localChecksum = `sha2:${hash.digest('base64')}`;
+    this.enqueue(() => this.finish(entry, lpath, bytes, localChecksum));
   }
 
   private async prepare(entry: ArchiveEntry): Promise<string> {

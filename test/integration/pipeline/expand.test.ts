@@ -11,6 +11,7 @@ import {
   zipWithEntryName,
 } from '../../support/archives/index.js';
 import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
+import type { IrodsClient } from '../../../src/irods/types.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
 import { agentAvus, irodsTree, replay, uploadFile, waitForJob } from '../../support/pipeline.js';
 
@@ -32,6 +33,22 @@ afterAll(async () => {
 });
 
 let folders = 0;
+
+type DataObjects = IrodsClient['dataObjects'];
+type Call = (...args: unknown[]) => Promise<unknown>;
+
+/** `dataObjects` with some methods wrapped; each wrapper gets the real call and the arguments. */
+function intercept(dataObjects: DataObjects, wrappers: Partial<Record<keyof DataObjects, (call: Call, args: unknown[]) => Promise<unknown>>>): DataObjects {
+  return new Proxy(dataObjects, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      const wrap = wrappers[prop as keyof DataObjects];
+      if (!wrap || typeof value !== 'function') return value;
+      const call: Call = (...args) => (value as Call).apply(target, args);
+      return (...args: unknown[]) => wrap(call, args);
+    },
+  });
+}
 
 /** Uploads as alice into a collection of its own and delivers the event the way the rule would. */
 async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; jobId: string }> {
@@ -153,19 +170,19 @@ describe('expand: big files, crashes and replays', () => {
     const handlers = createStepHandlers(loadConfig({}), createLogger({ level: 'silent' }));
     const realExpand = handlers.expand as NonNullable<typeof handlers.expand>;
     handlers.expand = async (ctx) => {
+      if (ctx.archive.logical_path.includes('verify-')) {
+        const wrongOnce = ctx.archive.logical_path.includes('verify-wrong') && ctx.attempt === 1;
+        return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects: watched(ctx.irods.dataObjects, wrongOnce) } });
+      }
       if (!ctx.archive.logical_path.includes('crash-me') || ctx.attempt > 1) return realExpand(ctx);
       let writes = 0;
-      const dataObjects = new Proxy(ctx.irods.dataObjects, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          if (prop !== 'writeChunk' || typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            if (++writes > 25) {
-              crashes += 1;
-              throw new Error('simulated crash in the middle of the archive');
-            }
-            return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
-          };
+      const dataObjects = intercept(ctx.irods.dataObjects, {
+        writeChunk: async (call, args) => {
+          if (++writes > 25) {
+            crashes += 1;
+            throw new Error('simulated crash in the middle of the archive');
+          }
+          return call(...args);
         },
       });
       return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
@@ -175,6 +192,29 @@ describe('expand: big files, crashes and replays', () => {
   afterAll(async () => {
     await crashAgent?.close();
   });
+
+  /** What the expand step asked of iRODS, in order ('write big1.bin', 'checksum done big1.bin'). */
+  const timeline: string[] = [];
+  const nameOf = (args: unknown[]): string => String(args[0]).slice(String(args[0]).lastIndexOf('/') + 1);
+  /**
+   * Records streamed writes and checksums of *.bin objects; each checksum answers 300 ms late,
+   * and with `wrong` a wrong one (as if the bytes had changed on the way).
+   */
+  function watched(dataObjects: DataObjects, wrong: boolean): DataObjects {
+    return intercept(dataObjects, {
+      writeStream: async (call, args) => {
+        if (nameOf(args).endsWith('.bin')) timeline.push(`write ${nameOf(args)}`);
+        return call(...args);
+      },
+      calculateChecksum: async (call, args) => {
+        const checksum = await call(...args);
+        if (!nameOf(args).endsWith('.bin')) return checksum;
+        await new Promise((r) => setTimeout(r, 300));
+        timeline.push(`checksum done ${nameOf(args)}`);
+        return wrong ? 'sha2:d3Jvbmc=' : checksum;
+      },
+    });
+  }
 
   async function landOn(target: TestAgent, localPath: string, name: string) {
     const folder = `/tempZone/home/alice/big-${++folders}`;
@@ -201,6 +241,43 @@ describe('expand: big files, crashes and replays', () => {
       expect((await irodsTree(irods.client, lpath.replace(/\.(zip|tar)$/, ''))).files).toEqual(expected.files);
     });
   }
+
+  it('verifies a big entry while the next one streams, and still waits for every verification', async () => {
+    const tar = await buildTar([
+      { name: 'transfer.xml', data: '<OME/>' },
+      { name: 'img/big1.bin', data: randomBytes(3 * MiB) },
+      { name: 'img/big2.bin', data: randomBytes(2 * MiB) },
+    ]);
+    timeline.length = 0;
+    const { lpath, jobId } = await landOn(crashAgent, tar, 'verify-overlap.tar');
+    await waitForJob(crashAgent.db.pool, jobId);
+    // big2 started streaming before big1's checksum came back; the step ended after both.
+    expect(timeline.indexOf('write big2.bin')).toBeLessThan(timeline.indexOf('checksum done big1.bin'));
+    expect(timeline).toContain('checksum done big2.bin');
+    const { rows } = await crashAgent.db.pool.query(
+      "SELECT e.path, e.state, e.irods_checksum FROM entries e WHERE e.job_id = $1 AND e.kind = 'file' ORDER BY e.path",
+      [jobId],
+    );
+    expect(rows.map((r: { path: string; state: string }) => `${r.path} ${r.state}`)).toEqual(['img/big1.bin written', 'img/big2.bin written', 'transfer.xml written']);
+    const expected = await extractWithSystemTool(tar, 'tar');
+    expect((await irodsTree(irods.client, lpath.replace(/\.tar$/, ''))).files).toEqual(expected.files);
+  });
+
+  it('fails the attempt when iRODS reports another checksum for a big entry, and writes it again on the retry', async () => {
+    const zip = await buildZip([
+      { name: 'transfer.xml', data: '<OME/>' },
+      { name: 'img/big.bin', data: randomBytes(3 * MiB) },
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
+    ]);
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'verify-wrong.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    const { rows } = await crashAgent.db.pool.query("SELECT attempts FROM job_steps WHERE job_id = $1 AND step = 'expand'", [jobId]);
+    expect(rows[0].attempts).toBe(2);
+    const { rows: audit } = await crashAgent.db.pool.query("SELECT count(*)::int AS n FROM audit WHERE job_id = $1 AND action = 'write' AND lpath LIKE '%/img/big.bin'", [jobId]);
+    expect(audit[0].n).toBe(1);
+    const expected = await extractWithSystemTool(zip, 'zip');
+    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+  });
 
   it('resumes after a crash in the middle of an archive: what was written is skipped, the tree is byte-exact', async () => {
     const zip = await buildZip([
