@@ -8,11 +8,12 @@
  *     the expand step does per file), since with small files the stand-in is the bottleneck.
  * Big and small files are two archives (phases), so bytes/s and files/s are each measured alone.
  *
- *   npx tsx bench/expand/run.ts [--quick] [--size-gib 1] [--small-files 10000] [--formats tar,zip] [--profile]
+ *   npx tsx bench/expand/run.ts [--quick] [--size-gib 1] [--small-files 10000] [--formats tar,zip] [--vault tmpfs|disk] [--profile]
  *
  * The archives are generated to temp files (pseudo-random, never held in memory), uploaded once,
  * and expanded by the agent (HTTP app + workers, production settings) in a child process of its
- * own per phase, whose peak RSS is sampled. The stand-in runs in another process. The expand
+ * own per phase, whose peak RSS is sampled. The stand-in runs in another process, its vault on
+ * tmpfs when there is room (see vault-place.ts). The expand
  * step's own duration comes from job_steps. Prints, never asserts: the figures are `ratio` lines.
  */
 import { execFile } from 'node:child_process';
@@ -30,6 +31,7 @@ import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
 import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
 import { AGENT_ACCOUNT } from './identities.js';
+import { chooseVault, fileCreateMicros, removeVault, type VaultPlace } from './vault-place.js';
 import type { Measured } from './worker-process.js';
 
 const execFileAsync = promisify(execFile);
@@ -46,6 +48,8 @@ const shape: ArchiveShape = {
 const formats = (stringArg('formats') ?? 'tar,zip').split(',').filter((f): f is BenchFormat => f === 'tar' || f === 'zip');
 const smallWriteCount = Math.min(shape.smallFiles, quick ? 200 : 2_000);
 const profile = hasFlag('profile');
+// At its fullest the vault holds the big archive, its expansion and the second upload.
+const vaultBytes = 3.5 * shape.bigBytes + 256 * MiB;
 
 interface StepTiming {
   readonly step: string;
@@ -133,9 +137,8 @@ async function main(): Promise<void> {
   );
   out(machineLine());
   const scratch = await mkdtemp(join(tmpdir(), 'ioa-bench-expand-'));
-  out(`scratch (archives, stand-in vault, local extraction; one disk): ${scratch}`);
-  const vault = join(scratch, 'vault');
-  await mkdir(vault);
+  out(`scratch (archives, local extraction): ${scratch}`);
+  let vault: VaultPlace | undefined;
   let standin: Standin | undefined;
   let shared: Worker | undefined;
   const results: PhaseResult[] = [];
@@ -145,12 +148,19 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void Promise.allSettled([shared?.close(10_000), standin?.close(10_000)])
-        .then(() => rm(scratch, { recursive: true, force: true, maxRetries: 3 }))
+        .then(() => Promise.all([rm(scratch, { recursive: true, force: true, maxRetries: 3 }), vault && removeVault(vault)]))
         .finally(() => process.exit(130));
     });
   }
   try {
-    standin = await forkChild<{ baseUrl: string }>(siblingModule(import.meta.url, 'standin-process'), { args: [vault] });
+    vault = await chooseVault(stringArg('vault'), scratch, vaultBytes);
+    const here = await fileCreateMicros(vault.dir);
+    const there = vault.kind === 'disk' ? here : await fileCreateMicros(scratch);
+    out(
+      `stand-in vault: ${vault.dir} (${vault.kind}, ${vault.why}); creating a 4 KiB file costs ${fixed(here, 0)} µs of CPU there` +
+        (vault.kind === 'disk' ? '' : `, ${fixed(there, 0)} µs on the scratch disk`),
+    );
+    standin = await forkChild<{ baseUrl: string }>(siblingModule(import.meta.url, 'standin-process'), { args: [vault.dir] });
     const baseUrl = standin.ready.baseUrl;
     if (quick) shared = await forkWorker();
     const admin = createIrodsClientFromConfig(
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
       }
     }
     await rm(scratch, { recursive: true, force: true });
+    if (vault) await removeVault(vault);
   }
 }
 
@@ -250,7 +261,7 @@ function report(results: readonly PhaseResult[]): void {
       ]),
     ]),
   );
-  out('(local: tar -xf / unzip -q to the same disk; upload: the archive as one object by the same client through the same stand-in, big phase before / after the expansion)');
+  out('(local: tar -xf / unzip -q to the scratch disk; upload: the archive as one object by the same client through the same stand-in, big phase before / after the expansion)');
   out('');
   out(
     table([
