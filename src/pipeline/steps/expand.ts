@@ -14,6 +14,8 @@ export interface ExpandOptions {
   readonly smallFileBytes?: number;
   /** Writes in flight (default 8). */
   readonly concurrency?: number;
+  /** Big entries of a zip streamed at once (default 2; see TreeWriter). */
+  readonly bigEntriesAtOnce?: number;
 }
 
 const CANCEL_CHECK_MS = 500;
@@ -27,6 +29,7 @@ const CANCEL_CHECK_MS = 500;
 export function expandStep(options: ExpandOptions = {}) {
   const smallFileBytes = options.smallFileBytes ?? 1024 * 1024;
   const concurrency = options.concurrency ?? 8;
+  const bigEntriesAtOnce = options.bigEntriesAtOnce ?? 2;
 
   return async function expand(ctx: StepContext): Promise<StepResult> {
     const lpath = ctx.archive.logical_path;
@@ -40,7 +43,7 @@ export function expandStep(options: ExpandOptions = {}) {
 
     const known = await entries.entriesForJob(ctx.pool, ctx.job.id);
     const existing = known.size ? await existingObjects(ctx, target) : new Map<string, { size: number; checksum: string | undefined }>();
-    const writer = new TreeWriter(ctx, target, lpath, { smallFileBytes, concurrency, existing, known });
+    const writer = new TreeWriter(ctx, target, lpath, { smallFileBytes, concurrency, bigEntriesAtOnce, existing, known });
     const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size });
 
     let entryCount = 0;

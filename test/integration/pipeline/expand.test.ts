@@ -170,6 +170,9 @@ describe('expand: big files, crashes and replays', () => {
     const handlers = createStepHandlers(loadConfig({}), createLogger({ level: 'silent' }));
     const realExpand = handlers.expand as NonNullable<typeof handlers.expand>;
     handlers.expand = async (ctx) => {
+      if (ctx.archive.logical_path.includes('lanes-')) {
+        return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects: counted(ctx.irods.dataObjects) } });
+      }
       if (ctx.archive.logical_path.includes('verify-')) {
         const wrongOnce = ctx.archive.logical_path.includes('verify-wrong') && ctx.attempt === 1;
         return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects: watched(ctx.irods.dataObjects, wrongOnce) } });
@@ -212,6 +215,23 @@ describe('expand: big files, crashes and replays', () => {
         await new Promise((r) => setTimeout(r, 300));
         timeline.push(`checksum done ${nameOf(args)}`);
         return wrong ? 'sha2:d3Jvbmc=' : checksum;
+      },
+    });
+  }
+
+  /** Streamed writes in flight now and at most; each one answers 200 ms late, so that they overlap. */
+  const streaming = { now: 0, most: 0 };
+  function counted(dataObjects: DataObjects): DataObjects {
+    return intercept(dataObjects, {
+      writeStream: async (call, args) => {
+        streaming.most = Math.max(streaming.most, ++streaming.now);
+        try {
+          const result = await call(...args);
+          await new Promise((r) => setTimeout(r, 200));
+          return result;
+        } finally {
+          streaming.now -= 1;
+        }
       },
     });
   }
@@ -261,6 +281,20 @@ describe('expand: big files, crashes and replays', () => {
     expect(rows.map((r: { path: string; state: string }) => `${r.path} ${r.state}`)).toEqual(['img/big1.bin written', 'img/big2.bin written', 'transfer.xml written']);
     const expected = await extractWithSystemTool(tar, 'tar');
     expect((await irodsTree(irods.client, lpath.replace(/\.tar$/, ''))).files).toEqual(expected.files);
+  });
+
+  it('streams two big zip entries at once, never more, while small ones go on beside them', async () => {
+    const zip = await buildZip([
+      { name: 'transfer.xml', data: '<OME/>' },
+      ...Array.from({ length: 5 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
+    ]);
+    streaming.most = 0;
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-two.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    expect(streaming.most).toBe(2);
+    const expected = await extractWithSystemTool(zip, 'zip');
+    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
   });
 
   it('fails the attempt when iRODS reports another checksum for a big entry, and writes it again on the retry', async () => {
