@@ -8,13 +8,14 @@
  *     the expand step does per file), since with small files the stand-in is the bottleneck.
  * Big and small files are two archives (phases), so bytes/s and files/s are each measured alone.
  *
- *   npx tsx bench/expand/run.ts [--quick] [--size-gib 1] [--small-files 10000] [--formats tar,zip] [--vault tmpfs|disk] [--profile]
+ *   npx tsx bench/expand/run.ts [--quick] [--size-gib 1] [--small-files 10000] [--formats tar,zip] [--vault tmpfs|disk] [--cold] [--profile]
  *
  * The archives are generated to temp files (pseudo-random, never held in memory), uploaded once,
  * and expanded by the agent (HTTP app + workers, production settings) in a child process of its
  * own per phase, whose peak RSS is sampled. The stand-in runs in another process, its vault on
- * tmpfs when there is room (see vault-place.ts). The expand
- * step's own duration comes from job_steps. Prints, never asserts: the figures are `ratio` lines.
+ * tmpfs when there is room (see vault-place.ts). Each measured operation starts on warm memory
+ * (see memory-warmth.ts). The expand step's own duration comes from job_steps. Prints, never
+ * asserts: the figures are `ratio` lines.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -31,6 +32,7 @@ import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
 import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
 import { AGENT_ACCOUNT } from './identities.js';
+import { chooseWarmth, warmMemory } from './memory-warmth.js';
 import { chooseVault, fileCreateMicros, removeVault, type VaultPlace } from './vault-place.js';
 import type { Measured } from './worker-process.js';
 
@@ -154,6 +156,8 @@ async function main(): Promise<void> {
   }
   try {
     vault = await chooseVault(stringArg('vault'), scratch, vaultBytes);
+    const warmth = await chooseWarmth(hasFlag('cold'), vaultBytes);
+    out(`memory: ${warmth.why}`);
     const here = await fileCreateMicros(vault.dir);
     const there = vault.kind === 'disk' ? here : await fileCreateMicros(scratch);
     out(
@@ -168,6 +172,12 @@ async function main(): Promise<void> {
       createLogger({ level: 'silent' }),
     );
     const run = <T>(cmd: string, args: unknown, profileDir?: string): Promise<Timed<T>> => inWorker<T>(standin as Standin, shared, cmd, args, profileDir);
+    // What each warm-up cost, printed with the phase: seconds near 0.5 per GiB mean the pages
+    // were warm already, near 2.7 that they had gone back to the host.
+    let warmups: number[] = [];
+    const warm = (bytes: number): void => {
+      if (warmth.dir) warmups.push(warmMemory(warmth.dir, bytes + 256 * MiB).cpuSeconds);
+    };
     try {
       for (const format of formats) {
         for (const phase of ['big', 'small'] as const) {
@@ -178,6 +188,8 @@ async function main(): Promise<void> {
           const localSeconds = await localExtract(file, format, join(scratch, 'extract'));
           const folder = `/tempZone/home/alice/bench-${phase}-${format}`;
           const lpath = `${folder}/${phase}-archive.${format}`;
+          warmups = [];
+          warm(archiveBytes);
           const uploads = [await run<Upload>('upload', { baseUrl, file, lpath })];
           let smallWrites: PhaseResult['smallWrites'];
           if (phase === 'small') {
@@ -192,9 +204,13 @@ async function main(): Promise<void> {
           }
           const profileDir = profile ? join(scratch, `profile-${format}-${phase}`) : undefined;
           if (profileDir) profiles.push({ label: `${format} ${phase}`, dir: profileDir });
+          warm(archiveBytes);
           const expansion = await run<Expansion>('expand', { baseUrl, lpath, size: archiveBytes, timeoutSeconds: Math.max(600, archiveBytes / MiB) }, profileDir);
           // The raw transport again after the expansion: the two uploads bracket it in time.
-          if (phase === 'big') uploads.push(await run<Upload>('upload', { baseUrl, file, lpath: `${folder}/again-${phase}-archive.${format}` }));
+          if (phase === 'big') {
+            warm(archiveBytes);
+            uploads.push(await run<Upload>('upload', { baseUrl, file, lpath: `${folder}/again-${phase}-archive.${format}` }));
+          }
           const r: PhaseResult = {
             format,
             phase,
@@ -213,6 +229,7 @@ async function main(): Promise<void> {
             `  ${format} ${phase.padEnd(5)} ${fixed(archiveBytes / MiB).padStart(7)} MiB, ${entries.length} files: local ${fixed(localSeconds, 2)} s, ` +
               `upload ${uploads.map((u) => `${fixed(u.result.seconds, 2)} s`).join(' / ')}, expand step ${fixed(r.expandSeconds, 2)} s ` +
               `(job ${ex.state}${ex.error ? `: ${ex.error}` : ''}; ${ex.steps.map((st) => `${st.step} ${fixed(st.seconds, 2)} s×${st.attempts}`).join(', ')}); ` +
+              (warmups.length ? `warm-ups ${warmups.map((w) => fixed(w, 2)).join(' / ')} s CPU; ` : '') +
               loadLine(),
           );
           await admin.collections.remove(folder, { recurse: true, noTrash: true });

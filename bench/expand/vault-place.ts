@@ -22,10 +22,10 @@ export interface VaultPlace {
 }
 
 const TMPFS_MAGIC = 0x01021994;
-const SHM = '/dev/shm';
+export const SHM = '/dev/shm';
 
 /** Free bytes on a tmpfs at `path`, or undefined when it is not one (or not there). */
-async function tmpfsFreeBytes(path: string): Promise<number | undefined> {
+export async function tmpfsFreeBytes(path: string): Promise<number | undefined> {
   try {
     const fs = await statfs(path);
     return fs.type === TMPFS_MAGIC ? fs.bavail * fs.bsize : undefined;
