@@ -94,7 +94,39 @@ describe('ObjectRangedReader', () => {
       createHash('sha256').update(data.subarray(1234, 251_234)).digest('hex'),
     );
     expect(s.requests.every((r) => r.length <= 64 * 1024)).toBe(true);
-    expect(s.maxInFlight()).toBeLessThanOrEqual(2);
+    expect(s.maxInFlight()).toBe(4);
+  });
+
+  it('shares the prefetch between the long streams open at once (two big zip entries: half each)', async () => {
+    // Requests that never answer: what is in flight is what each stream asked for up front.
+    const asked: number[] = [];
+    const pending: RangeFetch = (offset) => {
+      asked.push(offset);
+      return new Promise(() => undefined);
+    };
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    const segment = 64 * 1024;
+    const reader = new ObjectRangedReader('/z/a', size, pending, { readAheadBytes: segment });
+    const a = reader.createReadStream(0, 140_000);
+    const b = reader.createReadStream(150_000, 140_000);
+    // A short stream (one segment) takes no share.
+    const short = reader.createReadStream(295_000, 1000);
+    for (const s of [a, b, short]) s.resume();
+    await settle();
+    expect(asked.filter((o) => o < 150_000)).toEqual([0, segment]);
+    expect(asked.filter((o) => o >= 150_000 && o < 295_000)).toEqual([150_000, 150_000 + segment]);
+    expect(asked).toContain(295_000);
+    for (const s of [a, b, short]) s.destroy();
+
+    // Alone, a stream gets the whole budget.
+    asked.length = 0;
+    const alone = new ObjectRangedReader('/z/a', size, pending, { readAheadBytes: segment }).createReadStream(0, size);
+    alone.resume();
+    await settle();
+    expect(asked).toEqual([0, segment, 2 * segment, 3 * segment]);
+    alone.destroy();
   });
 
   it('streams segments in the pieces they arrived in, asking again for a short answer', async () => {
@@ -145,7 +177,8 @@ describe('ObjectRangedReader', () => {
     const seen = s.requests.length;
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(s.requests.length).toBe(seen);
-    expect(seen).toBeLessThanOrEqual(3);
+    // The prefetch of four, and the one that replaced the segment consumed.
+    expect(seen).toBeLessThanOrEqual(5);
   });
 
   it('fails the stream when the object ends before the promised size', async () => {
