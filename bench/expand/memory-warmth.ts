@@ -18,8 +18,9 @@ export interface Warmth {
   readonly why: string;
 }
 
-export async function chooseWarmth(cold: boolean, neededBytes: number): Promise<Warmth> {
-  if (cold) return { dir: undefined, why: 'cold (--cold): phases find memory as the previous one left it' };
+/** `skipBecause` names the flag that asks for no warm-up (--cold, or --quick where figures do not count). */
+export async function chooseWarmth(skipBecause: string | undefined, neededBytes: number): Promise<Warmth> {
+  if (skipBecause) return { dir: undefined, why: `cold (${skipBecause}): phases find memory as the previous one left it` };
   const free = await tmpfsFreeBytes(SHM);
   if (free === undefined) return { dir: undefined, why: `cold: no tmpfs at ${SHM} to warm up with` };
   if (free < neededBytes) return { dir: undefined, why: `cold: ${SHM} has ${Math.floor(free / 2 ** 20)} MiB free, warming up needs ${Math.ceil(neededBytes / 2 ** 20)} MiB` };

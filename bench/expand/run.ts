@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   }
   try {
     vault = await chooseVault(stringArg('vault'), scratch, vaultBytes);
-    const warmth = await chooseWarmth(hasFlag('cold'), vaultBytes);
+    const warmth = await chooseWarmth(hasFlag('cold') ? '--cold' : quick ? '--quick' : undefined, vaultBytes);
     out(`memory: ${warmth.why}`);
     const here = await fileCreateMicros(vault.dir);
     const there = vault.kind === 'disk' ? here : await fileCreateMicros(scratch);
