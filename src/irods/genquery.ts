@@ -63,6 +63,22 @@ function toRows(value: unknown): string[][] {
   return value.filter(Array.isArray).map((row: unknown[]) => row.map((cell) => (typeof cell === 'string' ? cell : String(cell))));
 }
 
+/**
+ * The GenQuery1 text with its `SELECT` and `WHERE` keywords in lower case. The iRODS client
+ * library parses the text before the server sees it (lib/core/src/rcMisc.cpp,
+ * fillGenQueryInpFromStrCond, which the HTTP API calls) and finds each keyword by substring,
+ * the lower-case spelling first: in `SELECT … WHERE COLL_NAME = '/tempZone/home/alice/nowhere'`
+ * it takes the `where` of the path for the keyword, and a path holding `select` derails the
+ * query the same way. Lower-case keywords come before any literal, so they are found first.
+ * Only the text before the first quote is touched.
+ */
+export function withLowercaseKeywords(query: string): string {
+  const quote = query.indexOf("'");
+  const head = quote < 0 ? query : query.slice(0, quote);
+  const rest = quote < 0 ? '' : query.slice(quote);
+  return head.replace(/^(\s*)SELECT\b/, '$1select').replace(/\bWHERE\b/, 'where') + rest;
+}
+
 /** /query execute_genquery with parser=genquery1. */
 export function createQueryApi(ctx: ClientContext): QueryApi {
   const fetcher =
@@ -72,7 +88,7 @@ export function createQueryApi(ctx: ClientContext): QueryApi {
         method: 'GET',
         endpoint: 'query',
         op: 'execute_genquery',
-        params: { query, parser: 'genquery1', offset, count, zone },
+        params: { query: withLowercaseKeywords(query), parser: 'genquery1', offset, count, zone },
         signal,
         idempotent: true,
       });

@@ -96,6 +96,25 @@ describe('expand', () => {
 });
 
 describe('expand: conflicts, hostile input and odd archives', () => {
+  it('expands and resumes under a path holding the words "where" and "select" (the GenQuery1 parser finds its keywords by substring)', async () => {
+    const folder = '/tempZone/home/alice/nowhere-preselected';
+    await alice.client.collections.create(folder);
+    const lpath = `${folder}/selection where.zip`;
+    const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_dataset.zip`);
+    const { json } = await agent.postEvent(landedEvent(lpath, { size }));
+    const jobId = json.job_id as string;
+    await waitForJob(agent.db.pool, jobId);
+    const target = lpath.replace(/\.zip$/, '');
+    expect(await agentAvus(irods.client, lpath)).toMatchObject({ status: ['expanded'], expanded_to: [target] });
+    const expected = await extractWithSystemTool(`${FIXTURES}valid_single_dataset.zip`, 'zip');
+    expect((await irodsTree(irods.client, target)).files).toEqual(expected.files);
+    // A replay finds what is there by querying under the target, and keeps it.
+    await replay(agent, jobId, 'expand');
+    await waitForJob(agent.db.pool, jobId);
+    const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND run = 2 AND step = 'expand'", [jobId]);
+    expect(rows[0].detail).toMatchObject({ files_written: 0, files_skipped: Object.keys(expected.files).length });
+  });
+
   it('refuses a target that exists and is not its own, touches nothing, and succeeds on replay once it is moved away', async () => {
     const folder = `/tempZone/home/alice/conflict`;
     await alice.client.collections.create(`${folder}/valid_single_dataset`, { intermediates: true });
