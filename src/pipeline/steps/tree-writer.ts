@@ -41,7 +41,7 @@ export class TreeWriter {
    * than one: each entry's stream stalls on round trips (the next segment, a write answer, the
    * init and shutdown of its parallel write), and a second one fills those gaps. Measured with
    * bench/expand (1 GiB zip, 4 big files, 2 vCPUs): expand step 6.6–7.0 s → 4.7–6.0 s, agent
-   * peak RSS 195–243 → 261–264 MiB.
+   * peak RSS 195–243 → 241–264 MiB.
    */
   private readonly bigLane: PQueue;
   /** Collections known to exist, or being created (single flight: concurrent writes share one). */
