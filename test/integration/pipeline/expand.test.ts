@@ -188,26 +188,29 @@ describe('expand: big files, crashes and replays', () => {
     const { createLogger } = await import('../../../src/logging/logger.js');
     const handlers = createStepHandlers(loadConfig({}), createLogger({ level: 'silent' }));
     const realExpand = handlers.expand as NonNullable<typeof handlers.expand>;
+    type Ctx = Parameters<typeof realExpand>[0];
+    /** The real step, with the client's dataObjects replaced. */
+    const expandWith = (ctx: Ctx, dataObjects: DataObjects) => realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
     handlers.expand = async (ctx) => {
-      if (ctx.archive.logical_path.includes('lanes-')) {
-        return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects: counted(ctx.irods.dataObjects) } });
-      }
+      if (ctx.archive.logical_path.includes('lanes-')) return expandWith(ctx, counted(ctx.irods.dataObjects));
       if (ctx.archive.logical_path.includes('verify-')) {
         const wrongOnce = ctx.archive.logical_path.includes('verify-wrong') && ctx.attempt === 1;
-        return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects: watched(ctx.irods.dataObjects, wrongOnce) } });
+        return expandWith(ctx, watched(ctx.irods.dataObjects, wrongOnce));
       }
       if (!ctx.archive.logical_path.includes('crash-me') || ctx.attempt > 1) return realExpand(ctx);
       let writes = 0;
-      const dataObjects = intercept(ctx.irods.dataObjects, {
-        writeChunk: async (call, args) => {
-          if (++writes > 25) {
-            crashes += 1;
-            throw new Error('simulated crash in the middle of the archive');
-          }
-          return call(...args);
-        },
-      });
-      return realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
+      return expandWith(
+        ctx,
+        intercept(ctx.irods.dataObjects, {
+          writeChunk: async (call, args) => {
+            if (++writes > 25) {
+              crashes += 1;
+              throw new Error('simulated crash in the middle of the archive');
+            }
+            return call(...args);
+          },
+        }),
+      );
     };
     crashAgent = await startTestAgent({ label: 'crash', irods: client, workers: handlers });
   });
