@@ -77,9 +77,14 @@ export class TreeWriter {
   /** Queues `task` without waiting for a slot; drain() waits for it, its failure stops everything. */
   private enqueue(task: () => Promise<void>): void {
     void this.queue.add(task).catch((err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      this.recordFailure(err);
       this.queue.clear();
     });
+  }
+
+  /** Keeps the first failure: check() throws it from now on. */
+  private recordFailure(err: unknown): void {
+    this.failure ??= err instanceof Error ? err : new Error(String(err));
   }
 
   /** Throws the first failure of a background write. */
@@ -140,8 +145,24 @@ export class TreeWriter {
   async submitEntry(entry: ArchiveEntry): Promise<void> {
     await this.submit(async () => {
       if (entry.size <= this.options.smallFileBytes) await this.readAndWriteSmall(entry);
-      else await this.bigLane.add(() => this.writeStreamed(entry));
+      else await this.bigLane.add(() => this.streamInLane(entry));
     });
+  }
+
+  /**
+   * A big entry's turn in its lane. Entries wait there while others stream; once one has failed
+   * the attempt is lost, so the rest must not start (each could be GiBs). The failure is recorded
+   * here, before the lane hands the next entry its turn, because the queue learns of it only a
+   * few promise hops later.
+   */
+  private async streamInLane(entry: ArchiveEntry): Promise<void> {
+    this.check();
+    try {
+      await this.writeStreamed(entry);
+    } catch (err) {
+      this.recordFailure(err);
+      throw err;
+    }
   }
 
   private async readAndWriteSmall(entry: ArchiveEntry): Promise<void> {

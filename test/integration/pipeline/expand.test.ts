@@ -192,7 +192,9 @@ describe('expand: big files, crashes and replays', () => {
     /** The real step, with the client's dataObjects replaced. */
     const expandWith = (ctx: Ctx, dataObjects: DataObjects) => realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
     handlers.expand = async (ctx) => {
-      if (ctx.archive.logical_path.includes('lanes-')) return expandWith(ctx, counted(ctx.irods.dataObjects));
+      if (ctx.archive.logical_path.includes('lanes-')) {
+        return expandWith(ctx, counted(ctx.irods.dataObjects, ctx.attempt, ctx.attempt === 1 && ctx.archive.logical_path.includes('lanes-fail')));
+      }
       if (ctx.archive.logical_path.includes('verify-')) {
         const wrongOnce = ctx.archive.logical_path.includes('verify-wrong') && ctx.attempt === 1;
         return expandWith(ctx, watched(ctx.irods.dataObjects, wrongOnce));
@@ -241,11 +243,16 @@ describe('expand: big files, crashes and replays', () => {
     });
   }
 
-  /** Streamed writes in flight now and at most; each one answers 200 ms late, so that they overlap. */
-  const streaming = { now: 0, most: 0 };
-  function counted(dataObjects: DataObjects): DataObjects {
+  /**
+   * Streamed writes: started ('1:big0.bin', by attempt), in flight now and at most; each one
+   * answers 200 ms late, so that they overlap. With `failFirst`, the write of big0.bin fails at once.
+   */
+  const streaming = { started: [] as string[], now: 0, most: 0 };
+  function counted(dataObjects: DataObjects, attempt: number, failFirst: boolean): DataObjects {
     return intercept(dataObjects, {
       writeStream: async (call, args) => {
+        streaming.started.push(`${attempt}:${nameOf(args)}`);
+        if (failFirst && nameOf(args) === 'big0.bin') throw new Error('simulated write failure');
         streaming.most = Math.max(streaming.most, ++streaming.now);
         try {
           const result = await call(...args);
@@ -315,6 +322,22 @@ describe('expand: big files, crashes and replays', () => {
     const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-two.zip');
     await waitForJob(crashAgent.db.pool, jobId);
     expect(streaming.most).toBe(2);
+    const expected = await extractWithSystemTool(zip, 'zip');
+    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+  });
+
+  it('starts no big entry waiting for a lane once another has failed', async () => {
+    const zip = await buildZip([
+      { name: 'transfer.xml', data: '<OME/>' },
+      ...Array.from({ length: 4 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
+    ]);
+    streaming.started = [];
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-fail.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    // The first attempt streamed big0 (failed) and big1 (already in the other lane), then stopped;
+    // the second wrote the rest.
+    expect(streaming.started.filter((s) => s.startsWith('1:')).sort()).toEqual(['1:big0.bin', '1:big1.bin']);
+    expect(streaming.started).toEqual(expect.arrayContaining(['2:big0.bin', '2:big2.bin', '2:big3.bin']));
     const expected = await extractWithSystemTool(zip, 'zip');
     expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
   });
