@@ -55,7 +55,7 @@ function withFilterOptions(cmd: Command): Command {
     .option('--step <step>', `current step, or where the job stopped (${STEP_ORDER.join(', ')})`, stepName)
     .option('--error-code <code>', 'error code, e.g. target_exists')
     .option('--prefix <lpath>', 'archive logical path prefix')
-    .option('--user <name>', 'uploader (the iRODS user of the event)')
+    .option('--user <name>', 'uploader (the iRODS user of the event; name#zone for a user of another zone)')
     .option('--since <when>', 'changed since: 2h, 30m, 7d, or a date / date-time', (v) => parseWhen(v))
     .option('--until <when>', 'changed before (same forms as --since)', (v) => parseWhen(v));
 }

@@ -16,7 +16,7 @@ import {
 import { sameVersion, type VersionFacts } from './archive-version.js';
 import { GroupCommit } from './group-commit.js';
 import { ServiceUnavailable } from './intake-errors.js';
-import { LANDED_EVENT, type EventBody } from './landed-event.js';
+import { LANDED_EVENT, uploaderOf, type EventBody } from './landed-event.js';
 import { classifyPath } from './watch-filter.js';
 
 /** What the intake needs of the job queue (the pipeline's queues provide it). */
@@ -142,7 +142,7 @@ export class Intake {
       size: facts.size ?? null,
       checksum: facts.checksum ?? null,
       resource: facts.resource ?? null,
-      uploader: data.user,
+      uploader: uploaderOf(data),
       notBefore: new Date(Date.now() + deps.config.webhook.debounceSeconds * 1000),
       firstStep: deps.queues.firstStep,
       eventType: body.type,
@@ -196,7 +196,7 @@ function earlyVerdict(config: Config, body: EventBody): Decision | undefined {
   if (body.data.zone !== config.irods.zone) {
     return { verdict: 'ignored', reason: `zone ${body.data.zone} is not the agent's zone (${config.irods.zone})` };
   }
-  const watch = classifyPath(body.data.logical_path, body.data.user, {
+  const watch = classifyPath(body.data.logical_path, uploaderOf(body.data), {
     prefixes: config.watch.prefixes,
     archiveSuffixes: config.watch.archiveSuffixes,
     agentUser: config.irods.username,
@@ -244,7 +244,7 @@ async function decide(
       return { verdict: 'duplicate', reason: `this version already has a job (${job.state})`, jobId: job.id, archiveId: archive.id };
     }
   }
-  const archive = await archives.insertArchive(tx, body.data.zone, path, { ...facts, uploader: body.data.user });
+  const archive = await archives.insertArchive(tx, body.data.zone, path, { ...facts, uploader: uploaderOf(body.data) });
   const notBefore = new Date(Date.now() + config.webhook.debounceSeconds * 1000);
   const job = await jobs.insertJob(tx, archive.id, firstStep, notBefore);
   return {

@@ -40,3 +40,13 @@ export const NativeEventBody = Type.Object(
   { additionalProperties: false },
 );
 export type NativeEventBody = Static<typeof NativeEventBody>;
+
+/**
+ * Who landed the archive, as an ACL names them: the bare name for a user of this zone,
+ * `name#zone` for a user of a federated zone (whose home zone is `user_zone`). Recorded bare, a
+ * remote `alice#partnerZone` would be taken for this zone's `alice`, a different person, and
+ * given her access.
+ */
+export function uploaderOf(data: EventBody['data']): string {
+  return data.user_zone !== undefined && data.user_zone !== data.zone ? `${data.user}#${data.user_zone}` : data.user;
+}

@@ -4,6 +4,8 @@ export type WatchVerdict = { watched: true } | { watched: false; reason: string 
  * Whether an event's data object is an archive in a watched collection. Prefixes match on
  * collection boundaries (/zone/home/lab does not match /zone/home/lab2/x.zip). The agent's own
  * writes (it expands into iRODS, and attachments may be .zip files) are never archives to expand.
+ * `user` is the uploader as uploaderOf() names them, so a federated user who shares the agent's
+ * account name (`rods#partnerZone`) is not taken for the agent.
  */
 export function classifyPath(
   logicalPath: string,

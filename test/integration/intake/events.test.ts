@@ -35,6 +35,20 @@ describe('POST /v1/events', () => {
     expect(event).toMatchObject({ verdict: 'accepted', http_status: 202 });
   });
 
+  it('records a federated uploader as name#zone, and does not take a remote namesake of the agent for the agent', async () => {
+    const uploaderOfJob = async (res: { json: Record<string, unknown> }) =>
+      (await agent.db.pool.query('SELECT a.uploader FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE j.id = $1', [res.json.job_id])).rows[0]?.uploader;
+    const remote = await agent.postEvent(landedEvent(archivePath(), { size: 1, user_zone: 'partnerZone' }, 'kwan'));
+    expect(remote.status).toBe(202);
+    expect(await uploaderOfJob(remote)).toBe('kwan#partnerZone');
+    const local = await agent.postEvent(landedEvent(archivePath(), { size: 1, user_zone: 'tempZone' }));
+    expect(await uploaderOfJob(local)).toBe('alice');
+    // The agent's account is rods of this zone; rods of another zone is a scientist like any other.
+    const namesake = await agent.postEvent(landedEvent(archivePath(), { size: 1, user_zone: 'partnerZone' }, 'rods'));
+    expect(namesake.status).toBe(202);
+    expect(await uploaderOfJob(namesake)).toBe('rods#partnerZone');
+  });
+
   it('refuses a signature made with an unknown secret with 401 and records the refusal', async () => {
     const body = landedEvent(archivePath(), { size: 1 });
     const forged = await agent.postEvent(body, { id: `msg_${randomUUID()}`, secret: `whsec_${Buffer.from('another-secret-another-secret!!').toString('base64')}` });

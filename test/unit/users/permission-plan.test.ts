@@ -211,6 +211,12 @@ describe('planPermissions', () => {
     expect(todo.setPermission).toEqual([{ entityName: 'kwan#partnerZone', acl: 'own' }]);
   });
 
+  it('grants a federated uploader (name#zone, as the intake records them) under their own zone, never a local namesake', () => {
+    const plan = planPermissions(input({ users: { jdoe: 'jdoe' } }, { uploader: 'omero_svc#partnerZone' }));
+    expect(aclOf(plan, ROOT)).toEqual(['jdoe=own', 'omero_svc#partnerZone=own']);
+    expect(plan.decisions[0]).toMatchObject({ subject: 'uploader', entityName: 'omero_svc#partnerZone', acl: 'own' });
+  });
+
   it('adds prefix-rule grants to the whole tree or to the subtree under the prefix', () => {
     const plan = planPermissions(
       input({
