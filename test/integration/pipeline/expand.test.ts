@@ -50,6 +50,12 @@ function intercept(dataObjects: DataObjects, wrappers: Partial<Record<keyof Data
   });
 }
 
+/** The tree expanded from the archive at `lpath` holds exactly the files `unzip`/`tar` make of `local`. */
+async function expectExpandedAsLocally(lpath: string, local: string, format: 'zip' | 'tar'): Promise<void> {
+  const expected = await extractWithSystemTool(local, format);
+  expect((await irodsTree(irods.client, lpath.replace(/\.(zip|tar)$/, ''))).files).toEqual(expected.files);
+}
+
 /** Uploads as alice into a collection of its own and delivers the event the way the rule would. */
 async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; jobId: string }> {
   const folder = `/tempZone/home/alice/upload-${++folders}`;
@@ -286,8 +292,7 @@ describe('expand: big files, crashes and replays', () => {
       const path = format === 'zip' ? await buildZip(entries) : await buildTar(entries, { dotSlash: true });
       const { lpath, jobId } = await landOn(crashAgent, path, `big.${format}`);
       await waitForJob(crashAgent.db.pool, jobId);
-      const expected = await extractWithSystemTool(path, format);
-      expect((await irodsTree(irods.client, lpath.replace(/\.(zip|tar)$/, ''))).files).toEqual(expected.files);
+      await expectExpandedAsLocally(lpath, path, format);
     });
   }
 
@@ -308,8 +313,7 @@ describe('expand: big files, crashes and replays', () => {
       [jobId],
     );
     expect(rows.map((r: { path: string; state: string }) => `${r.path} ${r.state}`)).toEqual(['img/big1.bin written', 'img/big2.bin written', 'transfer.xml written']);
-    const expected = await extractWithSystemTool(tar, 'tar');
-    expect((await irodsTree(irods.client, lpath.replace(/\.tar$/, ''))).files).toEqual(expected.files);
+    await expectExpandedAsLocally(lpath, tar, 'tar');
   });
 
   it('streams two big zip entries at once, never more, while small ones go on beside them', async () => {
@@ -322,8 +326,7 @@ describe('expand: big files, crashes and replays', () => {
     const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-two.zip');
     await waitForJob(crashAgent.db.pool, jobId);
     expect(streaming.most).toBe(2);
-    const expected = await extractWithSystemTool(zip, 'zip');
-    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+    await expectExpandedAsLocally(lpath, zip, 'zip');
   });
 
   it('starts no big entry waiting for a lane once another has failed', async () => {
@@ -338,8 +341,7 @@ describe('expand: big files, crashes and replays', () => {
     // the second wrote the rest.
     expect(streaming.started.filter((s) => s.startsWith('1:')).sort()).toEqual(['1:big0.bin', '1:big1.bin']);
     expect(streaming.started).toEqual(expect.arrayContaining(['2:big0.bin', '2:big2.bin', '2:big3.bin']));
-    const expected = await extractWithSystemTool(zip, 'zip');
-    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+    await expectExpandedAsLocally(lpath, zip, 'zip');
   });
 
   it('fails the attempt when iRODS reports another checksum for a big entry, and writes it again on the retry', async () => {
@@ -354,8 +356,7 @@ describe('expand: big files, crashes and replays', () => {
     expect(rows[0].attempts).toBe(2);
     const { rows: audit } = await crashAgent.db.pool.query("SELECT count(*)::int AS n FROM audit WHERE job_id = $1 AND action = 'write' AND lpath LIKE '%/img/big.bin'", [jobId]);
     expect(audit[0].n).toBe(1);
-    const expected = await extractWithSystemTool(zip, 'zip');
-    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+    await expectExpandedAsLocally(lpath, zip, 'zip');
   });
 
   it('resumes after a crash in the middle of an archive: what was written is skipped, the tree is byte-exact', async () => {
@@ -371,8 +372,7 @@ describe('expand: big files, crashes and replays', () => {
     expect(rows[0].attempts).toBe(2);
     expect(rows[0].detail.files_skipped).toBeGreaterThan(0);
     expect(rows[0].detail.files_skipped + rows[0].detail.files_written).toBe(81);
-    const expected = await extractWithSystemTool(zip, 'zip');
-    expect((await irodsTree(irods.client, lpath.replace(/\.zip$/, ''))).files).toEqual(expected.files);
+    await expectExpandedAsLocally(lpath, zip, 'zip');
   });
 
   it('leaves exactly the same tree when the expansion is replayed', async () => {
