@@ -11,8 +11,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  * only proves that each one still runs end to end in its --quick mode and prints the ratio lines
  * its figures are read from. No figure is asserted: times on a shared machine mean nothing here.
  */
-async function runQuick(script: string): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, '--quick'], {
+async function runQuick(script: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, '--quick', ...args], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
     timeout: 170_000,
@@ -29,10 +29,13 @@ describe('benchmarks in --quick mode', () => {
     expect(stdout).not.toMatch(/WARNING/);
   });
 
-  it('expand bench expands tar and zip archives through the agent and prints its ratio lines', { timeout: 180_000 }, async () => {
-    const stdout = await runQuick('bench/expand/run.ts');
+  it('expand bench expands tar and zip archives through the agent, in rounds for the big phase, and prints its ratio lines', { timeout: 180_000 }, async () => {
+    const stdout = await runQuick('bench/expand/run.ts', '--rounds', '2');
     for (const format of ['tar', 'zip']) {
-      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big-file MiB/s / raw transport MiB/s: [\\d.]+ `, 'm'));
+      // Two rounds: three uploads bracket two expansions, and the ratio shows each round.
+      expect(stdout).toMatch(new RegExp(`^  ${format} big .*upload [\\d.]+ s / [\\d.]+ s / [\\d.]+ s, expand step [\\d.]+ s / [\\d.]+ s;`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^    round 2: job succeeded;`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big-file MiB/s / raw transport MiB/s: [\\d.]+ \\(\\d+%; round by round [\\d.]+ / [\\d.]+\\) `, 'm'));
       expect(stdout).toMatch(new RegExp(`^ratio expand ${format} small files/s: \\d+ `, 'm'));
       expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big peak RSS: \\d+ MiB `, 'm'));
     }
