@@ -4,6 +4,8 @@
  *   - `tar -xf` / `unzip` of the same archive to local disk (what the bytes cost without iRODS),
  *   - the raw transport: the archive itself uploaded as one object by the same client through
  *     the same stand-in (what the HTTP API path can carry at best),
+ *   - the same upload verified as the expand step verifies a file (SHA-256 on the way, compared
+ *     with iRODS's checksum): no target, it tells the verification's share of the gap apart,
  *   - the stand-in's own rate for small objects (one write each, and write + checksum + AVU as
  *     the expand step does per file), since with small files the stand-in is the bottleneck.
  * Big and small files are two archives (phases), so bytes/s and files/s are each measured alone.
@@ -82,6 +84,8 @@ interface PhaseResult {
   readonly localSeconds: number;
   /** The archive uploaded as one object; for the big phase once more after each expansion. */
   readonly uploads: readonly Timed<Upload>[];
+  /** Big phase, after each round's upload: the same upload verified as the expand step verifies a file. */
+  readonly verifiedUploads: readonly Timed<Upload>[];
   /** Small phase: the stand-in's own small-object rates, measured right before the expansion. */
   readonly smallWrites?: Record<'write' | 'expand-like', Timed<SmallWrites>>;
   /** One per round, in order; each expanded the archive the upload before it wrote. */
@@ -213,6 +217,7 @@ async function main(): Promise<void> {
             smallWrites = { write: await writes('write'), 'expand-like': await writes('expand-like') };
           }
           const expansions: Timed<Expansion>[] = [];
+          const verifiedUploads: Timed<Upload>[] = [];
           for (let i = 1; i <= rounds; i++) {
             // The first round only is profiled: the profiler's own cost would weigh on every round.
             const profileDir = profile && i === 1 ? join(scratch, `profile-${format}-${phase}`) : undefined;
@@ -224,6 +229,11 @@ async function main(): Promise<void> {
               await admin.collections.remove(round(i), { recurse: true, noTrash: true });
               warm(archiveBytes);
               uploads.push(await run<Upload>('upload', { baseUrl, file, lpath: lpath(i + 1) }));
+              // What the end-to-end verification alone costs: both hashes, no read-back, no archive.
+              const verified = `${folder}/verified-${i}`;
+              warm(archiveBytes);
+              verifiedUploads.push(await run<Upload>('upload', { baseUrl, file, lpath: `${verified}/${phase}-archive.${format}`, verified: true }));
+              await admin.collections.remove(verified, { recurse: true, noTrash: true });
             }
           }
           const r: PhaseResult = {
@@ -234,6 +244,7 @@ async function main(): Promise<void> {
             files: entries.length,
             localSeconds,
             uploads,
+            verifiedUploads,
             smallWrites,
             expansions,
             expandSeconds: expansions.map((e) => e.result.steps.find((st) => st.step === 'expand')?.seconds ?? Number.NaN),
@@ -241,7 +252,9 @@ async function main(): Promise<void> {
           results.push(r);
           out(
             `  ${format} ${phase.padEnd(5)} ${fixed(archiveBytes / MiB).padStart(7)} MiB, ${entries.length} files: local ${fixed(localSeconds, 2)} s, ` +
-              `upload ${uploads.map((u) => `${fixed(u.result.seconds, 2)} s`).join(' / ')}, expand step ${r.expandSeconds.map((x) => `${fixed(x, 2)} s`).join(' / ')}; ` +
+              `upload ${uploads.map((u) => `${fixed(u.result.seconds, 2)} s`).join(' / ')}, ` +
+              (verifiedUploads.length ? `verified upload ${verifiedUploads.map((u) => `${fixed(u.result.seconds, 2)} s`).join(' / ')}, ` : '') +
+              `expand step ${r.expandSeconds.map((x) => `${fixed(x, 2)} s`).join(' / ')}; ` +
               (warmups.length ? `warm-ups ${warmups.map((w) => fixed(w, 2)).join(' / ')} s CPU; ` : '') +
               loadLine(),
           );
@@ -275,7 +288,8 @@ async function main(): Promise<void> {
 }
 
 const mibs = (bytes: number, s: number): number => bytes / MiB / s;
-const uploadRates = (r: PhaseResult): number[] => r.uploads.map((u) => mibs(u.result.bytes, u.result.seconds));
+const rates = (uploads: readonly Timed<Upload>[]): number[] => uploads.map((u) => mibs(u.result.bytes, u.result.seconds));
+const uploadRates = (r: PhaseResult): number[] => rates(r.uploads);
 const expandRates = (r: PhaseResult): number[] => r.expandSeconds.map((x) => mibs(r.payloadBytes, x));
 const medianOf = <T>(xs: readonly T[], value: (x: T) => number): number => median(xs.map(value));
 /** The round whose expand step took the median time (the lower middle one for an even count). */
@@ -289,7 +303,7 @@ function report(results: readonly PhaseResult[]): void {
   out('');
   out(
     table([
-      ['phase', 'archive MiB', 'files', 'local MiB/s', 'local files/s', 'upload MiB/s', 'expand MiB/s', 'expand files/s', 'event→done s'],
+      ['phase', 'archive MiB', 'files', 'local MiB/s', 'local files/s', 'upload MiB/s', 'verified upload MiB/s', 'expand MiB/s', 'expand files/s', 'event→done s'],
       ...results.map((r) => [
         `${r.format} ${r.phase}`,
         fixed(r.archiveBytes / MiB),
@@ -297,6 +311,7 @@ function report(results: readonly PhaseResult[]): void {
         fixed(mibs(r.payloadBytes, r.localSeconds)),
         fixed(r.files / r.localSeconds, 0),
         uploadRates(r).map((x) => fixed(x)).join(' / '),
+        rates(r.verifiedUploads).map((x) => fixed(x)).join(' / ') || '–',
         expandRates(r).map((x) => fixed(x)).join(' / '),
         r.expandSeconds.map((x) => fixed(r.files / x, 0)).join(' / '),
         r.expansions.map((e) => fixed(e.result.eventToDoneSeconds, 1)).join(' / '),
@@ -305,7 +320,8 @@ function report(results: readonly PhaseResult[]): void {
   );
   out(
     '(local: tar -xf / unzip -q to the scratch disk; upload: the archive as one object by the same client through the same stand-in, ' +
-      'big phase before the first expansion and after each; expand: one figure per round)',
+      'big phase before the first expansion and after each; verified upload: the same, hashed on the way and compared with iRODS\'s checksum, ' +
+      'after each round; expand: one figure per round)',
   );
   out('');
   out(
@@ -350,6 +366,11 @@ function report(results: readonly PhaseResult[]): void {
       const perRound = expandRates(r).map((x, i) => x / median(uploadRates(r).slice(i, i + 2)));
       const spread = perRound.length > 1 ? `; round by round ${perRound.map((x) => fixed(x, 2)).join(' / ')}` : '';
       ratioLine(`expand ${r.format} big-file MiB/s / raw transport MiB/s`, ratio, `${fixed(ratio, 2)} (${pct(ratio)}${spread})`, atLeast(0.5, '>= 0.50'));
+      if (r.verifiedUploads.length) {
+        // No target: it shows how much of the gap to the raw transport is the verification.
+        const verified = median(expandRates(r)) / median(rates(r.verifiedUploads));
+        ratioLine(`expand ${r.format} big-file MiB/s / verified upload MiB/s`, verified, fixed(verified, 2));
+      }
       const local = r.localSeconds / expandSeconds;
       ratioLine(`expand ${r.format} big-file MiB/s / ${r.format === 'tar' ? 'tar -xf' : 'unzip'} MiB/s`, local, fixed(local, 2));
     } else {

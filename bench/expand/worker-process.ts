@@ -1,7 +1,9 @@
 /**
  * Child process of the expand bench: one per measured phase, so that its peak RSS is that
  * phase's own. It does what the parent asks once:
- *   upload        the archive as one object (the raw transport baseline, and the set-up)
+ *   upload        the archive as one object (the raw transport baseline, and the set-up); with
+ *                 `verified`, also hashed on the way and compared with iRODS's checksum, as the
+ *                 expand step verifies each file (and as `iput -K` does)
  *   small-writes  N small objects, bare or with the per-file requests the expand step makes
  *   expand        the real agent (HTTP app + workers, fresh database and queue prefix) expands
  *                 an archive already in iRODS after a signed event; timed from job_steps
@@ -11,7 +13,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import PQueue from 'p-queue';
 import type pg from 'pg';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
 import { createApp } from '../../src/http/app.js';
 import { signWebhook } from '../../src/intake/webhook-signature.js';
@@ -73,13 +75,29 @@ async function measure<T>(work: () => Promise<T>): Promise<T & Measured> {
   return { ...result, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssBytes: rss.stop(), maxRssBytes: await residentHighWater() };
 }
 
-async function upload(args: { baseUrl: string; file: string; lpath: string }) {
+async function upload(args: { baseUrl: string; file: string; lpath: string; verified?: boolean }) {
   const client = clientFor(args.baseUrl, ALICE);
   try {
     await client.collections.create(dirname(args.lpath), { intermediates: true });
     const { size } = await stat(args.file);
     return await measure(async () => {
-      const written = await client.dataObjects.writeStream(args.lpath, createReadStream(args.file, { highWaterMark: 1024 * 1024 }), { size });
+      const source = createReadStream(args.file, { highWaterMark: 1024 * 1024 });
+      if (!args.verified) {
+        const written = await client.dataObjects.writeStream(args.lpath, source, { size });
+        return { bytes: size, parallel: written.parallel };
+      }
+      // Hashed the way the expand step hashes an entry on its way out (tree-writer.ts).
+      const hash = createHash('sha256');
+      const hashed = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      };
+      const written = await client.dataObjects.writeStream(args.lpath, hashed(source), { size });
+      const local = `sha2:${hash.digest('base64')}`;
+      const remote = await client.dataObjects.calculateChecksum(args.lpath, { force: true, admin: false });
+      if (remote !== local) throw new Error(`verified upload of ${args.lpath}: iRODS has ${remote}, the file ${local}`);
       return { bytes: size, parallel: written.parallel };
     });
   } finally {

@@ -32,10 +32,11 @@ describe('benchmarks in --quick mode', () => {
   it('expand bench expands tar and zip archives through the agent, in rounds for the big phase, and prints its ratio lines', { timeout: 180_000 }, async () => {
     const stdout = await runQuick('bench/expand/run.ts', '--rounds', '2');
     for (const format of ['tar', 'zip']) {
-      // Two rounds: three uploads bracket two expansions, and the ratio shows each round.
-      expect(stdout).toMatch(new RegExp(`^  ${format} big .*upload [\\d.]+ s / [\\d.]+ s / [\\d.]+ s, expand step [\\d.]+ s / [\\d.]+ s;`, 'm'));
+      // Two rounds: three uploads bracket two expansions, each round adds a verified upload, and the ratio shows each round.
+      expect(stdout).toMatch(new RegExp(`^  ${format} big .*upload [\\d.]+ s / [\\d.]+ s / [\\d.]+ s, verified upload [\\d.]+ s / [\\d.]+ s, expand step [\\d.]+ s / [\\d.]+ s;`, 'm'));
       expect(stdout).toMatch(new RegExp(`^    round 2: job succeeded;`, 'm'));
       expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big-file MiB/s / raw transport MiB/s: [\\d.]+ \\(\\d+%; round by round [\\d.]+ / [\\d.]+\\) `, 'm'));
+      expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big-file MiB/s / verified upload MiB/s: [\\d.]+$`, 'm'));
       expect(stdout).toMatch(new RegExp(`^ratio expand ${format} small files/s: \\d+ `, 'm'));
       expect(stdout).toMatch(new RegExp(`^ratio expand ${format} big peak RSS: \\d+ MiB `, 'm'));
     }
