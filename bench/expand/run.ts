@@ -57,7 +57,8 @@ const smallWriteCount = Math.min(shape.smallFiles, quick ? 200 : 2_000);
 const profile = hasFlag('profile');
 /** Expansions of the big archive per format (the small phase runs once: its figure is steady). */
 const bigRounds = Math.max(1, Math.round(numberArg('rounds', quick ? 1 : 3)));
-// At its fullest the vault holds a big archive, its expansion and the next round's upload.
+// At its fullest the vault holds the big archive's bytes twice: an archive and its expansion, or
+// the next round's archive and the verified upload (each round's collection goes before the next).
 const vaultBytes = 3.5 * shape.bigBytes + 256 * MiB;
 
 interface StepTiming {
