@@ -21,8 +21,9 @@ export interface RangedReaderOptions {
   readonly cachedBlocks?: number;
   /**
    * Segments fetched ahead of the consumers by createReadStream, shared by the long streams
-   * (more than one segment) open at once: one (a tar read in one pass) gets them all, two (two
-   * big zip entries) half each, so memory stays the same whatever the number of streams.
+   * (more than one segment) open at once: one (a tar read in one pass, a big zip entry) gets
+   * them all, two (two big zip entries, where the expand step is given two lanes) half each, so
+   * memory stays the same whatever the number of streams.
    */
   readonly streamPrefetch?: number;
 }

@@ -14,7 +14,7 @@ export interface ExpandOptions {
   readonly smallFileBytes?: number;
   /** Writes in flight (default 8). */
   readonly concurrency?: number;
-  /** Big entries of a zip streamed at once (default 2; see TreeWriter). */
+  /** Big entries of a zip streamed at once (default 1; see TreeWriter). */
   readonly bigEntriesAtOnce?: number;
 }
 
@@ -22,14 +22,14 @@ const CANCEL_CHECK_MS = 500;
 
 /**
  * Expands the archive into its target collection, streaming: zip entries through ranged reads
- * (several at once), tar entries in one pass. Resumable: entries recorded as written whose
+ * (small ones several at once beside the big one), tar entries in one pass. Resumable: entries recorded as written whose
  * object is still there with the same size and checksum are skipped; anything else is
  * (re)written with truncate. Never writes outside the target, never into someone else's target.
  */
 export function expandStep(options: ExpandOptions = {}) {
   const smallFileBytes = options.smallFileBytes ?? 1024 * 1024;
   const concurrency = options.concurrency ?? 8;
-  const bigEntriesAtOnce = options.bigEntriesAtOnce ?? 2;
+  const bigEntriesAtOnce = options.bigEntriesAtOnce ?? 1;
 
   return async function expand(ctx: StepContext): Promise<StepResult> {
     const lpath = ctx.archive.logical_path;

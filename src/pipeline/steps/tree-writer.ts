@@ -36,12 +36,14 @@ export class TreeWriter {
   private readonly queue: PQueue;
   /**
    * Big entries stream through a chunked or parallel write that holds several MiB (streams ×
-   * chunk, plus read-ahead: 20 MiB with the defaults): a fixed few at a time, so memory stays
-   * bounded however many big files a zip holds; small entries keep every other slot. Two rather
-   * than one: each entry's stream stalls on round trips (the next segment, a write answer, the
-   * init and shutdown of its parallel write), and a second one fills those gaps. Measured with
-   * bench/expand (1 GiB zip, 4 big files, 2 vCPUs): expand step 6.6–7.0 s → 4.7–6.0 s, agent
-   * peak RSS 195–243 → 241–264 MiB.
+   * chunk, plus read-ahead: 20 MiB with the defaults): a fixed few at a time (one by default),
+   * so memory stays bounded however many big files a zip holds; small entries keep every other
+   * slot. Two lanes once beat one, when each stream prefetched two segments of its own: the
+   * second filled the first's round-trip stalls. Now the ranged reader's prefetch is shared by the
+   * long streams open at once, so one stream gets all four segments, as a tar's does, and one
+   * lane is at least as fast. Measured with bench/expand (1 GiB zip, 4 big files, 2 vCPUs, four
+   * alternating pairs of 3 rounds): expand step, median of each run, 5.58 / 4.70 / 5.11 / 6.17 s
+   * with two lanes against 4.74 / 4.76 / 4.69 / 4.87 s with one.
    */
   private readonly bigLane: PQueue;
   /** Collections known to exist, or being created (single flight: concurrent writes share one). */

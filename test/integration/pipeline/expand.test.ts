@@ -192,14 +192,18 @@ describe('expand: big files, crashes and replays', () => {
     const { createStepHandlers } = await import('../../../src/pipeline/steps/index.js');
     const { loadConfig } = await import('../../../src/config/index.js');
     const { createLogger } = await import('../../../src/logging/logger.js');
+    const { expandStep } = await import('../../../src/pipeline/steps/expand.js');
     const handlers = createStepHandlers(loadConfig({}), createLogger({ level: 'silent' }));
     const realExpand = handlers.expand as NonNullable<typeof handlers.expand>;
+    // The lane machinery with more than the default one lane (an ExpandOptions setting).
+    const twoLanes = expandStep({ bigEntriesAtOnce: 2 });
     type Ctx = Parameters<typeof realExpand>[0];
-    /** The real step, with the client's dataObjects replaced. */
-    const expandWith = (ctx: Ctx, dataObjects: DataObjects) => realExpand({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
+    /** The real step (or `step`), with the client's dataObjects replaced. */
+    const expandWith = (ctx: Ctx, dataObjects: DataObjects, step = realExpand) => step({ ...ctx, irods: { ...ctx.irods, username: ctx.irods.username, dataObjects } });
     handlers.expand = async (ctx) => {
       if (ctx.archive.logical_path.includes('lanes-')) {
-        return expandWith(ctx, counted(ctx.irods.dataObjects, ctx.attempt, ctx.attempt === 1 && ctx.archive.logical_path.includes('lanes-fail')));
+        const step = ctx.archive.logical_path.includes('lanes-one') ? realExpand : twoLanes;
+        return expandWith(ctx, counted(ctx.irods.dataObjects, ctx.attempt, ctx.attempt === 1 && ctx.archive.logical_path.includes('lanes-fail')), step);
       }
       if (ctx.archive.logical_path.includes('verify-')) {
         const wrongOnce = ctx.archive.logical_path.includes('verify-wrong') && ctx.attempt === 1;
@@ -316,7 +320,20 @@ describe('expand: big files, crashes and replays', () => {
     await expectExpandedAsLocally(lpath, tar, 'tar');
   });
 
-  it('streams two big zip entries at once, never more, while small ones go on beside them', async () => {
+  it('streams one big zip entry at a time by default, while small ones go on beside it', async () => {
+    const zip = await buildZip([
+      { name: 'transfer.xml', data: '<OME/>' },
+      ...Array.from({ length: 3 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
+    ]);
+    streaming.most = 0;
+    const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-one.zip');
+    await waitForJob(crashAgent.db.pool, jobId);
+    expect(streaming.most).toBe(1);
+    await expectExpandedAsLocally(lpath, zip, 'zip');
+  });
+
+  it('with two lanes, streams two big zip entries at once, never more, while small ones go on beside them', async () => {
     const zip = await buildZip([
       { name: 'transfer.xml', data: '<OME/>' },
       ...Array.from({ length: 5 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
@@ -329,7 +346,7 @@ describe('expand: big files, crashes and replays', () => {
     await expectExpandedAsLocally(lpath, zip, 'zip');
   });
 
-  it('starts no big entry waiting for a lane once another has failed', async () => {
+  it('with two lanes, starts no big entry waiting for a lane once another has failed', async () => {
     const zip = await buildZip([
       { name: 'transfer.xml', data: '<OME/>' },
       ...Array.from({ length: 4 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
