@@ -320,30 +320,26 @@ describe('expand: big files, crashes and replays', () => {
     await expectExpandedAsLocally(lpath, tar, 'tar');
   });
 
-  it('streams one big zip entry at a time by default, while small ones go on beside it', async () => {
+  /** Expands a zip of `bigCount` big entries and 20 small ones; the most big streams in flight at once. */
+  async function mostBigStreams(name: string, bigCount: number): Promise<number> {
     const zip = await buildZip([
       { name: 'transfer.xml', data: '<OME/>' },
-      ...Array.from({ length: 3 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
+      ...Array.from({ length: bigCount }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
       ...Array.from({ length: 20 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
     ]);
     streaming.most = 0;
-    const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-one.zip');
+    const { lpath, jobId } = await landOn(crashAgent, zip, name);
     await waitForJob(crashAgent.db.pool, jobId);
-    expect(streaming.most).toBe(1);
     await expectExpandedAsLocally(lpath, zip, 'zip');
+    return streaming.most;
+  }
+
+  it('streams one big zip entry at a time by default, while small ones go on beside it', async () => {
+    expect(await mostBigStreams('lanes-one.zip', 3)).toBe(1);
   });
 
   it('with two lanes, streams two big zip entries at once, never more, while small ones go on beside them', async () => {
-    const zip = await buildZip([
-      { name: 'transfer.xml', data: '<OME/>' },
-      ...Array.from({ length: 5 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
-      ...Array.from({ length: 20 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
-    ]);
-    streaming.most = 0;
-    const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-two.zip');
-    await waitForJob(crashAgent.db.pool, jobId);
-    expect(streaming.most).toBe(2);
-    await expectExpandedAsLocally(lpath, zip, 'zip');
+    expect(await mostBigStreams('lanes-two.zip', 5)).toBe(2);
   });
 
   it('with two lanes, starts no big entry waiting for a lane once another has failed', async () => {
