@@ -23,6 +23,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
 import { createStepHandlers } from '../../src/pipeline/steps/index.js';
+import { hashedChunks } from '../../src/pipeline/steps/tree-writer.js';
 import { startWorkers } from '../../src/pipeline/workers.js';
 import type { JobRow, JobStepRow } from '../../src/store/index.js';
 import { failChild, serveParent } from '../support/child-process.js';
@@ -86,15 +87,9 @@ async function upload(args: { baseUrl: string; file: string; lpath: string; veri
         const written = await client.dataObjects.writeStream(args.lpath, source, { size });
         return { bytes: size, parallel: written.parallel };
       }
-      // Hashed the way the expand step hashes an entry on its way out (tree-writer.ts).
+      // Hashed the way the expand step hashes an entry on its way out.
       const hash = createHash('sha256');
-      const hashed = async function* (chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          yield chunk;
-        }
-      };
-      const written = await client.dataObjects.writeStream(args.lpath, hashed(source), { size });
+      const written = await client.dataObjects.writeStream(args.lpath, hashedChunks(source, hash), { size });
       const local = `sha2:${hash.digest('base64')}`;
       const remote = await client.dataObjects.calculateChecksum(args.lpath, { force: true, admin: false });
       if (remote !== local) throw new Error(`verified upload of ${args.lpath}: iRODS has ${remote}, the file ${local}`);

@@ -22,9 +22,10 @@ const CANCEL_CHECK_MS = 500;
 
 /**
  * Expands the archive into its target collection, streaming: zip entries through ranged reads
- * (small ones several at once beside the big one), tar entries in one pass. Resumable: entries recorded as written whose
- * object is still there with the same size and checksum are skipped; anything else is
- * (re)written with truncate. Never writes outside the target, never into someone else's target.
+ * (small ones several at once beside the big one), tar entries in one pass. Resumable: entries
+ * recorded as written whose object is still there with the same size and checksum are skipped;
+ * anything else is (re)written with truncate. Never writes outside the target, never into
+ * someone else's target.
  */
 export function expandStep(options: ExpandOptions = {}) {
   const smallFileBytes = options.smallFileBytes ?? 1024 * 1024;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import PQueue from 'p-queue';
-import type { Readable } from 'node:stream';
 import type { ArchiveEntry } from '../../archive/index.js';
 import { readEntryBytes } from '../../archive/index.js';
 import { isAlreadyExists } from '../../irods/errors.js';
@@ -189,17 +188,9 @@ export class TreeWriter {
     const lpath = await this.prepare(entry);
     const stream = await entry.open(this.ctx.signal);
     const hash = createHash('sha256');
-    let bytes = 0;
-    const hashed = async function* (source: Readable): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
-        const buffer = chunk as Buffer;
-        hash.update(buffer);
-        bytes += buffer.length;
-        yield buffer;
-      }
-    };
+    let bytes: number;
     try {
-      await this.ctx.irods.dataObjects.writeStream(lpath, hashed(stream), { size: entry.size, signal: this.ctx.signal });
+      ({ bytesWritten: bytes } = await this.ctx.irods.dataObjects.writeStream(lpath, hashedChunks(stream, hash), { size: entry.size, signal: this.ctx.signal }));
     } finally {
       stream.destroy();
     }
@@ -254,5 +245,14 @@ export class TreeWriter {
     await entries.upsertEntries(this.ctx.pool, this.ctx.job.id, rows);
     await this.ctx.auditBatch(auditRows);
     await this.ctx.progress({ entriesDone: this.filesWritten + this.filesSkipped, bytesDone: this.bytesWritten });
+  }
+}
+
+/** `source`'s chunks passed on unchanged, each added to `hash` first: the SHA-256 of what goes out. */
+export async function* hashedChunks(source: AsyncIterable<unknown>, hash: Hash): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    const buffer = chunk as Buffer;
+    hash.update(buffer);
+    yield buffer;
   }
 }
