@@ -18,13 +18,19 @@ export interface Warmth {
   readonly why: string;
 }
 
+/** What a warm-up writes beyond the operation's own bytes (the processes' memory besides). */
+export const WARM_MARGIN_BYTES = 256 * 2 ** 20;
+
 /** `skipBecause` names the flag that asks for no warm-up (--cold, or --quick where figures do not count). */
 export async function chooseWarmth(skipBecause: string | undefined, neededBytes: number): Promise<Warmth> {
   if (skipBecause) return { dir: undefined, why: `cold (${skipBecause}): phases find memory as the previous one left it` };
   const free = await tmpfsFreeBytes(SHM);
   if (free === undefined) return { dir: undefined, why: `cold: no tmpfs at ${SHM} to warm up with` };
   if (free < neededBytes) return { dir: undefined, why: `cold: ${SHM} has ${Math.floor(free / 2 ** 20)} MiB free, warming up needs ${Math.ceil(neededBytes / 2 ** 20)} MiB` };
-  return { dir: SHM, why: `warmed before each measured operation (a tmpfs file of its archive's size + 256 MiB, written and freed; --cold to skip)` };
+  return {
+    dir: SHM,
+    why: `warmed before each measured operation (a tmpfs file of its archive's size + ${WARM_MARGIN_BYTES / 2 ** 20} MiB, written and freed; --cold to skip)`,
+  };
 }
 
 /** Writes `bytes` into a file under `dir` and removes it; returns the CPU seconds it took. */

@@ -37,7 +37,7 @@ import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
 import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
 import { AGENT_ACCOUNT } from './identities.js';
-import { chooseWarmth, warmMemory } from './memory-warmth.js';
+import { chooseWarmth, warmMemory, WARM_MARGIN_BYTES } from './memory-warmth.js';
 import { chooseVault, fileCreateMicros, removeVault, type VaultPlace } from './vault-place.js';
 import type { Measured } from './worker-process.js';
 
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     // were warm already, near 2.7 that they had gone back to the host.
     let warmups: number[] = [];
     const warm = (bytes: number): void => {
-      if (warmth.dir) warmups.push(warmMemory(warmth.dir, bytes + 256 * MiB).cpuSeconds);
+      if (warmth.dir) warmups.push(warmMemory(warmth.dir, bytes + WARM_MARGIN_BYTES).cpuSeconds);
     };
     try {
       for (const format of formats) {

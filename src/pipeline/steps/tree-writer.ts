@@ -188,9 +188,10 @@ export class TreeWriter {
     const lpath = await this.prepare(entry);
     const stream = await entry.open(this.ctx.signal);
     const hash = createHash('sha256');
-    let bytes: number;
+    let bytes = 0;
     try {
-      ({ bytesWritten: bytes } = await this.ctx.irods.dataObjects.writeStream(lpath, hashedChunks(stream, hash), { size: entry.size, signal: this.ctx.signal }));
+      const written = await this.ctx.irods.dataObjects.writeStream(lpath, hashedChunks(stream, hash), { size: entry.size, signal: this.ctx.signal });
+      bytes = written.bytesWritten;
     } finally {
       stream.destroy();
     }
