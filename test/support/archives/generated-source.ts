@@ -213,7 +213,14 @@ export function generatedTarGz(entries: readonly GeneratedEntry[]): GeneratedSou
   return new GeneratedSource([bytesSegment(header), deflateStoredSegment(tar), bytesSegment(trailer)]);
 }
 
-/** A zip of the entries (CRCs computed in one streaming pass each), generated on the fly. */
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+
+/**
+ * A zip of the entries (CRCs computed in one streaming pass each), generated on the fly. Zip64
+ * records are written where a field outgrows its 16 or 32 bits (entries of 4 GiB or more, offsets
+ * past 4 GiB, 65,535 entries or more), as Python's zipfile (so `omero transfer pack`) does.
+ */
 export function generatedZip(entries: readonly GeneratedEntry[]): GeneratedSource {
   const segments: Segment[] = [];
   const central: Buffer[] = [];
@@ -225,17 +232,39 @@ export function generatedZip(entries: readonly GeneratedEntry[]): GeneratedSourc
     const stored = method === 8 ? deflateStoredSegment(data) : data;
     const name = Buffer.from(entry.name);
     const fields = { method, crc, compressedSize: stored.length, size: entry.size, name };
-    const local = zipHeader('local', fields, 0);
-    central.push(zipHeader('central', fields, offset));
+    const local = localHeader(fields);
+    central.push(centralHeader(fields, offset));
     segments.push(bytesSegment(local), stored);
     offset += local.length + stored.length;
   }
   const directory = Buffer.concat(central);
-  segments.push(bytesSegment(directory), bytesSegment(endOfCentralDirectory(entries.length, directory.length, offset)));
+  segments.push(bytesSegment(directory), bytesSegment(endRecords(entries.length, directory.length, offset)));
   return new GeneratedSource(segments);
 }
 
-/** A zip's end record (no zip64, no comment): entry count, directory size and offset. */
+/** The end of a zip: the end record, preceded by the zip64 end record and locator when needed. */
+function endRecords(entryCount: number, directoryBytes: number, directoryOffset: number): Buffer {
+  if (entryCount < U16_MAX && directoryBytes < U32_MAX && directoryOffset < U32_MAX) {
+    return endOfCentralDirectory(entryCount, directoryBytes, directoryOffset);
+  }
+  const zip64End = Buffer.alloc(56);
+  zip64End.writeUInt32LE(0x06064b50, 0);
+  zip64End.writeBigUInt64LE(44n, 4); // the size of the rest of this record
+  zip64End.writeUInt16LE(0x032d, 12); // made by: Unix, 4.5
+  zip64End.writeUInt16LE(45, 14); // needed: 4.5 (zip64)
+  zip64End.writeBigUInt64LE(BigInt(entryCount), 24);
+  zip64End.writeBigUInt64LE(BigInt(entryCount), 32);
+  zip64End.writeBigUInt64LE(BigInt(directoryBytes), 40);
+  zip64End.writeBigUInt64LE(BigInt(directoryOffset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(directoryOffset + directoryBytes), 8);
+  locator.writeUInt32LE(1, 16); // total number of disks
+  const end = endOfCentralDirectory(Math.min(entryCount, U16_MAX), Math.min(directoryBytes, U32_MAX), Math.min(directoryOffset, U32_MAX));
+  return Buffer.concat([zip64End, locator, end]);
+}
+
+/** A zip's end record (no comment): entry count, directory size and offset. */
 export function endOfCentralDirectory(entryCount: number, directoryBytes: number, directoryOffset: number): Buffer {
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
@@ -246,34 +275,64 @@ export function endOfCentralDirectory(entryCount: number, directoryBytes: number
   return end;
 }
 
-function zipHeader(
-  kind: 'local' | 'central',
-  f: { method: number; crc: number; compressedSize: number; size: number; name: Buffer },
-  headerOffset: number,
-): Buffer {
-  const local = kind === 'local';
-  const b = Buffer.alloc(local ? 30 : 46);
-  let at = 0;
-  const u16 = (v: number): void => void (at = b.writeUInt16LE(v, at));
-  const u32 = (v: number): void => void (at = b.writeUInt32LE(v >>> 0, at));
-  u32(local ? 0x04034b50 : 0x02014b50);
-  if (!local) u16(0x031e);
-  u16(20);
-  u16(0);
-  u16(f.method);
-  u16(0);
-  u16(0x5821);
-  u32(f.crc);
-  u32(f.compressedSize);
-  u32(f.size);
-  u16(f.name.length);
-  u16(0);
-  if (!local) {
-    u16(0);
-    u16(0);
-    u16(0);
-    u32((0o100644 << 16) >>> 0);
-    u32(headerOffset);
-  }
-  return Buffer.concat([b, f.name]);
+interface ZipFields {
+  readonly method: number;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly name: Buffer;
+}
+
+/** A zip64 extended information field (tag 0x0001) holding `values`, 8 bytes each. */
+function zip64Extra(values: readonly number[]): Buffer {
+  const extra = Buffer.alloc(4 + 8 * values.length);
+  extra.writeUInt16LE(0x0001, 0);
+  extra.writeUInt16LE(8 * values.length, 2);
+  values.forEach((value, i) => extra.writeBigUInt64LE(BigInt(value), 4 + 8 * i));
+  return extra;
+}
+
+// A local header's zip64 field holds both sizes, or is absent (APPNOTE 4.5.3).
+function localHeader(f: ZipFields): Buffer {
+  const zip64 = f.size >= U32_MAX || f.compressedSize >= U32_MAX;
+  const extra = zip64 ? zip64Extra([f.size, f.compressedSize]) : Buffer.alloc(0);
+  const b = Buffer.alloc(30);
+  let at = b.writeUInt32LE(0x04034b50, 0);
+  at = b.writeUInt16LE(zip64 ? 45 : 20, at);
+  at = b.writeUInt16LE(0, at);
+  at = b.writeUInt16LE(f.method, at);
+  at = b.writeUInt16LE(0, at);
+  at = b.writeUInt16LE(0x5821, at);
+  at = b.writeUInt32LE(f.crc >>> 0, at);
+  at = b.writeUInt32LE(zip64 ? U32_MAX : f.compressedSize, at);
+  at = b.writeUInt32LE(zip64 ? U32_MAX : f.size, at);
+  at = b.writeUInt16LE(f.name.length, at);
+  b.writeUInt16LE(extra.length, at);
+  return Buffer.concat([b, f.name, extra]);
+}
+
+// A central header's zip64 field holds only the values that overflowed, in this order.
+function centralHeader(f: ZipFields, headerOffset: number): Buffer {
+  const overflowed = [f.size, f.compressedSize, headerOffset].filter((value) => value >= U32_MAX);
+  const extra = overflowed.length > 0 ? zip64Extra(overflowed) : Buffer.alloc(0);
+  const clamp = (value: number): number => Math.min(value, U32_MAX);
+  const b = Buffer.alloc(46);
+  let at = b.writeUInt32LE(0x02014b50, 0);
+  at = b.writeUInt16LE(0x031e, at);
+  at = b.writeUInt16LE(extra.length > 0 ? 45 : 20, at);
+  at = b.writeUInt16LE(0, at);
+  at = b.writeUInt16LE(f.method, at);
+  at = b.writeUInt16LE(0, at);
+  at = b.writeUInt16LE(0x5821, at);
+  at = b.writeUInt32LE(f.crc >>> 0, at);
+  at = b.writeUInt32LE(clamp(f.compressedSize), at);
+  at = b.writeUInt32LE(clamp(f.size), at);
+  at = b.writeUInt16LE(f.name.length, at);
+  at = b.writeUInt16LE(extra.length, at);
+  at = b.writeUInt16LE(0, at); // comment
+  at = b.writeUInt16LE(0, at); // disk
+  at = b.writeUInt16LE(0, at); // internal attributes
+  at = b.writeUInt32LE((0o100644 << 16) >>> 0, at);
+  b.writeUInt32LE(clamp(headerOffset), at);
+  return Buffer.concat([b, f.name, extra]);
 }
