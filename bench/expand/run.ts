@@ -29,6 +29,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/index.js';
 import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
+import { isNotFound } from '../../src/irods/errors.js';
+import type { IrodsClient } from '../../src/irods/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { hasFlag, numberArg, stringArg } from '../support/args.js';
 import { AGENT_NODE_FLAGS } from '../../src/cli/node-flags.js';
@@ -36,7 +38,7 @@ import { forkChild, siblingModule, type ChildHandle } from '../support/child-pro
 import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
 import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
-import { AGENT_ACCOUNT } from './identities.js';
+import { AGENT_ACCOUNT, ALICE } from './identities.js';
 import { chooseWarmth, warmMemory, WARM_MARGIN_BYTES } from './memory-warmth.js';
 import { chooseVault, fileCreateMicros, removeVault, type VaultPlace } from './vault-place.js';
 import type { Measured } from './worker-process.js';
@@ -98,6 +100,22 @@ interface PhaseResult {
 type Standin = ChildHandle<{ baseUrl: string }>;
 
 const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
+/**
+ * Removes a collection tree for good and checks that it is gone: the HTTP API answers a removal
+ * iRODS refused with status 0, and a tree left behind would fill the tmpfs vault round by round.
+ */
+async function removeTree(client: IrodsClient, lpath: string): Promise<void> {
+  await client.collections.remove(lpath, { recurse: true, noTrash: true });
+  const stillThere = await client.collections.stat(lpath).then(
+    () => true,
+    (err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw err;
+    },
+  );
+  if (stillThere) throw new Error(`${lpath} is still in iRODS after its removal: the bench's account may not delete it`);
+}
 
 type Worker = ChildHandle<Record<string, never>>;
 
@@ -179,10 +197,15 @@ async function main(): Promise<void> {
     standin = await forkChild<{ baseUrl: string }>(siblingModule(import.meta.url, 'standin-process'), { args: [vault.dir] });
     const baseUrl = standin.ready.baseUrl;
     if (quick) shared = await forkWorker();
-    const admin = createIrodsClientFromConfig(
-      loadConfig({ IRODS_HTTP_API_URL: baseUrl, IRODS_USERNAME: AGENT_ACCOUNT.name, IRODS_PASSWORD: AGENT_ACCOUNT.password }),
-      createLogger({ level: 'silent' }),
-    );
+    const clientAs = (account: { name: string; password: string }): IrodsClient =>
+      createIrodsClientFromConfig(
+        loadConfig({ IRODS_HTTP_API_URL: baseUrl, IRODS_USERNAME: account.name, IRODS_PASSWORD: account.password }),
+        createLogger({ level: 'silent' }),
+      );
+    const admin = clientAs(AGENT_ACCOUNT);
+    // Alice's folders are removed by Alice: a rodsadmin outside admin mode may not delete her
+    // archive, and iRODS answers such a refused removal with success.
+    const alice = clientAs(ALICE);
     const run = <T>(cmd: string, args: unknown, profileDir?: string): Promise<Timed<T>> => inWorker<T>(standin as Standin, shared, cmd, args, profileDir);
     // What each warm-up cost, printed with the phase: seconds near 0.5 per GiB mean the pages
     // were warm already, near 2.7 that they had gone back to the host.
@@ -212,7 +235,7 @@ async function main(): Promise<void> {
             const writes = async (perFile: 'write' | 'expand-like'): Promise<Timed<SmallWrites>> => {
               const collection = `/tempZone/home/rods/bench-small-writes-${format}-${perFile}`;
               const w = await run<SmallWrites>('small-writes', { baseUrl, collection, count: smallWriteCount, maxBytes: shape.smallMaxBytes, concurrency: 8, perFile });
-              await admin.collections.remove(collection, { recurse: true, noTrash: true });
+              await removeTree(admin, collection);
               return w;
             };
             smallWrites = { write: await writes('write'), 'expand-like': await writes('expand-like') };
@@ -227,14 +250,14 @@ async function main(): Promise<void> {
             expansions.push(await run<Expansion>('expand', { baseUrl, lpath: lpath(i), size: archiveBytes, timeoutSeconds: Math.max(600, archiveBytes / MiB) }, profileDir));
             // The raw transport again after each expansion: it brackets that one and feeds the next.
             if (phase === 'big') {
-              await admin.collections.remove(round(i), { recurse: true, noTrash: true });
+              await removeTree(alice, round(i));
               warm(archiveBytes);
               uploads.push(await run<Upload>('upload', { baseUrl, file, lpath: lpath(i + 1) }));
               // What the end-to-end verification alone costs: both hashes, no read-back, no archive.
               const verified = `${folder}/verified-${i}`;
               warm(archiveBytes);
               verifiedUploads.push(await run<Upload>('upload', { baseUrl, file, lpath: `${verified}/${phase}-archive.${format}`, verified: true }));
-              await admin.collections.remove(verified, { recurse: true, noTrash: true });
+              await removeTree(alice, verified);
             }
           }
           const r: PhaseResult = {
@@ -263,13 +286,13 @@ async function main(): Promise<void> {
             const ex = e.result;
             out(`    round ${i + 1}: job ${ex.state}${ex.error ? `: ${ex.error}` : ''}; ${ex.steps.map((st) => `${st.step} ${fixed(st.seconds, 2)} s×${st.attempts}`).join(', ')}`);
           }
-          await admin.collections.remove(folder, { recurse: true, noTrash: true });
+          await removeTree(alice, folder);
           await rm(file, { force: true });
         }
       }
       report(results);
     } finally {
-      await admin.close();
+      await Promise.all([admin.close(), alice.close()]);
     }
   } finally {
     await shared?.close();
