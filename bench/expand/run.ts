@@ -27,18 +27,15 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../src/config/index.js';
-import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
 import { isNotFound } from '../../src/irods/errors.js';
 import type { IrodsClient } from '../../src/irods/index.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { hasFlag, numberArg, stringArg } from '../support/args.js';
 import { AGENT_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { forkChild, siblingModule, type ChildHandle } from '../support/child-process.js';
 import { formatProfile, summariseProfiles } from '../support/cpu-profile.js';
 import { atLeast, below, fixed, loadLine, machineLine, median, MiB, out, pct, ratioLine, table } from '../support/report.js';
 import { phaseEntries, writeArchiveFile, type ArchiveShape, type BenchFormat, type BenchPhase } from './archives.js';
-import { AGENT_ACCOUNT, ALICE } from './identities.js';
+import { AGENT_ACCOUNT, ALICE, clientFor } from './identities.js';
 import { chooseWarmth, warmMemory, WARM_MARGIN_BYTES } from './memory-warmth.js';
 import { chooseVault, fileCreateMicros, removeVault, type VaultPlace } from './vault-place.js';
 import type { Measured } from './worker-process.js';
@@ -197,15 +194,10 @@ async function main(): Promise<void> {
     standin = await forkChild<{ baseUrl: string }>(siblingModule(import.meta.url, 'standin-process'), { args: [vault.dir] });
     const baseUrl = standin.ready.baseUrl;
     if (quick) shared = await forkWorker();
-    const clientAs = (account: { name: string; password: string }): IrodsClient =>
-      createIrodsClientFromConfig(
-        loadConfig({ IRODS_HTTP_API_URL: baseUrl, IRODS_USERNAME: account.name, IRODS_PASSWORD: account.password }),
-        createLogger({ level: 'silent' }),
-      );
-    const admin = clientAs(AGENT_ACCOUNT);
+    const admin = clientFor(baseUrl, AGENT_ACCOUNT);
     // Alice's folders are removed by Alice: a rodsadmin outside admin mode may not delete her
     // archive, and iRODS answers such a refused removal with success.
-    const alice = clientAs(ALICE);
+    const alice = clientFor(baseUrl, ALICE);
     const run = <T>(cmd: string, args: unknown, profileDir?: string): Promise<Timed<T>> => inWorker<T>(standin as Standin, shared, cmd, args, profileDir);
     // What each warm-up cost, printed with the phase: seconds near 0.5 per GiB mean the pages
     // were warm already, near 2.7 that they had gone back to the host.

@@ -18,7 +18,6 @@ import { loadConfig } from '../../src/config/index.js';
 import { createApp } from '../../src/http/app.js';
 import { signWebhook } from '../../src/intake/webhook-signature.js';
 import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
-import type { IrodsClient } from '../../src/irods/types.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
@@ -31,17 +30,9 @@ import { inProcessProfiler } from '../support/cpu-profiler.js';
 import { createBenchDatabase } from '../support/database.js';
 import { residentHighWater, resetHighWater } from '../support/peak-rss.js';
 import { BENCH_REDIS_URL, createBenchQueuePrefix } from '../support/queue-prefix.js';
-import { AGENT_ACCOUNT, ALICE } from './identities.js';
+import { AGENT_ACCOUNT, ALICE, clientFor } from './identities.js';
 
 const SECRET = `whsec_${Buffer.from('irods-omero-agent-bench-expand-32b').toString('base64')}`;
-const silent = createLogger({ level: 'silent' });
-
-/** A client with the agent's production tuning (the one Config's defaults), for any account. */
-function clientFor(baseUrl: string, account: { name: string; password: string }): IrodsClient {
-  const config = loadConfig({ IRODS_HTTP_API_URL: baseUrl, IRODS_USERNAME: account.name, IRODS_PASSWORD: account.password });
-  return createIrodsClientFromConfig(config, silent);
-}
-
 /**
  * The highest RSS seen, sampled every 250 ms: a fallback where /proc is not there (reading RSS
  * costs a system call, so not more often).
