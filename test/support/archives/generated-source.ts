@@ -232,8 +232,8 @@ export function generatedZip(entries: readonly GeneratedEntry[]): GeneratedSourc
     const stored = method === 8 ? deflateStoredSegment(data) : data;
     const name = Buffer.from(entry.name);
     const fields = { method, crc, compressedSize: stored.length, size: entry.size, name };
-    const local = localHeader(fields);
-    central.push(centralHeader(fields, offset));
+    const local = zipHeader('local', fields, 0);
+    central.push(zipHeader('central', fields, offset));
     segments.push(bytesSegment(local), stored);
     offset += local.length + stored.length;
   }
@@ -292,47 +292,39 @@ function zip64Extra(values: readonly number[]): Buffer {
   return extra;
 }
 
-// A local header's zip64 field holds both sizes, or is absent (APPNOTE 4.5.3).
-function localHeader(f: ZipFields): Buffer {
-  const zip64 = f.size >= U32_MAX || f.compressedSize >= U32_MAX;
-  const extra = zip64 ? zip64Extra([f.size, f.compressedSize]) : Buffer.alloc(0);
-  const b = Buffer.alloc(30);
-  let at = b.writeUInt32LE(0x04034b50, 0);
-  at = b.writeUInt16LE(zip64 ? 45 : 20, at);
-  at = b.writeUInt16LE(0, at);
-  at = b.writeUInt16LE(f.method, at);
-  at = b.writeUInt16LE(0, at);
-  at = b.writeUInt16LE(0x5821, at);
-  at = b.writeUInt32LE(f.crc >>> 0, at);
-  at = b.writeUInt32LE(zip64 ? U32_MAX : f.compressedSize, at);
-  at = b.writeUInt32LE(zip64 ? U32_MAX : f.size, at);
-  at = b.writeUInt16LE(f.name.length, at);
-  b.writeUInt16LE(extra.length, at);
-  return Buffer.concat([b, f.name, extra]);
-}
-
-// A central header's zip64 field holds only the values that overflowed, in this order.
-function centralHeader(f: ZipFields, headerOffset: number): Buffer {
-  const overflowed = [f.size, f.compressedSize, headerOffset].filter((value) => value >= U32_MAX);
-  const extra = overflowed.length > 0 ? zip64Extra(overflowed) : Buffer.alloc(0);
-  const clamp = (value: number): number => Math.min(value, U32_MAX);
-  const b = Buffer.alloc(46);
-  let at = b.writeUInt32LE(0x02014b50, 0);
-  at = b.writeUInt16LE(0x031e, at);
-  at = b.writeUInt16LE(extra.length > 0 ? 45 : 20, at);
-  at = b.writeUInt16LE(0, at);
-  at = b.writeUInt16LE(f.method, at);
-  at = b.writeUInt16LE(0, at);
-  at = b.writeUInt16LE(0x5821, at);
-  at = b.writeUInt32LE(f.crc >>> 0, at);
-  at = b.writeUInt32LE(clamp(f.compressedSize), at);
-  at = b.writeUInt32LE(clamp(f.size), at);
-  at = b.writeUInt16LE(f.name.length, at);
-  at = b.writeUInt16LE(extra.length, at);
-  at = b.writeUInt16LE(0, at); // comment
-  at = b.writeUInt16LE(0, at); // disk
-  at = b.writeUInt16LE(0, at); // internal attributes
-  at = b.writeUInt32LE((0o100644 << 16) >>> 0, at);
-  b.writeUInt32LE(clamp(headerOffset), at);
+function zipHeader(kind: 'local' | 'central', f: ZipFields, headerOffset: number): Buffer {
+  const local = kind === 'local';
+  // A local header's zip64 field holds both sizes or is absent (APPNOTE 4.5.3), and then both
+  // size fields say 0xffffffff; a central header's holds only the values that overflowed.
+  const zip64Values = local
+    ? f.size >= U32_MAX || f.compressedSize >= U32_MAX
+      ? [f.size, f.compressedSize]
+      : []
+    : [f.size, f.compressedSize, headerOffset].filter((value) => value >= U32_MAX);
+  const extra = zip64Values.length > 0 ? zip64Extra(zip64Values) : Buffer.alloc(0);
+  const sizeField = (value: number): number => (local && extra.length > 0 ? U32_MAX : Math.min(value, U32_MAX));
+  const b = Buffer.alloc(local ? 30 : 46);
+  let at = 0;
+  const u16 = (v: number): void => void (at = b.writeUInt16LE(v, at));
+  const u32 = (v: number): void => void (at = b.writeUInt32LE(v >>> 0, at));
+  u32(local ? 0x04034b50 : 0x02014b50);
+  if (!local) u16(0x031e);
+  u16(extra.length > 0 ? 45 : 20);
+  u16(0);
+  u16(f.method);
+  u16(0);
+  u16(0x5821);
+  u32(f.crc);
+  u32(sizeField(f.compressedSize));
+  u32(sizeField(f.size));
+  u16(f.name.length);
+  u16(extra.length);
+  if (!local) {
+    u16(0);
+    u16(0);
+    u16(0);
+    u32((0o100644 << 16) >>> 0);
+    u32(Math.min(headerOffset, U32_MAX));
+  }
   return Buffer.concat([b, f.name, extra]);
 }
