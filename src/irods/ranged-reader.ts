@@ -103,7 +103,7 @@ export class ObjectRangedReader implements RangedReader {
   createReadStream(offset: number, length: number, signal?: AbortSignal): Readable {
     checkRange(offset, length);
     const controller = new AbortController();
-    const stream = Readable.from(this.segments(offset, length, controller), { objectMode: false, highWaterMark: 64 * 1024 });
+    const stream = streamOfBatches(this.segments(offset, length, controller));
     const long = length > this.segment;
     if (long) this.longStreams += 1;
     // Whatever ends the stream (consumer destroy, error, abort) cancels the prefetched requests.
@@ -115,7 +115,8 @@ export class ObjectRangedReader implements RangedReader {
     return stream;
   }
 
-  private async *segments(offset: number, length: number, controller: AbortController): AsyncGenerator<Buffer> {
+  /** The range, a segment's pieces at a time (the cached head of the range first, if any). */
+  private async *segments(offset: number, length: number, controller: AbortController): AsyncGenerator<readonly Buffer[]> {
     const end = Math.min(this.size, offset + length);
     let position = offset;
 
@@ -126,7 +127,7 @@ export class ObjectRangedReader implements RangedReader {
       const data = await cached;
       if (data.length > 0) {
         position += data.length;
-        yield Buffer.from(data);
+        yield [Buffer.from(data)];
       }
     }
 
@@ -154,7 +155,7 @@ export class ObjectRangedReader implements RangedReader {
           message: `data-objects/read ${this.lpath} failed: the data object ended at ${seg.offset + got}, before the ${end} bytes expected (did it change while being read?)`,
         });
       }
-      yield* pieces;
+      yield pieces;
     }
   }
 
@@ -227,4 +228,41 @@ function checkRange(offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
     throw new RangeError(`invalid range: offset ${offset}, length ${length}`);
   }
+}
+
+/**
+ * A byte stream of batches of pieces, each batch pushed at once. A segment's pieces are already
+ * in memory when it arrives, so pushing them together holds nothing more, and it saves the
+ * promise and the stream turn per 64 KiB piece that Readable.from(yield* pieces) costs. Reading
+ * waits for the next batch only once the consumer has taken the last one (backpressure as before).
+ */
+function streamOfBatches(batches: AsyncGenerator<readonly Buffer[]>): Readable {
+  return new Readable({
+    highWaterMark: 64 * 1024,
+    read(): void {
+      const pushNext = (): void => {
+        batches.next().then(
+          ({ value, done }) => {
+            if (done) {
+              this.push(null);
+              return;
+            }
+            if (value.length === 0) {
+              pushNext();
+              return;
+            }
+            for (const piece of value) this.push(piece);
+          },
+          (err: unknown) => this.destroy(err instanceof Error ? err : new Error(String(err))),
+        );
+      };
+      pushNext();
+    },
+    destroy(err, callback): void {
+      // The generator ends once a pending next() settles; not waiting for it lets 'close' come
+      // now, which is what aborts the requests that next() may be waiting for.
+      batches.return(undefined).catch(() => undefined);
+      callback(err);
+    },
+  });
 }

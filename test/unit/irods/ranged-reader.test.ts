@@ -181,6 +181,31 @@ describe('ObjectRangedReader', () => {
     expect(seen).toBeLessThanOrEqual(5);
   });
 
+  it('closes at once when destroyed while a segment is still on its way, and aborts that request', async () => {
+    const data2 = object(300 * 1024);
+    const aborted: number[] = [];
+    // The first segment comes at once; every later one only ends when its request is aborted.
+    const fetch: RangeFetch = (offset, length, signal) =>
+      offset === 0
+        ? Promise.resolve([Buffer.from(data2.subarray(offset, offset + length))])
+        : new Promise((_resolve, reject) => {
+            signal?.addEventListener('abort', () => {
+              aborted.push(offset);
+              reject(signal.reason as Error);
+            });
+          });
+    const reader = new ObjectRangedReader('/z/a', data2.length, fetch, { readAheadBytes: 64 * 1024 });
+    const stream = reader.createReadStream(0, data2.length);
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    expect(first.equals(data2.subarray(0, first.length))).toBe(true);
+    stream.pause();
+    // Let the stream ask for the next segment, which never comes by itself.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    stream.destroy();
+    await new Promise((r) => stream.once('close', r));
+    expect(aborted.length).toBeGreaterThan(0);
+  });
+
   it('fails the stream when the object ends before the promised size', async () => {
     const s = source(data.subarray(0, 1000));
     const reader = new ObjectRangedReader('/z/a', size, s.fetch, { readAheadBytes: 0 });
