@@ -16,7 +16,12 @@
 # Guarantees, because an exception in a PEP fails the user's API call although the data landed:
 # every PEP catches everything, logs it with callback.writeLine('serverLog', ...) and returns
 # irods_errors.RULE_ENGINE_CONTINUE. No network I/O happens inside a PEP: the POST runs later in
-# the delay server (callback.delayExec), which retries it per the <EF> policy.
+# the delay server (callback.delayExec), which retries it per the <EF> policy, with a bounded
+# time per attempt, doubling pauses, a priority below the default, and a circuit breaker, so a
+# dead agent costs the zone's shared delay executors almost nothing.
+#
+# Checked against irods/irods 4.3.4, 4.3.5 and 5.0.2 and irods_rule_engine_plugin_python 4.3.4.0,
+# 4.3.5.0 and 5.0.1 (see rules/README.md, "What this was checked against").
 #
 # Compatible with Python 3.6+ and the standard library only (the plugin's interpreter is the
 # distribution's python3; nothing can be pip-installed into it reliably).
@@ -27,6 +32,8 @@ import hashlib
 import hmac
 import json
 import os
+import socket
+import threading
 import time
 import uuid
 
@@ -66,13 +73,32 @@ _DEFAULTS = {
     'watch': [],
     'archive_suffixes': ['.zip', '.tar', '.tar.gz', '.tgz'],
     'ignore_users': [],
+    'connect_timeout_seconds': 2,
     'timeout_seconds': 5,
     'delay_seconds': 10,
     'retry_interval_seconds': 30,
-    'retry_times': 20,
+    'retry_times': 10,
+    'priority': 3,
+    'breaker_file': '/var/lib/irods/irods_omero_agent.breaker',
+    'breaker_threshold': 3,
+    'breaker_probe_seconds': 60,
     'instance_name': 'irods_rule_engine_plugin-python-instance',
     'verbose': False,
 }
+# (key, lowest, highest, integer?) of the numeric settings. retry_times and
+# retry_interval_seconds are capped so that the doubled <EF> text, which the server rewrites
+# after every attempt ("%lld%c DOUBLE UNTIL SUCCESS OR %i TIMES. ORIGINAL TIMES=%i" into a
+# 64-byte column), always fits.
+_NUMBERS = (
+    ('connect_timeout_seconds', 0.1, 10, False),
+    ('timeout_seconds', 1, 60, False),
+    ('delay_seconds', 1, 3600, True),
+    ('retry_interval_seconds', 1, 3600, True),
+    ('retry_times', 1, 20, True),
+    ('priority', 1, 9, True),
+    ('breaker_threshold', 1, 1000, True),
+    ('breaker_probe_seconds', 1, 86400, True),
+)
 
 # Clock used for scheduling and coalescing decisions (the delay queue's exe_time is in epoch
 # seconds). The rule-engine stand-in replaces it to compress time; nothing else should.
@@ -154,14 +180,17 @@ def _validate(raw):
     config['archive_suffixes'] = [s.lower() for s in suffixes]
     if not isinstance(config['ignore_users'], list):
         raise ConfigError('ignore_users must be a list of user names')
-    for key, low, high in (('timeout_seconds', 1, 120), ('delay_seconds', 1, 3600),
-                           ('retry_interval_seconds', 1, 86400), ('retry_times', 1, 10000)):
+    for key, low, high, integer in _NUMBERS:
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             raise ConfigError('{} must be a number from {} to {}'.format(key, low, high))
-    config['delay_seconds'] = int(config['delay_seconds'])
-    config['retry_interval_seconds'] = int(config['retry_interval_seconds'])
-    config['retry_times'] = int(config['retry_times'])
+        if integer:
+            config[key] = int(value)
+    if config['connect_timeout_seconds'] > config['timeout_seconds']:
+        raise ConfigError('connect_timeout_seconds must not exceed timeout_seconds')
+    breaker = config['breaker_file']
+    if breaker is not None and (not isinstance(breaker, str) or not breaker.startswith('/')):
+        raise ConfigError('breaker_file must be an absolute path, or null to turn the breaker off')
     if config['secret'] is None and config['secret_file'] is None:
         raise ConfigError('set secret_file (preferred) or secret')
     inst = config['instance_name']
@@ -239,9 +268,19 @@ def _is_candidate(config, path):
 
 # --- reading the plugin's objects ----------------------------------------------------------------
 
+class NotUtf8(ValueError):
+    """A char array that is not UTF-8: the plugin's str() cannot decode it."""
+
+
 def _text(value):
-    """The plugin hands char arrays (array_ref<char>); str() reads them up to the NUL."""
-    return '' if value is None else str(value)
+    """The plugin hands char arrays (array_ref<char>): str() reads up to the first NUL and
+    decodes strict UTF-8 (Boost.Python), so a name that is not UTF-8 raises."""
+    if value is None:
+        return ''
+    try:
+        return str(value)
+    except UnicodeDecodeError as e:
+        raise NotUtf8(str(e))
 
 
 def _kvp(kvp, key):
@@ -268,17 +307,34 @@ def _user(user_info):
     return (name or None), (zone or None)
 
 
-def _json_input(bytes_buf):
-    """The JSON carried by a BytesBuf (replica_close's input). The buffer is not always NUL
-    terminated, so decode only the first JSON value and ignore whatever follows it."""
-    text = _text(bytes_buf.buf)
+def _connection_users(ctx, rei):
+    """((client name, zone), (proxy name, zone)) of the connection that made the API call.
+
+    An API PEP gets no RsComm: rule_args[1] is the server's plugin_context, which the plugin
+    exposes with map() and rule_results only; map() holds the connection serialized by
+    irods_re_serialization (user_user_name, user_rods_zone, proxy_user_name, ...). The API
+    handler also points rei.uoic / rei.uoip at the same users: the fallback."""
     try:
-        length = int(bytes_buf.len)
-        if 0 < length < len(text):
-            text = text[:length]
+        m = ctx.map()
+        client = (m.get('user_user_name') or None, m.get('user_rods_zone') or None)
+        proxy = (m.get('proxy_user_name') or None, m.get('proxy_rods_zone') or None)
+        if client[0]:
+            return client, proxy
     except Exception:
         pass
-    value, _ = json.JSONDecoder().raw_decode(text.strip('\x00 \t\r\n'))
+    client, proxy = (None, None), (None, None)
+    if rei is not None:
+        client = _user(getattr(rei, 'uoic', None))
+        proxy = _user(getattr(rei, 'uoip', None))
+    return client, proxy
+
+
+def _json_input(bytes_buf):
+    """The JSON carried by a BytesBuf (replica_close's input). Read its len bytes: the buffer is
+    NUL-terminated by the C client library but not by every client, and str(buf) would read on
+    past len to whatever NUL follows in memory."""
+    raw = bytes(bytes_buf.get_bytes()[:int(bytes_buf.len)])
+    value, _ = json.JSONDecoder().raw_decode(raw.decode('utf-8').strip('\x00 \t\r\n'))
     return value
 
 
@@ -319,9 +375,12 @@ def _rule_text(key, webhook_id, body):
 
 
 def _hints(config):
-    return ('<INST_NAME>{inst}</INST_NAME><PLUSET>{delay}s</PLUSET>'
-            '<EF>{every}s REPEAT UNTIL SUCCESS OR {times} TIMES</EF>').format(
-                inst=config['instance_name'], delay=config['delay_seconds'],
+    # DOUBLE: each pause twice the last (30 s, 60 s, ... about 8.5 h for 10 runs), so a long
+    # outage costs a few runs, not one every 30 s. PRIORITY: the delay server takes due rules
+    # by ORDER_DESC(RULE_EXEC_PRIORITY), 5 by default: ours yield to the zone's own.
+    return ('<INST_NAME>{inst}</INST_NAME><PLUSET>{delay}s</PLUSET><PRIORITY>{priority}</PRIORITY>'
+            '<EF>{every}s DOUBLE UNTIL SUCCESS OR {times} TIMES</EF>').format(
+                inst=config['instance_name'], delay=config['delay_seconds'], priority=config['priority'],
                 every=config['retry_interval_seconds'], times=config['retry_times'])
 
 
@@ -362,11 +421,18 @@ def _remember_pending(key, until):
     _pending[key] = until
 
 
-def _emit(callback, config, comm, pep, path, extra=None):
-    """Queue one delayed, signed POST for an archive that landed at path (already filtered)."""
-    client_name, client_zone = _user(getattr(comm, 'clientUser', None))
-    proxy_name, proxy_zone = _user(getattr(comm, 'proxyUser', None))
-    if client_name and client_name in config['ignore_users']:
+def _emit(callback, config, caller, pep, path, extra=None):
+    """Queue one delayed, signed POST for an archive that landed at path (already filtered).
+    caller is (rule_args, rei) of the PEP: who made the API call."""
+    (client_name, client_zone), (proxy_name, proxy_zone) = _connection_users(caller[0][1], caller[1])
+    if not client_name:
+        # The agent refuses an event without a user (400), so queuing it would only cost the
+        # delay server a doomed attempt; the agent's sweep finds the archive instead.
+        _log_once(callback, 'no-user:' + pep, 'no user for {} in {}: no event queued (the agent '
+                  'needs the uploader; its sweep of watched collections will find the archive). '
+                  'Logged once per process.'.format(_show(path), pep))
+        return
+    if client_name in config['ignore_users']:
         _verbose(callback, config, 'ignoring {} by {} (ignore_users)'.format(_show(path), client_name))
         return
     now = _clock()
@@ -415,6 +481,9 @@ def _guarded(pep):
     def run(rule_args, callback, rei):
         try:
             pep(rule_args, callback, rei)
+        except NotUtf8 as e:
+            _log_once(callback, 'not-utf8:' + pep.__name__, '{}: a logical path that is not UTF-8 '
+                      'cannot be reported ({}); logged once per process'.format(pep.__name__, e))
         except Exception as e:
             _log(callback, '{} failed: {}: {} (the user operation is unaffected)'.format(
                 pep.__name__, type(e).__name__, e))
@@ -447,7 +516,7 @@ def pep_api_data_obj_put_post(rule_args, callback, rei):
     inp = rule_args[2]
     path = _text(inp.objPath)
     if _is_candidate(config, path):
-        _emit(callback, config, rule_args[1], 'pep_api_data_obj_put_post', path, _data_obj_inp_extra(inp))
+        _emit(callback, config, (rule_args, rei), 'pep_api_data_obj_put_post', path, _data_obj_inp_extra(inp))
 
 
 def _track_open(rule_args, callback, pep):
@@ -522,7 +591,7 @@ def pep_api_replica_close_pre(rule_args, callback, rei):
         _resolve_before_close(callback, int(_json_input(rule_args[2])['fd']))
 
 
-def _closed(callback, rule_args, fd, pep, final):
+def _closed(callback, caller, fd, pep, final):
     entry = _open_fds.pop(fd, None)
     if entry is None:
         return
@@ -536,13 +605,13 @@ def _closed(callback, rule_args, fd, pep, final):
         return
     config = load_config(callback)
     if _is_candidate(config, path):
-        _emit(callback, config, rule_args[1], pep, path, {'resource': entry.get('resource')})
+        _emit(callback, config, caller, pep, path, {'resource': entry.get('resource')})
 
 
 @_guarded
 def pep_api_data_obj_close_post(rule_args, callback, rei):
     """python-irodsclient: close of a small put, or of the main stream of a parallel put."""
-    _closed(callback, rule_args, int(rule_args[2].l1descInx), 'pep_api_data_obj_close_post', True)
+    _closed(callback, (rule_args, rei), int(rule_args[2].l1descInx), 'pep_api_data_obj_close_post', True)
 
 
 @_guarded
@@ -553,7 +622,7 @@ def pep_api_replica_close_post(rule_args, callback, rei):
         return
     inp = _json_input(rule_args[2])
     final = inp.get('update_status', True) is not False
-    _closed(callback, rule_args, int(inp['fd']), 'pep_api_replica_close_post', final)
+    _closed(callback, (rule_args, rei), int(inp['fd']), 'pep_api_replica_close_post', final)
 
 
 @_guarded
@@ -573,7 +642,7 @@ def pep_api_phy_path_reg_post(rule_args, callback, rei):
     size = _kvp(cond, 'dataSize')
     if size is not None and size.isdigit():
         extra['size'] = int(size)
-    _emit(callback, config, rule_args[1], 'pep_api_phy_path_reg_post', path, extra)
+    _emit(callback, config, (rule_args, rei), 'pep_api_phy_path_reg_post', path, extra)
 
 
 @_guarded
@@ -585,7 +654,7 @@ def pep_api_data_obj_rename_post(rule_args, callback, rei):
     dst_path = _text(dst.objPath)
     if int(src.oprType) == _RENAME_COLL or not _is_candidate(config, dst_path):
         return
-    _emit(callback, config, rule_args[1], 'pep_api_data_obj_rename_post', dst_path,
+    _emit(callback, config, (rule_args, rei), 'pep_api_data_obj_rename_post', dst_path,
           {'source_logical_path': _text(src.objPath)})
 
 
@@ -602,7 +671,7 @@ def pep_api_data_obj_copy_post(rule_args, callback, rei):
         'source_logical_path': _text(copy_inp.srcDataObjInp.objPath),
         'resource': _kvp(dst.condInput, 'destRescName'),
     }
-    _emit(callback, config, rule_args[1], 'pep_api_data_obj_copy_post', dst_path, extra)
+    _emit(callback, config, (rule_args, rei), 'pep_api_data_obj_copy_post', dst_path, extra)
 
 
 PEP_NAMES = (
@@ -652,16 +721,112 @@ def _signature(keys, webhook_id, timestamp, body_bytes):
                     for k in keys)
 
 
-def _opener():
-    import urllib.request
+class AgentUnreachable(Exception):
+    """No HTTP answer within the attempt's bounds (refused, timed out, reset, TLS failure)."""
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        # urllib would turn a redirected POST into a GET without the body: report it instead.
-        def redirect_request(self, *args, **kwargs):
-            return None
 
-    # No proxy from the server's environment: the agent sits on the zone's private network.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+def _post(config, headers, body_bytes):
+    """One bounded POST: connecting may take connect_timeout_seconds, the whole attempt
+    timeout_seconds (a watchdog shuts the socket at the deadline, so a server that trickles
+    bytes cannot hold a delay executor longer). No proxy from the environment and no redirects:
+    the agent sits on the zone's private network, and a redirected POST would lose its body.
+    Returns (status, first bytes of the answer)."""
+    import http.client
+    import ssl
+    from urllib.parse import urlsplit
+
+    url = urlsplit(config['agent_url'])
+    deadline = time.monotonic() + config['timeout_seconds']
+    if url.scheme == 'https':
+        conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=config['connect_timeout_seconds'],
+                                           context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=config['connect_timeout_seconds'])
+    watchdog = None
+    try:
+        try:
+            conn.connect()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout('no time left after connecting')
+            conn.sock.settimeout(remaining)
+
+            def expire(sock=conn.sock):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            watchdog = threading.Timer(remaining, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            target = (url.path or '/') + ('?' + url.query if url.query else '')
+            conn.request('POST', target, body=body_bytes, headers=headers)
+            response = conn.getresponse()
+            detail = response.read(300)
+            status = response.status
+        except (OSError, http.client.HTTPException) as e:
+            if time.monotonic() >= deadline:
+                raise AgentUnreachable('no answer within {}s'.format(config['timeout_seconds']))
+            raise AgentUnreachable('{}: {}'.format(type(e).__name__, e))
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        conn.close()
+    return status, detail.decode('utf-8', 'replace')
+
+
+# --- the circuit breaker: a marker file shared by the delay executors of one host ---------------
+# After breaker_threshold attempts in a row found the agent unreachable, later attempts return at
+# once (no connection, no executor held) until breaker_probe_seconds have passed since the last
+# try; then one attempt probes. A success removes the marker. The delay server still counts each
+# quick return as an attempt: an event that runs out of attempts is found by the agent's sweep.
+
+def _breaker_read(config):
+    path = config['breaker_file']
+    if not path:
+        return None
+    try:
+        with open(path, 'r') as f:
+            state = json.load(f)
+        return {'failures': int(state['failures']), 'last_try': float(state['last_try'])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _breaker_write(callback, config, state):
+    path = config['breaker_file']
+    if not path:
+        return
+    try:
+        temporary = '{}.{}.tmp'.format(path, os.getpid())
+        with open(temporary, 'w') as f:
+            json.dump(state, f)
+        os.replace(temporary, path)  # atomic: executors on this host never read half a file
+    except OSError as e:
+        _log_once(callback, 'breaker-write', 'circuit breaker file {} not writable ({}): every attempt will '
+                  'try the network'.format(path, e))
+
+
+def _breaker_clear(config):
+    path = config['breaker_file']
+    if path:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def _breaker_open(config, state, now):
+    return (state is not None and state['failures'] >= config['breaker_threshold']
+            and now - state['last_try'] < config['breaker_probe_seconds'])
+
+
+def _breaker_failed(callback, config, state, now):
+    failures = (state['failures'] if state else 0) + 1
+    _breaker_write(callback, config, {'failures': failures, 'last_try': now})
+    if failures == config['breaker_threshold']:
+        _log(callback, 'agent unreachable {} times in a row: circuit breaker open, attempts return at once '
+             'for {}s between probes ({})'.format(failures, config['breaker_probe_seconds'], config['breaker_file']))
 
 
 def _retryable(status):
@@ -671,49 +836,43 @@ def _retryable(status):
 def deliver(callback, webhook_id, body):
     """Runs from the delay server: POSTs one signed event. Returns 0 when done (2xx, or a
     4xx other than 408/425/429, which a retry cannot fix), a negative code to be retried
-    per the <EF> policy (network error, timeout, 408/425/429, 5xx). Never raises."""
+    per the <EF> policy (unreachable, timeout, 408/425/429, 5xx, breaker open). Never raises."""
     try:
-        import urllib.error
-        import urllib.request
         config = load_config(callback)
         if config is None:
             _log(callback, 'event {} not sent: no usable configuration (will retry)'.format(webhook_id))
             return _RETRY
+        now = _clock()
+        state = _breaker_read(config)
+        if _breaker_open(config, state, now):
+            _verbose(callback, config, 'event {} not sent: circuit breaker open (will retry)'.format(webhook_id))
+            return _RETRY
         keys = _secrets(config)
         body_bytes = body.encode('utf-8')
         timestamp = int(time.time())
-        request = urllib.request.Request(config['agent_url'], data=body_bytes, method='POST', headers={
+        headers = {
             'Content-Type': 'application/json',
             'User-Agent': USER_AGENT,
             'webhook-id': webhook_id,
             'webhook-timestamp': str(timestamp),
             'webhook-signature': _signature(keys, webhook_id, timestamp, body_bytes),
-        })
+        }
         try:
-            response = _opener().open(request, timeout=config['timeout_seconds'])
-            status = response.getcode()
-            response.close()
-        except urllib.error.HTTPError as e:
-            status = e.code
-            detail = ''
-            try:
-                detail = e.read(300).decode('utf-8', 'replace')
-            except Exception:
-                pass
-            if _retryable(status):
-                _log(callback, 'event {}: agent answered HTTP {} (will retry) {}'.format(webhook_id, status, detail))
-                return _RETRY
-            _log(callback, 'event {}: agent refused it with HTTP {} (not retried) {}'.format(webhook_id, status, detail))
-            return 0
+            status, detail = _post(config, headers, body_bytes)
+        except AgentUnreachable as e:
+            _breaker_failed(callback, config, state, now)
+            _log(callback, 'event {} not delivered: {} (will retry)'.format(webhook_id, e))
+            return _RETRY
+        if state is not None:
+            _breaker_clear(config)  # the agent answered: close the breaker
         if 200 <= status < 300:
             _log(callback, 'event {} delivered (HTTP {})'.format(webhook_id, status))
             return 0
-        _log(callback, 'event {}: unexpected HTTP {} (not retried)'.format(webhook_id, status))
+        if _retryable(status):
+            _log(callback, 'event {}: agent answered HTTP {} (will retry) {}'.format(webhook_id, status, detail))
+            return _RETRY
+        _log(callback, 'event {}: agent refused it with HTTP {} (not retried) {}'.format(webhook_id, status, detail))
         return 0
-    except (ConfigError, OSError, ValueError) as e:
-        # URLError, timeouts, refused connections, unreadable secret file: all retryable.
-        _log(callback, 'event {} not delivered: {}: {} (will retry)'.format(webhook_id, type(e).__name__, e))
-        return _RETRY
-    except Exception as e:
+    except Exception as e:  # an unreadable secret file, anything unforeseen: retry, never raise
         _log(callback, 'event {} not delivered: {}: {} (will retry)'.format(webhook_id, type(e).__name__, e))
         return _RETRY

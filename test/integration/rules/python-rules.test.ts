@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +68,30 @@ const everyPepContinued = (r: ScenarioResult): void => {
   for (const call of r.peps) expect(call, call.pep).toMatchObject({ returned: CONTINUE });
 };
 
+/** An agent that accepts the request and answers one byte every 200 ms, forever. */
+async function startTrickleServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    const timer = setInterval(() => socket.write('H'), 200);
+    socket.once('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 async function closedPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,7 +102,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('Python rules: every route by which an archive lands', () => {
-  it('queues the POST in the delay server (INST_NAME, PLUSET, EF retry policy) instead of posting from the PEP', async () => {
+  it('queues the POST in the delay server (INST_NAME, PLUSET, doubling EF, low priority) as the uploader, instead of posting from the PEP', async () => {
     const r = await run(iput(`${LAB}/run1.zip`, { size: 2048 }));
     everyPepContinued(r);
     expect(receiver.requests).toHaveLength(0);
@@ -85,8 +110,46 @@ describe('Python rules: every route by which an archive lands', () => {
     const rule = r.queue[0]!;
     expect(rule.instance).toBe('irods_rule_engine_plugin-python-instance');
     expect(rule.hints).toContain('<PLUSET>10s</PLUSET>');
-    expect(rule.frequency).toBe('30s REPEAT UNTIL SUCCESS OR 5 TIMES');
+    expect(rule.frequency).toBe('30s DOUBLE UNTIL SUCCESS OR 5 TIMES');
+    expect(rule.priority).toBeLessThan(5); // the delay server takes higher numbers first; 5 is the default
+    expect(rule.user).toBe('alice');
     expect(rule.name).not.toContain(secret.slice(6)); // the secret is read at send time, never queued
+  });
+
+  it('takes the uploader from the PEP context (rule_args[1].map()), never from an RsComm the PEP does not get', async () => {
+    // The stand-in hands rule_args[1] as the plugin does: a PluginContext with map() and
+    // rule_results only. Reading .clientUser from it gave user null and a 400 from the agent.
+    const r = await run([...iput(`${LAB}/who.zip`, { user: 'bob', zone: 'labZone' }), runDelayServer]);
+    everyPepContinued(r);
+    expect(events().map((e) => [e.data.user, e.data.user_zone, e.data.client_user])).toEqual([['bob', 'labZone', 'bob#labZone']]);
+    expect(r.executions.map((e) => e.user)).toEqual(['bob']); // the delayed rule runs as who queued it
+  });
+
+  it('queues nothing for a connection without a user, and says why once', async () => {
+    const r = await run([...iput(`${LAB}/a.zip`, { user: '' }), ...iput(`${LAB}/b.zip`, { user: '' }), runDelayServer]);
+    everyPepContinued(r);
+    expect(r.queue).toHaveLength(0);
+    expect(r.executions).toHaveLength(0);
+    expect(serverLog(r).filter((m) => m.includes('no user for'))).toHaveLength(1);
+  });
+
+  it('reads a replica_close JSON buffer by its length, also when it is not NUL-terminated', async () => {
+    const r = await run([
+      { op: 'open', api: 'replica_open', path: `${LAB}/raw.zip`, process: 'c1', as: 'c1' },
+      { op: 'close', api: 'replica_close', fd: 'c1', terminated: false, process: 'c1' },
+      runDelayServer,
+    ]);
+    everyPepContinued(r);
+    expect(serverLog(r).filter((m) => m.includes('failed'))).toEqual([]);
+    expect(events().map((e) => [e.data.logical_path, e.data.pep])).toEqual([[`${LAB}/raw.zip`, 'pep_api_replica_close_post']]);
+  });
+
+  it('a logical path that is not UTF-8 is logged once and never fails the upload', async () => {
+    const latin1 = Buffer.from(`${LAB}/caf\u00e9.zip`, 'latin1').toString('hex');
+    const r = await run([...iput(`${LAB}/x.zip`, { path_bytes_hex: latin1 }), ...iput(`${LAB}/y.zip`, { path_bytes_hex: latin1 }), runDelayServer]);
+    everyPepContinued(r);
+    expect(r.queue).toHaveLength(0);
+    expect(serverLog(r).filter((m) => m.includes('not UTF-8'))).toHaveLength(1);
   });
 
   it('iput: one signed data_object.landed event with size, checksum and resource', async () => {
@@ -255,7 +318,7 @@ describe('Python rules: every route by which an archive lands', () => {
 });
 
 describe('Python rules: the agent failing never reaches the user', () => {
-  it('connection refused: retried per the EF policy, then dropped, with the reason logged', async () => {
+  it('connection refused: retried with doubling pauses, then dropped, with the reason logged', async () => {
     const port = await closedPort();
     const r = await runScenario({
       config: config({ agent_url: `http://127.0.0.1:${port}/v1/events`, retry_times: 4 }),
@@ -264,8 +327,46 @@ describe('Python rules: the agent failing never reaches the user', () => {
     });
     everyPepContinued(r);
     expect(r.executions.map((e) => e.status < 0)).toEqual([true, true, true, true]);
+    const at = r.executions.map((e) => e.at);
+    expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([30, 60, 120]);
     expect(r.queue).toHaveLength(0);
     expect(serverLog(r).filter((m) => m.includes('will retry'))).toHaveLength(4);
+  });
+
+  it('a hung agent holds a delay executor for timeout_seconds at most, also when it trickles bytes', async () => {
+    const trickle = await startTrickleServer();
+    try {
+      const r = await runScenario({
+        config: config({ agent_url: `${trickle.url}/v1/events`, retry_times: 1, timeout_seconds: 1, connect_timeout_seconds: 1 }),
+        secret,
+        steps: [...iput(`${LAB}/run.zip`), runDelayServer],
+      });
+      everyPepContinued(r);
+      expect(r.executions.map((e) => e.status < 0)).toEqual([true]);
+      // Bounded: without the attempt's deadline the trickle would hold it until the test timed out.
+      expect(r.executions[0]!.seconds).toBeLessThan(1 + 4);
+      expect(serverLog(r).some((m) => m.includes('no answer within 1s'))).toBe(true);
+    } finally {
+      await trickle.close();
+    }
+  });
+
+  it('circuit breaker: with the agent hung, only the first attempts wait; the rest return at once until a probe gets through', async () => {
+    await receiver.close();
+    // The first three requests hang past the 1 s bound; the agent answers again afterwards.
+    receiver = await startWebhookReceiver({ secret, stall: (n) => (n < 3 ? 4_000 : 0) });
+    const paths = Array.from({ length: 8 }, (_, i) => `${LAB}/burst-${i}.zip`);
+    const r = await runScenario({
+      config: config({ timeout_seconds: 1, connect_timeout_seconds: 1, retry_times: 6, breaker_threshold: 3, breaker_probe_seconds: 600 }),
+      secret,
+      steps: [...paths.flatMap((p) => iput(p)), runDelayServer],
+    });
+    everyPepContinued(r);
+    const slow = r.executions.filter((e) => e.seconds >= 0.9);
+    expect(slow).toHaveLength(3); // the breaker opened after three; later runs did not touch the network
+    expect(receiver.requests.filter((q) => q.status === 202).map((q) => (q.event as LandedEvent).data.logical_path).sort()).toEqual(paths.sort());
+    expect(r.breaker).toBeNull(); // a probe that got an answer closed it
+    expect(serverLog(r).filter((m) => m.includes('circuit breaker open'))).toHaveLength(1);
   });
 
   it('5xx and 429: retried with the same webhook-id until the agent accepts', async () => {
@@ -339,6 +440,23 @@ describe('Python rules: installation and secrets', () => {
     const r = await run([...prcPut(`${LAB}/p.zip`), runDelayServer], { corePy: example });
     everyPepContinued(r);
     expect(events()).toHaveLength(1);
+  });
+
+  it('core.py.example keeps the site policy working when the rule module is missing or broken', async () => {
+    const example = readFileSync(path.join(path.dirname(RULES_PATH), 'core.py.example'), 'utf8');
+    const corePy = [
+      'def pep_api_data_obj_put_post(rule_args, callback, rei):',
+      "    callback.writeLine('serverLog', 'site policy ran')",
+      '    return 0',
+      '',
+      example,
+    ].join('\n');
+    const broken = path.join(mkdtempSync(path.join(tmpdir(), 'ioa-broken-')), 'irods_omero_agent_rules.py');
+    writeFileSync(broken, 'def install(namespace:\n');
+    const r = await run([...iput(`${LAB}/run.zip`), runDelayServer], { corePy, rulesPath: broken });
+    expect(r.peps.map((p) => [p.pep, p.returned])).toEqual([['pep_api_data_obj_put_post', 0]]);
+    expect(serverLog(r)).toEqual(['site policy ran']);
+    expect(r.stderr).toContain('irods_omero_agent: rules NOT installed');
   });
 
   it('install() keeps an existing PEP of core.py: it runs first and keeps its return value', async () => {

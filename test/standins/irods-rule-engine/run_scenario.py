@@ -10,9 +10,12 @@ stdin: {
   "steps": [ ... ]
 }
 Steps (what a client does; "process" names the agent process serving it, default "p1"):
-  {"op": "put", "path", "size"?, "checksum"?, "resource"?, "user"?, "proxy"?}     iput
+  {"op": "put", "path", "size"?, "checksum"?, "resource"?, "user"?, "proxy"?, "path_bytes_hex"?}
+                                      iput (path_bytes_hex: the path's raw bytes, e.g. not UTF-8)
   {"op": "open", "api": "data_obj_open|data_obj_create|replica_open", "path", "write"?: true, "as"?: "name"}
-  {"op": "close", "api": "data_obj_close|replica_close", "fd": int|"name", "update_status"?: bool}
+  {"op": "close", "api": "data_obj_close|replica_close", "fd": int|"name", "update_status"?: bool,
+   "terminated"?: true}               terminated false: the JSON buffer has no NUL (as
+                                      python-irodsclient sends it) and the heap after it is not UTF-8
   {"op": "register", "path", "physical_path"?, "size"?, "resource"?, "collection"?: false}   ireg
   {"op": "rename", "src", "dst", "collection"?: false}                           imv
   {"op": "copy", "src", "dst", "resource"?}                                      icp
@@ -21,7 +24,8 @@ Steps (what a client does; "process" names the agent process serving it, default
   {"op": "delay_server", "until_now"?: false}
                                       run the delay server until its queue is empty (until_now:
                                       only the rules already due, without moving the clock)
-stdout: {"steps": [...], "peps": [...], "log": [...], "queue": [...], "executions": [...]}
+stdout: {"steps": [...], "peps": [...], "log": [...], "queue": [...], "executions": [...],
+         "breaker": the circuit breaker's marker file at the end, or null}
 """
 import json
 import os
@@ -63,7 +67,8 @@ def run_step(server, step, fds):
         cond = {'destRescName': step.get('resource', 'demoResc'), 'dataType': 'generic'}
         if step.get('checksum'):
             cond['chksum'] = step['checksum']
-        inp = irods_types.DataObjInp(step['path'], O_WRONLY | O_CREAT | O_TRUNC, step.get('size', 0), 1, cond)
+        path = bytes.fromhex(step['path_bytes_hex']) if 'path_bytes_hex' in step else step['path']
+        inp = irods_types.DataObjInp(path, O_WRONLY | O_CREAT | O_TRUNC, step.get('size', 0), 1, cond)
         out = process.api('data_obj_put', [inp, irods_types.BytesBuf(), None], comm, lambda: 0)
     elif op == 'open':
         api, path = step['api'], step['path']
@@ -72,6 +77,7 @@ def run_step(server, step, fds):
         open_type = CREATE_TYPE if api == 'data_obj_create' else (OPEN_FOR_WRITE_TYPE if write else OPEN_FOR_READ_TYPE)
         resource = step.get('resource', 'demoResc')
         inp = irods_types.DataObjInp(path, flags, -1, 0, {'destRescName': resource} if write else {})
+        # replica_open's second input is its bytesBuf_t** output (the plugin hands the pointee).
         inputs = [inp] + ([irods_types.BytesBuf()] if api == 'replica_open' else [])
         out = process.api(api, inputs, comm, lambda: process.allocate(path, open_type, flags, resource))
         if 'as' in step:
@@ -82,8 +88,13 @@ def run_step(server, step, fds):
             body = {'fd': fd}
             if 'update_status' in step:
                 body['update_status'] = step['update_status']
-            # The JSON as the HTTP API (nlohmann) and clients send it; the buffer is NUL-terminated.
-            inp = irods_types.BytesBuf(json.dumps(body, separators=(',', ':'), sort_keys=True) + '\x00')
+            text = json.dumps(body, separators=(',', ':'), sort_keys=True)
+            if step.get('terminated', True):
+                # rc_replica_close (the C++ client library: HTTP API, S3 API) sends strlen + 1 bytes.
+                inp = irods_types.BytesBuf(text + '\x00')
+            else:
+                # A client that sends the JSON's bytes only: str(buf) would read on into the heap.
+                inp = irods_types.BytesBuf(text, trailing=b'\xff\xfe heap \x00')
         else:
             inp = irods_types.OpenedDataObjInp(fd)
         out = process.api(step['api'], [inp], comm, lambda: process.l1.pop(fd, None) and 0)
@@ -125,6 +136,8 @@ def main():
         with os.fdopen(fd, 'w') as f:
             f.write(scenario['secret'] + '\n')
         config.setdefault('secret_file', secret_path)
+    # The circuit breaker's marker file, in the scenario's own folder unless the test names one.
+    config.setdefault('breaker_file', os.path.join(workdir, 'irods_omero_agent.breaker'))
     config_path = os.path.join(workdir, 'irods_omero_agent.json')
     with open(config_path, 'w') as f:
         json.dump(config, f)
@@ -135,7 +148,9 @@ def main():
                     opts.get('disabled_microservices', ()), opts.get('fail_delay_exec', False))
     fds = {}
     steps = [run_step(server, step, fds) for step in scenario.get('steps', [])]
+    breaker = config.get('breaker_file')
     json.dump({
+        'breaker': json.load(open(breaker)) if breaker and os.path.exists(breaker) else None,
         'steps': steps,
         'peps': server.pep_calls,
         'log': server.log,

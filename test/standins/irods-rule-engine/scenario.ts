@@ -31,6 +31,8 @@ export interface Scenario {
   readonly config: Record<string, unknown>;
   readonly secret?: string;
   readonly corePy?: string;
+  /** Another rule module than rules/python's (e.g. a broken one). */
+  readonly rulesPath?: string;
   readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean };
   readonly steps: readonly Step[];
 }
@@ -48,7 +50,22 @@ export interface QueuedRule {
   readonly exe_time: number;
   readonly frequency: string;
   readonly instance: string;
+  readonly priority: number;
+  /** The user who queued it: the delay server runs it as that user. */
+  readonly user: string;
   readonly hints: string;
+}
+
+export interface DelayedRun {
+  readonly rule_id: number;
+  readonly status: number;
+  /** Virtual time of the run. */
+  readonly at: number;
+  readonly frequency: string;
+  readonly priority: number;
+  readonly user: string;
+  /** Real seconds the run held a delay-server executor. */
+  readonly seconds: number;
 }
 
 export interface ScenarioResult {
@@ -56,12 +73,16 @@ export interface ScenarioResult {
   readonly peps: PepCall[];
   readonly log: { process: string; target: string; message: string }[];
   readonly queue: QueuedRule[];
-  readonly executions: { rule_id: number; status: number; at: number; frequency: string }[];
+  readonly executions: DelayedRun[];
+  /** What the server processes wrote to stderr. */
+  readonly stderr: string;
+  /** The circuit breaker's marker file after the scenario, or null when there is none. */
+  readonly breaker: { failures: number; last_try: number } | null;
 }
 
 export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const input = JSON.stringify({
-    rules_path: RULES_PATH,
+    rules_path: scenario.rulesPath ?? RULES_PATH,
     core_py: scenario.corePy,
     config: scenario.config,
     secret: scenario.secret,
@@ -81,7 +102,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   if (code !== 0) {
     throw new Error(`rule-engine stand-in exited ${String(code)}: ${Buffer.concat(err).toString()}`);
   }
-  return JSON.parse(Buffer.concat(out).toString()) as ScenarioResult;
+  return { ...(JSON.parse(Buffer.concat(out).toString()) as Omit<ScenarioResult, 'stderr'>), stderr: Buffer.concat(err).toString() };
 }
 
 /** Messages the rules wrote to the server log, in order. */
