@@ -204,6 +204,48 @@ describe('permissions on an expanded archive', () => {
   });
 });
 
+describe('the uploader the event names', () => {
+  it('is granted nothing when iRODS does not show them holding the archive (a forged or mistaken event), and the job says so', async () => {
+    await useMapping(OWNER_AND_GROUP);
+    const folder = `/tempZone/home/alice/perm-${++folders}`;
+    await alice.client.collections.create(folder);
+    const lpath = `${folder}/valid_single_project.zip`;
+    const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_project.zip`);
+    // mallory claims alice's upload: she has no ACL on it.
+    const res = await agent.postEvent(landedEvent(lpath, { size }, 'mallory'));
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const job = await waitForJob(agent.db.pool, res.json.job_id as string);
+    const target = lpath.replace(/\.zip$/, '');
+
+    await cannotSee(mallory.client, target);
+    expect((await irodsTree(carol.client, target)).files).toHaveProperty(['transfer.xml']);
+    expect(job.flags).toContain('uploader_unverified');
+    expect(job.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('the event named mallory as the uploader, but in iRODS mallory neither owns nor may write')]),
+    );
+    const { rows } = await agent.db.pool.query<{ detail: Record<string, unknown> }>(
+      "SELECT detail FROM audit WHERE job_id = $1 AND action = 'permission_decision' AND detail->>'subject' = 'uploader'",
+      [job.id],
+    );
+    expect(rows.map((r) => [r.detail.entity, r.detail.rule])).toEqual([[null, 'uploader_check']]);
+  });
+
+  it('is confirmed through a group that may write the archive (not through public)', async () => {
+    await useMapping(OWNER_AND_GROUP);
+    const folder = `/tempZone/home/alice/perm-${++folders}`;
+    await alice.client.collections.create(folder);
+    const lpath = `${folder}/valid_single_project.zip`;
+    const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_project.zip`);
+    await alice.client.dataObjects.setPermission(lpath, 'labx', 'write');
+    await alice.client.dataObjects.setPermission(lpath, 'public', 'read');
+    const res = await agent.postEvent(landedEvent(lpath, { size }, 'dave'));
+    const job = await waitForJob(agent.db.pool, res.json.job_id as string);
+    expect(job.flags ?? []).not.toContain('uploader_unverified');
+    const acls = await aclSnapshot(lpath.replace(/\.zip$/, ''));
+    expect(Object.values(acls).every((acl) => acl.includes('dave:own'))).toBe(true);
+  });
+});
+
 describe('when the original owner maps to nobody', () => {
   it('uploader-only: succeeds, grants only the uploader, and records the warning on the job and on the archive', async () => {
     await useMapping('no_match: uploader-only\ngroups:\n  system: null\n');
