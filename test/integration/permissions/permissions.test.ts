@@ -60,12 +60,17 @@ async function useMapping(text: string): Promise<void> {
 
 let folders = 0;
 
-/** Uploads as alice into a fresh folder and delivers the event; returns the archive, its target and the job. */
-async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; target: string; jobId: string }> {
+/** Uploads as alice into a fresh folder. */
+async function uploadAsAlice(localPath: string, name = basename(localPath)): Promise<{ lpath: string; size: number }> {
   const folder = `/tempZone/home/alice/perm-${++folders}`;
   await alice.client.collections.create(folder);
   const lpath = `${folder}/${name}`;
-  const size = await uploadFile(alice.client, lpath, localPath);
+  return { lpath, size: await uploadFile(alice.client, lpath, localPath) };
+}
+
+/** Uploads as alice into a fresh folder and delivers the event; returns the archive, its target and the job. */
+async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; target: string; jobId: string }> {
+  const { lpath, size } = await uploadAsAlice(localPath, name);
   const res = await agent.postEvent(landedEvent(lpath, { size }));
   expect(res.status, JSON.stringify(res.json)).toBe(202);
   return { lpath, target: lpath.replace(/\.(zip|tar)$/, ''), jobId: res.json.job_id as string };
@@ -207,10 +212,7 @@ describe('permissions on an expanded archive', () => {
 describe('the uploader the event names', () => {
   it('is granted nothing when iRODS does not show them holding the archive (a forged or mistaken event), and the job says so', async () => {
     await useMapping(OWNER_AND_GROUP);
-    const folder = `/tempZone/home/alice/perm-${++folders}`;
-    await alice.client.collections.create(folder);
-    const lpath = `${folder}/valid_single_project.zip`;
-    const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_project.zip`);
+    const { lpath, size } = await uploadAsAlice(`${FIXTURES}valid_single_project.zip`);
     // mallory claims alice's upload: she has no ACL on it.
     const res = await agent.postEvent(landedEvent(lpath, { size }, 'mallory'));
     expect(res.status, JSON.stringify(res.json)).toBe(202);
@@ -232,10 +234,7 @@ describe('the uploader the event names', () => {
 
   it('is confirmed through a group that may write the archive (not through public)', async () => {
     await useMapping(OWNER_AND_GROUP);
-    const folder = `/tempZone/home/alice/perm-${++folders}`;
-    await alice.client.collections.create(folder);
-    const lpath = `${folder}/valid_single_project.zip`;
-    const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_project.zip`);
+    const { lpath, size } = await uploadAsAlice(`${FIXTURES}valid_single_project.zip`);
     await alice.client.dataObjects.setPermission(lpath, 'labx', 'write');
     await alice.client.dataObjects.setPermission(lpath, 'public', 'read');
     const res = await agent.postEvent(landedEvent(lpath, { size }, 'dave'));
