@@ -51,6 +51,17 @@ _SESSION_VARS = re.compile(
     r'collExpiry|collComments|collCreate|collModify|collAccess|collAccessInx|collInheritance|'
     r'otherUser|otherUserName|otherUserZone|otherUserType|connectCnt|connectSock|connectOption|'
     r'connectStatus|connectApiInx|KVPairs)\b')
+# The server versions the stand-in models. For the API PEPs the rules use, 4.3.5 and 5.0.2 call
+# the same PEPs with the same inputs for every upload route (apiTable.hpp, replica_open.cpp,
+# replica_close.cpp, and iput's putUtil.cpp still calling rcDataObjPut in 5.0.2); what differs for
+# a rule module is the microservice table: these were removed in 5.0 (server/re/include/irods/
+# reAction.hpp of each tag compared).
+VERSIONS = ('4.3.5', '5.0.2')
+REMOVED_MICROSERVICES = {
+    '4.3.5': frozenset(),
+    '5.0.2': frozenset(['msiAclPolicy', 'msiDigestMonStat', 'msiFlushMonStat', 'msiSendMail',
+                        'msiServerMonPerf', 'msiSetResource']),
+}
 _TAG = re.compile(r'<([A-Za-z_]+)>(.*?)</\1>', re.DOTALL)
 _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'y': 365 * 86400}
 
@@ -116,7 +127,8 @@ class Callback(object):
 
         def call(*args):
             server = process.server
-            if name in server.disabled_microservices:
+            server.microservices_called.add(name)
+            if name in server.disabled_microservices or name in REMOVED_MICROSERVICES[server.version]:
                 raise IrodsError(irods_errors.NO_MICROSERVICE_FOUND_ERR, 'no microservice ' + name)
             handler = getattr(process, 'msi_' + name, None) if not name.startswith('msi_') else getattr(process, name, None)
             if handler is None:
@@ -249,7 +261,11 @@ class Process(object):
 
 
 class Server(object):
-    def __init__(self, rules_path, core_source, disabled_microservices=(), fail_delay_exec=False):
+    def __init__(self, rules_path, core_source, disabled_microservices=(), fail_delay_exec=False, version='5.0.2'):
+        if version not in VERSIONS:
+            raise ValueError('the stand-in models iRODS {}, not {}'.format(' and '.join(VERSIONS), version))
+        self.version = version
+        self.microservices_called = set()
         self.rules_path = rules_path
         self.core_source = core_source
         self.disabled_microservices = set(disabled_microservices)

@@ -6,9 +6,23 @@ joined by `and`. Anything else raises, as a catalog error would.
 """
 import re
 
-AS_TUPLE = 0
-AS_DICT = 1
-AS_LIST = 2
+
+class row_return_type(object):
+    def __init__(self):
+        raise NotImplementedError
+
+
+# Classes, not numbers, as in the plugin's genquery.py (4.3.4.0 and 5.0.1).
+class AS_DICT(row_return_type):
+    pass
+
+
+class AS_LIST(row_return_type):
+    pass
+
+
+class AS_TUPLE(row_return_type):
+    pass
 
 _COLUMNS = {
     'RULE_EXEC_ID': 'id',
@@ -37,6 +51,7 @@ def _matcher(condition):
 
 class Query(object):
     def __init__(self, callback, columns, conditions='', output=AS_TUPLE, offset=0, limit=None, **_ignored):
+        # **_ignored: case_sensitive, options, and in 5.0.1 parser / order_by.
         self._server = callback._server  # the stand-in's callback knows its server
         self.columns = [c.strip() for c in columns.split(',')] if isinstance(columns, str) else list(columns)
         for c in self.columns:

@@ -6,7 +6,7 @@ stdin: {
   "core_py": optional core.py source (default: import the module and install() it),
   "config": the rules' JSON configuration (written to a temporary file),
   "secret": optional whsec_ secret, written to a 0600 file named by config.secret_file,
-  "server": {"disabled_microservices": [...], "fail_delay_exec": false},
+  "server": {"disabled_microservices": [...], "fail_delay_exec": false, "version": "4.3.5" | "5.0.2"},
   "steps": [ ... ]
 }
 Steps (what a client does; "process" names the agent process serving it, default "p1"):
@@ -145,12 +145,14 @@ def main():
 
     opts = scenario.get('server', {})
     server = Server(scenario['rules_path'], scenario.get('core_py') or DEFAULT_CORE,
-                    opts.get('disabled_microservices', ()), opts.get('fail_delay_exec', False))
+                    opts.get('disabled_microservices', ()), opts.get('fail_delay_exec', False),
+                    opts.get('version', '5.0.2'))
     fds = {}
     steps = [run_step(server, step, fds) for step in scenario.get('steps', [])]
     breaker = config.get('breaker_file')
     json.dump({
         'breaker': json.load(open(breaker)) if breaker and os.path.exists(breaker) else None,
+        'microservices_called': sorted(server.microservices_called),
         'steps': steps,
         'peps': server.pep_calls,
         'log': server.log,

@@ -27,13 +27,17 @@ const PYTHON = process.env['PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/
 
 export type Step = Record<string, unknown> & { op: string };
 
+/** The iRODS versions the stand-in models (fake_server.py VERSIONS). */
+export const IRODS_VERSIONS = ['4.3.5', '5.0.2'] as const;
+export type IrodsVersion = (typeof IRODS_VERSIONS)[number];
+
 export interface Scenario {
   readonly config: Record<string, unknown>;
   readonly secret?: string;
   readonly corePy?: string;
   /** Another rule module than rules/python's (e.g. a broken one). */
   readonly rulesPath?: string;
-  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean };
+  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean; version?: IrodsVersion };
   readonly steps: readonly Step[];
 }
 
@@ -74,6 +78,8 @@ export interface ScenarioResult {
   readonly log: { process: string; target: string; message: string }[];
   readonly queue: QueuedRule[];
   readonly executions: DelayedRun[];
+  /** Every microservice (and rule) name the module called through the callback. */
+  readonly microservices_called: string[];
   /** What the server processes wrote to stderr. */
   readonly stderr: string;
   /** The circuit breaker's marker file after the scenario, or null when there is none. */
