@@ -4,8 +4,11 @@
 // covers and what still needs one.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   composeService,
@@ -192,6 +195,14 @@ describe('the OMERO server environment (omero-server-docker)', () => {
 });
 
 describe('docker-compose.yml', () => {
+  it('follows the Compose Specification', () => {
+    // The spec's schema names its draft-07 meta-schema by an https URI Ajv does not know by that name.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-07.json') as object, 'https://json-schema.org/draft-07/schema');
+    const validate = ajv.compile(readJson(schemaDir('compose-spec/compose-spec.json')) as object);
+    expectValid(validate, parseYaml(readFileSync(repoPath('docker-compose.yml'), 'utf8'), { merge: true }));
+  });
+
 
   it('waits for a healthy HTTP API before the agent starts', () => {
     expect(composeService('irods-http-api').healthcheck?.test.join(' ')).toContain('/irods-http-api/0.7.0/info');
