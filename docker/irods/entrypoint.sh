@@ -15,6 +15,11 @@ IRODS_DB_HOST=${IRODS_DB_HOST:-postgres}
 AGENT_IRODS_USER=${AGENT_IRODS_USER:-omero_agent}
 HTTP_API_IRODS_USER=${HTTP_API_IRODS_USER:-http_api}
 MARKER=/var/lib/irods/.irods/.ioa-setup-done
+# setup_irods.py records the installed release in version.json, in the container's own layer.
+# irodsctl (and irods-prestart.py) compare it with the packages' version.json.dist to decide on
+# an upgrade; without it they would "upgrade" from 4.1.0. A copy lives on the irods-account volume.
+VERSION_FILE=/var/lib/irods/version.json
+VERSION_KEPT=/var/lib/irods/.irods/.ioa-version.json
 export SECRETS_DIR IRODS_ZONE IRODS_DB_HOST
 
 log() { printf 'ioa-irods: %s\n' "$*" >&2; }
@@ -73,6 +78,17 @@ adopt_volumes() {
   done
 }
 
+restore_version_file() {
+  [ -e "$VERSION_FILE" ] && return 0
+  if [ -s "$VERSION_KEPT" ]; then
+    install -o irods -g irods -m 0644 "$VERSION_KEPT" "$VERSION_FILE"
+  else
+    # Set up by an image that kept no copy: assume the release installed now is the one set up.
+    log "no saved version.json: assuming the catalog was set up with this image's iRODS release"
+    install -o irods -g irods -m 0644 "$VERSION_FILE.dist" "$VERSION_FILE"
+  fi
+}
+
 start_server_in_background() {
   (cd /usr/sbin && exec "${AS_IRODS[@]}" /usr/sbin/irodsServer -u) &
   SERVER_PID=$!
@@ -101,10 +117,12 @@ if [ ! -e "$MARKER" ]; then
   python3 /var/lib/irods/scripts/setup_irods.py -v --json_configuration_file "$install_file"
   rm -f "$install_file"
 else
+  restore_version_file
   python3 "$OPT/ioa-configure.py" ensure-python-rep /etc/irods/server_config.json
 fi
 
 as_irods "python3 $OPT/irods-prestart.py"
+install -o irods -g irods -m 0644 "$VERSION_FILE" "$VERSION_KEPT"
 
 if $first_start; then
   start_server_in_background
