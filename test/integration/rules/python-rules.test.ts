@@ -412,11 +412,22 @@ for (const version of IRODS_VERSIONS) {
           'pep_api_phy_path_reg_post',
           'pep_api_data_obj_rename_post',
           'pep_api_data_obj_copy_post',
+          'pep_api_mod_avu_metadata_post',
+          'pep_api_atomic_apply_metadata_operations_post',
+          'pep_api_data_obj_unlink_post',
+          'pep_api_rm_coll_post',
         ];
         const r = await run(peps.map((pep) => ({ op: 'broken_pep', pep })));
         everyPepContinued(r);
         expect(r.peps.map((p) => p.pep)).toEqual(peps);
         expect(serverLog(r).filter((m) => m.includes('(the user operation is unaffected)'))).toHaveLength(peps.length);
+      });
+
+      it('a protecting pre PEP whose arguments throw lets the operation go ahead, and logs why', async () => {
+        const peps = ['pep_api_data_obj_rename_pre', 'pep_api_data_obj_unlink_pre', 'pep_api_rm_coll_pre'];
+        const r = await run(peps.map((pep) => ({ op: 'broken_pep', pep })));
+        everyPepContinued(r);
+        expect(serverLog(r).filter((m) => m.includes('(the operation was allowed)'))).toHaveLength(peps.length);
       });
 
       it('a failing delayExec (catalog down) is swallowed: the upload still succeeds', async () => {
