@@ -249,6 +249,41 @@ describe('the omero step, in place (ln_s)', () => {
     }
   });
 
+  it('says when in-place import cannot reach OMERO\'s ManagedRepository from the agent host, keeping the importer\'s words', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'managed_repository' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      const lines = rows[0].detail.omero.import.error_lines as string[];
+      expect(lines).toEqual(expect.arrayContaining(['You likely do not have access to the ManagedRepository for in-place import.']));
+      expect(lines.some((l) => /^Check failed: \/OMERO\/ManagedRepository\/.* does not exist!$/.test(l))).toBe(true);
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/OMERO registered 0 of the 1 images.*1 import error\(s\) were reported \(the importer said: "FILE_EXCEPTION: /);
+      expect(error).toMatch(/In-place import \(ln_s\) needs the agent host to see OMERO's ManagedRepository/);
+    } finally {
+      await omero.control({ import_failures: {} });
+    }
+  });
+
+  it('says when the OMERO server cannot read the linked files through its mount', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'server_read' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      expect(rows[0].detail.omero.import.error_lines).toEqual(expect.arrayContaining(['The server could not check the size of the file:']));
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/The OMERO server could not read the files through its mount: the iRODS account NFSRODS maps the server's OS user to needs read access/);
+      // The link the importer made is left in the ManagedRepository: a cleanup matter.
+      expect(error).toMatch(/issue #12/);
+    } finally {
+      await omero.control({ import_failures: {} });
+    }
+  });
+
   it('stops a running unpack, imports and all, when an administrator cancels the job', async () => {
     await omero.control({ fail: 'hang' });
     try {
