@@ -14,6 +14,7 @@ export { diagnoseImportErrors, firstImporterWords } from './import-diagnosis.js'
 export { importedAnything, readUnpackRecord, unpackRecord, type UnpackFacts, type UnpackRecord } from './unpack-record.js';
 export { describeIceException, lastIceException, type PrintedIceException } from './ice-exception.js';
 export { parseHqlRows } from './hql-output.js';
+export { mountedPath, type ZoneMount } from './mount-path.js';
 export {
   archivePathOf,
   compareIds,

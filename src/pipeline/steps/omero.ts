@@ -9,6 +9,7 @@ import {
   importedAnything,
   lastReason,
   lookupRegistration,
+  mountedPath,
   OMERO_ID_ATTRIBUTES,
   OMERO_ID_PREFIX,
   OmeroCliError,
@@ -23,6 +24,7 @@ import {
   type StagedFolder,
   type UnpackRecord,
   type UnpackRun,
+  type ZoneMount,
 } from '../../omero/index.js';
 import { entries, jobSteps, type JobStepRow } from '../../store/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
@@ -107,6 +109,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
       throw new StepFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.');
     }
     const resumed = currentUnpack(history, ctx.job.run, server, cfg.mode);
+    const mounted = cfg.irodsMount === undefined ? undefined : folderOnMount(root, { directory: cfg.irodsMount, collection: cfg.irodsMountCollection });
     await ctx.checkCancelled();
     let session: OmeroSession | undefined;
     let staged: StagedFolder | undefined;
@@ -129,8 +132,8 @@ export function omeroStep(options: OmeroStepOptions = {}) {
         log.info({ images: resumed.image_ids.length }, 'unpack already done in this run; looking the ids up again');
       } else {
         let folder: string;
-        if (cfg.irodsMount !== undefined) {
-          folder = mountedPath(root, cfg.irodsMount);
+        if (mounted !== undefined) {
+          folder = mounted;
         } else {
           staged = await stage(ctx, root, tree, cfg.stagingDir, cfg.stagingMaxBytes);
           folder = staged.folder;
@@ -331,10 +334,16 @@ async function rootRecordsServer(ctx: StepContext, root: string, server: string)
   return rows.some(([value]) => value === server);
 }
 
-/** `/zone/home/lab/x` → `<mount>/home/lab/x`: the zone's root is the mount point (as NFSRODS exports it). */
-function mountedPath(lpath: string, mount: string): string {
-  const rest = lpath.replace(/^\/[^/]+/, '');
-  return `${mount}${rest}`;
+/** Where OMERO sees the expanded collection through the mount; refused before anything is sent to OMERO when it cannot. */
+function folderOnMount(root: string, mount: ZoneMount): string {
+  const folder = mountedPath(root, mount);
+  if (folder === undefined) {
+    throw new StepFailure(
+      'omero_not_mounted',
+      `${root} is not under ${mount.collection}, the collection OMERO sees at ${mount.directory} (OMERO_IRODS_MOUNT_COLLECTION, NFSRODS's irods_mount_point), so OMERO cannot read it there. Nothing was registered.`,
+    );
+  }
+  return folder;
 }
 
 /** Upload mode without a mount: the CLI uploads from local files, so the tree is copied out of iRODS first. */
@@ -484,7 +493,7 @@ function asStepFailure(err: unknown, root: string, mount: string | undefined, un
       return new StepFailure(
         'omero_folder_missing',
         `${err.message} The OMERO CLI must see ${root} at ${imports?.folder ?? 'the folder it was given'}` +
-          `${mount !== undefined ? ' (OMERO_IRODS_MOUNT: mount the zone there, e.g. with NFSRODS, on the agent host and the OMERO server alike)' : ''}. Nothing was registered.`,
+          `${mount !== undefined ? ' (OMERO_IRODS_MOUNT: mount the collection OMERO_IRODS_MOUNT_COLLECTION names there, e.g. with NFSRODS, on the agent host and the OMERO server alike)' : ''}. Nothing was registered.`,
         opts(false),
       );
     case 'bad_query':

@@ -35,8 +35,11 @@ export interface StandinControl {
   import_failures?: Record<string, StandinImportFailure>;
   /** The CLI behaves as OMERO.py run by root does: it refuses to start. */
   run_as_root?: boolean;
-  /** Paths under `mount` are read from iRODS through the HTTP API (an NFSRODS mount). */
-  nfsrods?: { url: string; zone: string; mount: string; user: string; password: string };
+  /**
+   * Paths under `mount` are read from iRODS through the HTTP API (an NFSRODS mount showing its
+   * `irods_mount_point`, `mount_point` here: the zone by default).
+   */
+  nfsrods?: { url: string; zone: string; mount: string; user: string; password: string; mount_point?: string };
 }
 
 /** One recorded call: what the CLI received and how it authenticated. */
