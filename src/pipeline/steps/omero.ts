@@ -160,17 +160,16 @@ export function omeroStep(options: OmeroStepOptions = {}) {
         }
         // Unpack crashing after its imports (a failed image with ROIs, a failed plate) is judged
         // with what they registered, below; any other failure decides the step now.
-        if (run.failure?.code === 'failed') crash = run.failure;
-        else if (run.failure) throw run.failure;
+        if (run.failure?.code === 'failed') {
+          crash = run.failure;
+          await recordCliError(ctx, crash, log);
+        } else if (run.failure) {
+          throw run.failure;
+        }
       }
       registration = await lookupRegistration(session.cli, { model, imageIds: unpacked.image_ids, folder: unpacked.folder, expectedPaths, signal: ctx.signal });
     } catch (err) {
-      if (err instanceof OmeroCliError) {
-        // The CLI's own words, for the admin API (GET /v1/jobs/:id) and the log; never a password (it is never on its argv or output).
-        const cli = { attempt: ctx.attempt, command: err.details.command, code: err.code, exit_code: err.exitCode, stderr_tail: err.stderrTail };
-        log.warn(cli, 'omero cli call failed');
-        await recordDetail(ctx, { omero_cli_error: cli }).catch(() => undefined);
-      }
+      if (err instanceof OmeroCliError) await recordCliError(ctx, err, log);
       throw asStepFailure(err, root, cfg.irodsMount, unpacked);
     } finally {
       await session?.close();
@@ -389,6 +388,13 @@ async function unpackWatchingCancel(
   } finally {
     clearInterval(poll);
   }
+}
+
+/** The CLI's own words, for the admin API (GET /v1/jobs/:id) and the log; never a password (it is never on its argv or output). */
+async function recordCliError(ctx: StepContext, err: OmeroCliError, log: StepContext['log']): Promise<void> {
+  const cli = { attempt: ctx.attempt, command: err.details.command, code: err.code, exit_code: err.exitCode, stderr_tail: err.stderrTail };
+  log.warn(cli, 'omero cli call failed');
+  await recordDetail(ctx, { omero_cli_error: cli }).catch(() => undefined);
 }
 
 /** Merges into this run's step detail now (run-step only writes it when the step ends). */

@@ -44,6 +44,7 @@ interface UnpackDetail {
 
 interface StepDetail {
   omero_unpack?: UnpackDetail;
+  omero_cli_error?: { command: string; code: string; exit_code: number; stderr_tail: string };
   omero?: { images: { source_id: string; omero_id: string; path: string }[]; import: { error_lines?: string[]; no_imports: number } };
 }
 
@@ -74,6 +75,9 @@ describe('partial failures of omero transfer unpack', () => {
     expect(unpack).toMatchObject({ outcome: 'failed', exit_code: 1, imports: 2, import_errors: 1, no_imports: 1 });
     expect(unpack.image_ids).toHaveLength(2);
     expect(unpack.error_lines).toEqual(expect.arrayContaining(['No imports due to errors!', "KeyError: 'Image:51'"]));
+    // unpack's own last words are kept too, as for any other CLI failure.
+    expect(step.detail.omero_cli_error).toMatchObject({ command: 'transfer unpack', code: 'failed', exit_code: 1 });
+    expect(step.detail.omero_cli_error?.stderr_tail).toMatch(/KeyError: 'Image:51'\n$/);
     // What was imported is registered: its ids on its files.
     const images = step.detail.omero?.images ?? [];
     expect(images.map((i) => i.source_id).sort()).toEqual(['1', '52']);
