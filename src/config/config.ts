@@ -124,6 +124,10 @@ const envSchema = z.object({
     .regex(/^\/./, 'must be an absolute path (where the OMERO server sees the iRODS zone)')
     .transform((p) => p.replace(/\/+$/, ''))
     .optional(),
+  // The iRODS collection OMERO_IRODS_MOUNT shows (NFSRODS: its `irods_mount_point`); default /<IRODS_ZONE>.
+  OMERO_IRODS_MOUNT_COLLECTION: logicalPrefix
+    .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not hold . or .. segments')
+    .optional(),
   // `omero transfer unpack` (imports included) may run this long; login and queries get OMERO_QUERY_TIMEOUT_SECONDS.
   OMERO_TIMEOUT_SECONDS: int(6 * 3600, 1, 7 * 86_400),
   OMERO_QUERY_TIMEOUT_SECONDS: int(300, 1, 86_400),
@@ -232,6 +236,11 @@ export interface Config {
     readonly group: string | undefined;
     readonly mode: 'ln_s' | 'upload';
     readonly irodsMount: string | undefined;
+    /**
+     * The iRODS collection that appears at irodsMount (NFSRODS's `irods_mount_point`): the
+     * collection `<it>/a/b` is `<irodsMount>/a/b`. Default: the zone, `/<IRODS_ZONE>`.
+     */
+    readonly irodsMountCollection: string;
     /** Bound on one `omero transfer unpack` (imports included). */
     readonly timeoutSeconds: number;
     /** Bound on `omero login`, `omero hql`, `omero logout`. */
@@ -277,6 +286,13 @@ export function loadConfig(env: EnvLike): Config {
   }
   if (e.OMERO_ENABLED && e.OMERO_MODE === 'ln_s' && e.OMERO_IRODS_MOUNT === undefined) {
     throw new ConfigError('OMERO_IRODS_MOUNT', 'required with OMERO_MODE=ln_s: OMERO registers the files in place, where it sees the iRODS zone');
+  }
+  const mountCollection = e.OMERO_IRODS_MOUNT_COLLECTION ?? `/${e.IRODS_ZONE}`;
+  if (e.OMERO_IRODS_MOUNT_COLLECTION !== undefined && e.OMERO_IRODS_MOUNT === undefined) {
+    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', 'only means something with OMERO_IRODS_MOUNT (the directory where that collection is mounted)');
+  }
+  if (mountCollection !== `/${e.IRODS_ZONE}` && !mountCollection.startsWith(`/${e.IRODS_ZONE}/`)) {
+    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', `must be /${e.IRODS_ZONE} or a collection under it (NFSRODS's irods_mount_point, e.g. /${e.IRODS_ZONE}/home)`);
   }
   const config: Config = {
     databaseUrl: e.AGENT_DATABASE_URL,
@@ -341,6 +357,7 @@ export function loadConfig(env: EnvLike): Config {
       group: e.OMERO_GROUP,
       mode: e.OMERO_MODE,
       irodsMount: e.OMERO_IRODS_MOUNT,
+      irodsMountCollection: mountCollection,
       timeoutSeconds: e.OMERO_TIMEOUT_SECONDS,
       queryTimeoutSeconds: e.OMERO_QUERY_TIMEOUT_SECONDS,
       merge: e.OMERO_MERGE,

@@ -42,12 +42,12 @@ afterAll(async () => {
   await omero?.close();
 });
 
-async function land(localPath: string) {
+async function land(localPath: string, on: TestAgent = agent) {
   const folder = `/tempZone/home/alice/omero-${++folders}`;
   await alice.client.collections.create(folder);
   const lpath = `${folder}/${basename(localPath)}`;
   const size = await uploadFile(alice.client, lpath, localPath);
-  const res = await agent.postEvent(landedEvent(lpath, { size }));
+  const res = await on.postEvent(landedEvent(lpath, { size }));
   return { lpath, target: lpath.replace(/\.(zip|tar)$/, ''), jobId: res.json.job_id as string };
 }
 
@@ -249,6 +249,41 @@ describe('the omero step, in place (ln_s)', () => {
     }
   });
 
+  it('says when in-place import cannot reach OMERO\'s ManagedRepository from the agent host, keeping the importer\'s words', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'managed_repository' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      const lines = rows[0].detail.omero.import.error_lines as string[];
+      expect(lines).toEqual(expect.arrayContaining(['You likely do not have access to the ManagedRepository for in-place import.']));
+      expect(lines.some((l) => /^Check failed: \/OMERO\/ManagedRepository\/.* does not exist!$/.test(l))).toBe(true);
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/OMERO registered 0 of the 1 images.*1 import error\(s\) were reported \(the importer said: "FILE_EXCEPTION: /);
+      expect(error).toMatch(/In-place import \(ln_s\) needs the agent host to see OMERO's ManagedRepository/);
+    } finally {
+      await omero.control({ import_failures: {} });
+    }
+  });
+
+  it('says when the OMERO server cannot read the linked files through its mount', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'server_read' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      expect(rows[0].detail.omero.import.error_lines).toEqual(expect.arrayContaining(['The server could not check the size of the file:']));
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/The OMERO server could not read the files through its mount: the iRODS account NFSRODS maps the server's OS user to needs read access/);
+      // The link the importer made is left in the ManagedRepository: a cleanup matter.
+      expect(error).toMatch(/issue #12/);
+    } finally {
+      await omero.control({ import_failures: {} });
+    }
+  });
+
   it('stops a running unpack, imports and all, when an administrator cancels the job', async () => {
     await omero.control({ fail: 'hang' });
     try {
@@ -282,5 +317,43 @@ describe('the omero step, in place (ln_s)', () => {
     }
     await waitForJob(agent.db.pool, jobId);
     expect((await omeroDetail(jobId, 1)).images).toHaveLength(1);
+  });
+});
+
+describe('a mount showing a collection below the zone (NFSRODS irods_mount_point = /tempZone/home)', () => {
+  const HOME_MOUNT = '/mnt/irods-home';
+  let homeAgent: TestAgent;
+  let outsideAgent: TestAgent;
+
+  beforeAll(async () => {
+    await omero.control({ nfsrods: { url: irods.standin.baseUrl, zone: irods.zone, mount: HOME_MOUNT, user: 'rods', password: 'rods', mount_point: '/tempZone/home' } });
+    const env = { OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: HOME_MOUNT } as const;
+    homeAgent = await startTestAgent({ label: 'omero-home-mount', irods: irods.client, workers: true, env: omero.agentEnv({ ...env, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home' }) });
+    outsideAgent = await startTestAgent({ label: 'omero-bob-mount', irods: irods.client, workers: true, env: omero.agentEnv({ ...env, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/bob' }) });
+  });
+  afterAll(async () => {
+    await homeAgent?.close();
+    await outsideAgent?.close();
+    await omero.control({ nfsrods: { url: irods.standin.baseUrl, zone: irods.zone, mount: MOUNT, user: 'rods', password: 'rods' } });
+  });
+
+  it('hands OMERO the collection where that mount shows it (no /home in the path)', async () => {
+    const before = (await omero.calls()).length;
+    const { target, jobId } = await land(`${FIXTURES}valid_single_image.zip`, homeAgent);
+    await waitForJob(homeAgent.db.pool, jobId);
+    const unpack = (await callsSince(before)).find((c) => c.argv[0] === 'transfer');
+    expect(unpack?.argv.at(-1)).toBe(`${HOME_MOUNT}${target.slice('/tempZone/home'.length)}`);
+    expect(unpack?.exit).toBe(0);
+    const { rows } = await homeAgent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+    expect(rows[0].detail.omero.images).toHaveLength(1);
+  });
+
+  it('refuses, before calling OMERO, an archive the mount does not show', async () => {
+    const before = (await omero.calls()).length;
+    const { lpath, jobId } = await land(`${FIXTURES}valid_single_image.zip`, outsideAgent);
+    const job = await waitForJob(outsideAgent.db.pool, jobId, ['failed']);
+    expect(job.error_code).toBe('omero_not_mounted');
+    expect(await callsSince(before)).toEqual([]);
+    expect(await archiveError(lpath)).toMatch(/is not under \/tempZone\/home\/bob, the collection OMERO sees at \/mnt\/irods-home \(OMERO_IRODS_MOUNT_COLLECTION/);
   });
 });
