@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { createApp } from '../http/app.js';
-import { createIrodsClientFromConfig } from '../irods/index.js';
+import { createIrodsClientFromConfig } from './irods-from-config.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import { createMetrics, irodsRequestObserver, type Metrics } from '../observability/metrics.js';

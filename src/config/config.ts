@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { isForbiddenPassthrough, omeroCliEnvironment } from '../omero/cli-environment.js';
+import { isForbiddenPassthrough, omeroCliEnvironment } from './omero-cli-environment.js';
 import { collectEnv, type EnvLike } from './env-source.js';
 
 const MiB = 1024 * 1024;

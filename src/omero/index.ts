@@ -31,5 +31,4 @@ export {
 } from './registration.js';
 export { lookupRegistration, REGISTRATION_QUERIES } from './registration-lookup.js';
 export { registrationAvus, OMERO_ID_ATTRIBUTES, OMERO_ID_PREFIX, type RegistrationFacts } from './registration-avus.js';
-export { isForbiddenPassthrough, omeroCliEnvironment } from './cli-environment.js';
 export { stageFolder, StagingError, type StagedFolder, type StagingErrorCode, type StagingInput } from './staging-folder.js';
