@@ -35,9 +35,9 @@ export class TreeWriter {
   private readonly queue: PQueue;
   /**
    * Big entries stream through a write that holds several MiB (streams × chunk, plus
-   * read-ahead): a fixed few at a time (one by default, since the ranged reader's prefetch is
-   * shared by the open streams; bench/README.md, "One big zip entry at a time again"), so memory stays bounded however
-   * many big files a zip holds; small entries keep every other slot.
+   * read-ahead): a fixed few at a time, so memory stays bounded however many big files a zip
+   * holds; small entries keep every other slot. One by default, since the ranged reader's
+   * prefetch is shared by the open streams (bench/README.md, "One big zip entry at a time again").
    */
   private readonly bigLane: PQueue;
   /** Collections known to exist, or being created (single flight: concurrent writes share one). */
