@@ -5,7 +5,7 @@ import { ServiceUnavailable } from '../../intake/intake-errors.js';
 import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
 import { WebhookVerifier } from '../../intake/webhook-signature.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { writeArchiveStatus } from '../../pipeline/archive-status.js';
+import { tellUploaderQueued } from '../../pipeline/archive-status.js';
 import { events } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
 import { errorAnswer, isBackendDown } from '../plugins/error-handler.js';
@@ -116,10 +116,7 @@ export function eventRoutes(deps: EventRouteDeps) {
   };
 
   // The uploader sees `queued` on the archive at once (imeta ls -d), written after the answer.
-  const irods = deps.irods;
-  const tellUploader = irods
-    ? (job: { jobId: string; logicalPath: string }) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId })
-    : undefined;
+  const tellUploader = deps.irods ? tellUploaderQueued(deps.irods) : undefined;
 
   const intake = new Intake({ ...deps, onAccepted: tellUploader });
 
