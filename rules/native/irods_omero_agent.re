@@ -37,7 +37,7 @@ ioa_ignore_users = list("omero_agent")
 ioa_archive_regex = "^.*\\.([zZ][iI][pP]|[tT][aA][rR]|[tT][aA][rR]\\.[gG][zZ]|[tT][gG][zZ])$"
 # Seconds during which this process does not write the mark of the same path again.
 ioa_mark_seconds = 10
-# The AVU the agent polls for (AGENT_MARK_ATTRIBUTE is not configurable on the agent: keep it).
+# The AVU the agent polls for: it looks for exactly this attribute, keep it.
 ioa_mark_attribute = "irods_omero_agent::landed"
 
 # ---- filters ----------------------------------------------------------------------------------

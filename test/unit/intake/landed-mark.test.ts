@@ -30,6 +30,8 @@ describe('a native mark', () => {
         pep: 'native_mark',
       },
     });
+    // msiGetSystemTime writes the seconds zero-padded to 11 digits (getNowStr, "%011d").
+    expect(markEvent(mark({ value: '01700000000' }), { name: 'alice', zone: 'tempZone' }).timestamp).toBe('2023-11-14T22:13:20.000Z');
     const now = new Date('2026-01-02T03:04:05.000Z');
     expect(markEvent(mark({ value: 'soon' }), { name: 'alice', zone: 'tempZone' }, now).timestamp).toBe(now.toISOString());
   });
