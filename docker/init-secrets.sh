@@ -49,13 +49,12 @@ if [ ! -s "$dir/http_api_config.json" ]; then
   echo "created docker/secrets/http_api_config.json"
 fi
 
-# OMERO (profile `omero`): the server image reads *.omero files from its config directory.
-if [ ! -s "$dir/omero-server.omero" ]; then
-  (umask 022 && printf 'config set omero.db.pass %s\n' "$(tr -d '\n' < "$dir/omero_db_password")" \
-      > "$dir/omero-server.omero")
-  echo "created docker/secrets/omero-server.omero"
-fi
-if [ ! -s "$dir/omero.env" ]; then
-  (umask 022 && printf 'ROOTPASS=%s\n' "$(tr -d '\n' < "$dir/omero_root_password")" > "$dir/omero.env")
-  echo "created docker/secrets/omero.env"
-fi
+# OMERO (profile `omero`): omero-server-docker takes the database password only from the variable
+# CONFIG_omero_db_pass (its 60-database.sh) and the root password from ROOTPASS. Both come from
+# the secrets above, so the file is rendered again at every run (an older one lacked the first).
+(umask 022 && printf 'CONFIG_omero_db_pass=%s\nROOTPASS=%s\n' \
+    "$(tr -d '\n' < "$dir/omero_db_password")" "$(tr -d '\n' < "$dir/omero_root_password")" \
+    > "$dir/omero.env.tmp" && mv "$dir/omero.env.tmp" "$dir/omero.env")
+echo "rendered docker/secrets/omero.env"
+# Left by earlier versions of this script; the server image never read it.
+rm -f "$dir/omero-server.omero"

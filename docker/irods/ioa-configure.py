@@ -35,12 +35,36 @@ def env(name, default):
     return value if value != '' else default
 
 
+def local_names(irods_host):
+    """Every name this container answers to, once each: the name clients use (IRODS_HOST), the
+    container's hostname, and the canonical name setup_irods.py registers the default resource
+    under (irods.lib.get_hostname(): getaddrinfo with AI_CANONNAME)."""
+    names = [irods_host, socket.gethostname()]
+    try:
+        names.append(socket.getaddrinfo(names[1], 0, 0, 0, 0, socket.AI_CANONNAME)[0][3])
+    except (OSError, IndexError):
+        pass  # setup_irods.py will say the hostname does not resolve; nothing to add here
+    unique = []
+    for name in names:
+        if name and name not in unique:
+            unique.append(name)
+    return unique
+
+
+def host_entries(irods_host):
+    """host_resolution.host_entries for this container. iRODS 4.3's schema (host_resolution.json)
+    wants at least two unique addresses per entry, and setup_irods.py refuses the whole
+    configuration otherwise; with `hostname: irods` in compose there is only one name, which
+    needs no entry (the server resolves its own hostname)."""
+    names = local_names(irods_host)
+    return [{'address_type': 'local', 'addresses': names}] if len(names) >= 2 else []
+
+
 def render_install(template, out):
     values = {
         'IRODS_ADMIN_PASSWORD': secret('irods_admin_password'),
         'IRODS_ZONE': env('IRODS_ZONE', 'tempZone'),
         'IRODS_HOST': env('IRODS_HOST', 'irods'),
-        'CONTAINER_HOSTNAME': socket.gethostname(),
         'IRODS_ZONE_KEY': secret('irods_zone_key'),
         'IRODS_NEGOTIATION_KEY': secret('irods_negotiation_key'),
         'IRODS_CONTROL_PLANE_KEY': secret('irods_control_plane_key'),
@@ -57,10 +81,12 @@ def render_install(template, out):
     for key, value in values.items():
         # json.dumps(...)[1:-1]: the value escaped for the inside of a JSON string.
         text = text.replace('@{}@'.format(key), json.dumps(value)[1:-1])
-    json.loads(text)  # refuse to hand setup_irods.py a broken file
+    config = json.loads(text)  # refuse to hand setup_irods.py a broken file
+    config['server_config']['host_resolution']['host_entries'] = host_entries(values['IRODS_HOST'])
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'w') as f:
-        f.write(text)
+        json.dump(config, f, indent=4)
+        f.write('\n')
 
 
 def rules_config(out):
@@ -105,7 +131,10 @@ def ensure_python_rep(path):
     with open(tmp, 'w') as f:
         json.dump(config, f, indent=4)
         f.write('\n')
-    os.chmod(tmp, os.stat(path).st_mode & 0o777)
+    st = os.stat(path)
+    # The entrypoint runs this as root: keep the file the irods account's (setup writes it 0600).
+    os.chown(tmp, st.st_uid, st.st_gid)
+    os.chmod(tmp, st.st_mode & 0o777)
     os.replace(tmp, path)
 
 

@@ -52,3 +52,4 @@ export {
   type UserMapProblemKind,
 } from './irods-lookup.js';
 export { entityName, parseUserName, type EntityKind, type IrodsEntity } from './irods-name.js';
+export { checkUploader, type UploaderCheck } from './uploader-check.js';

@@ -38,6 +38,11 @@ export interface PlanPermissionsInput {
   readonly dataObjects?: readonly string[] | undefined;
   /** The event's iRODS user: `name`, or `name#zone` for a user of another zone. */
   readonly uploader: string;
+  /**
+   * Why the uploader could not be confirmed in iRODS (checkUploader): then the uploader is
+   * granted nothing and the plan warns. Absent: the caller confirmed the uploader.
+   */
+  readonly uploaderUnverified?: string | undefined;
   /** Every provenance record of the archive (duplicates are fine); empty for legacy archives. */
   readonly provenance: readonly ProvenanceOwner[];
   /** Names iRODS confirmed, for same_name (from lookupSameNames); without it same_name matches nobody. */
@@ -69,7 +74,7 @@ export interface PermissionDecision {
   readonly reason: string;
 }
 
-export type PlanWarningCode = 'no_user_mapping' | 'no_group_mapping' | 'no_provenance';
+export type PlanWarningCode = 'no_user_mapping' | 'no_group_mapping' | 'no_provenance' | 'uploader_unverified';
 
 /** To record on the job and as an AVU on the archive: a sentence an admin or scientist understands. */
 export interface PlanWarning {
@@ -187,9 +192,16 @@ export function planPermissions(input: PlanPermissionsInput): PermissionPlan {
     decisions.push({ subject, omeroName, entityName: undefined, entityKind: undefined, acl: undefined, appliesTo: root, rule, reason });
   };
 
-  // The uploader keeps access to what they uploaded, whatever the mapping says.
-  want(base, uploader, map.access.uploader);
-  granted('uploader', undefined, uploader, map.access.uploader, 'access.uploader', 'the iRODS user who uploaded the archive');
+  // The uploader keeps access to what they uploaded, whatever the mapping says, once iRODS
+  // confirms they hold the archive (the event alone proves nothing).
+  if (input.uploaderUnverified === undefined) {
+    want(base, uploader, map.access.uploader);
+    granted('uploader', undefined, uploader, map.access.uploader, 'access.uploader', 'the iRODS user who uploaded the archive');
+  } else {
+    const message = `${input.uploaderUnverified}; the uploader was given no access`;
+    warnings.push({ code: 'uploader_unverified', message, omeroName: undefined });
+    nobody('uploader', undefined, 'uploader_check', message);
+  }
 
   // Original OMERO owners.
   const owners = distinct(input.provenance.map((p) => p.originalUser));

@@ -1,6 +1,7 @@
 import PQueue from 'p-queue';
 import { IrodsError, isNotFound } from '../../irods/errors.js';
 import type { IrodsEntityLookup } from '../../users/index.js';
+import { checkUploader } from '../../users/index.js';
 import {
   lookupSameNames,
   NoGroupMappingError,
@@ -68,6 +69,7 @@ export function permissionsStep(options: PermissionsOptions): StepHandler {
     const provenance = await readArchiveProvenance(ctx, root, transferXml?.kind === 'file' && transferXml.state === 'written');
     if (provenance.problem) ctx.log.warn({ problem: provenance.problem }, 'transfer.xml cannot be parsed; original owners unknown');
 
+    const uploaderCheck = await checkUploader(ctx.irods, ctx.archive.logical_path, uploader, ctx.config.irods.zone);
     const lookup: IrodsEntityLookup = (name, zone) => ctx.irods.users.stat(name, zone === undefined ? undefined : { zone });
     const knownIrodsNames = await lookupSameNames(map, provenance.owners, lookup);
     const plan = planOrFail({
@@ -79,6 +81,7 @@ export function permissionsStep(options: PermissionsOptions): StepHandler {
       collections,
       dataObjects,
       uploader,
+      uploaderUnverified: uploaderCheck.verified ? undefined : uploaderCheck.reason,
       provenance: provenance.owners,
       knownIrodsNames,
     });

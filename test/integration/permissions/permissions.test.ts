@@ -60,12 +60,17 @@ async function useMapping(text: string): Promise<void> {
 
 let folders = 0;
 
-/** Uploads as alice into a fresh folder and delivers the event; returns the archive, its target and the job. */
-async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; target: string; jobId: string }> {
+/** Uploads as alice into a fresh folder. */
+async function uploadAsAlice(localPath: string, name = basename(localPath)): Promise<{ lpath: string; size: number }> {
   const folder = `/tempZone/home/alice/perm-${++folders}`;
   await alice.client.collections.create(folder);
   const lpath = `${folder}/${name}`;
-  const size = await uploadFile(alice.client, lpath, localPath);
+  return { lpath, size: await uploadFile(alice.client, lpath, localPath) };
+}
+
+/** Uploads as alice into a fresh folder and delivers the event; returns the archive, its target and the job. */
+async function land(localPath: string, name = basename(localPath)): Promise<{ lpath: string; target: string; jobId: string }> {
+  const { lpath, size } = await uploadAsAlice(localPath, name);
   const res = await agent.postEvent(landedEvent(lpath, { size }));
   expect(res.status, JSON.stringify(res.json)).toBe(202);
   return { lpath, target: lpath.replace(/\.(zip|tar)$/, ''), jobId: res.json.job_id as string };
@@ -201,6 +206,42 @@ describe('permissions on an expanded archive', () => {
     const runs = await permissionsDetail(jobId);
     expect(runs).toHaveLength(2);
     expect(runs[1]).toMatchObject({ changed: 0, modify_permissions: 0, set_permission: 0, set_inheritance: 0, stats: 0 });
+  });
+});
+
+describe('the uploader the event names', () => {
+  it('is granted nothing when iRODS does not show them holding the archive (a forged or mistaken event), and the job says so', async () => {
+    await useMapping(OWNER_AND_GROUP);
+    const { lpath, size } = await uploadAsAlice(`${FIXTURES}valid_single_project.zip`);
+    // mallory claims alice's upload: she has no ACL on it.
+    const res = await agent.postEvent(landedEvent(lpath, { size }, 'mallory'));
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const job = await waitForJob(agent.db.pool, res.json.job_id as string);
+    const target = lpath.replace(/\.zip$/, '');
+
+    await cannotSee(mallory.client, target);
+    expect((await irodsTree(carol.client, target)).files).toHaveProperty(['transfer.xml']);
+    expect(job.flags).toContain('uploader_unverified');
+    expect(job.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('the event named mallory as the uploader, but in iRODS mallory neither owns nor may write')]),
+    );
+    const { rows } = await agent.db.pool.query<{ detail: Record<string, unknown> }>(
+      "SELECT detail FROM audit WHERE job_id = $1 AND action = 'permission_decision' AND detail->>'subject' = 'uploader'",
+      [job.id],
+    );
+    expect(rows.map((r) => [r.detail.entity, r.detail.rule])).toEqual([[null, 'uploader_check']]);
+  });
+
+  it('is confirmed through a group that may write the archive (not through public)', async () => {
+    await useMapping(OWNER_AND_GROUP);
+    const { lpath, size } = await uploadAsAlice(`${FIXTURES}valid_single_project.zip`);
+    await alice.client.dataObjects.setPermission(lpath, 'labx', 'write');
+    await alice.client.dataObjects.setPermission(lpath, 'public', 'read');
+    const res = await agent.postEvent(landedEvent(lpath, { size }, 'dave'));
+    const job = await waitForJob(agent.db.pool, res.json.job_id as string);
+    expect(job.flags ?? []).not.toContain('uploader_unverified');
+    const acls = await aclSnapshot(lpath.replace(/\.zip$/, ''));
+    expect(Object.values(acls).every((acl) => acl.includes('dave:own'))).toBe(true);
   });
 });
 

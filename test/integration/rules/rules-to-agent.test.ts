@@ -10,6 +10,7 @@ import {
   runDelayServer,
   runScenario,
   s3PutObject,
+  serverLog,
   type Step,
 } from '../../standins/irods-rule-engine/scenario.js';
 import { TEST_SECRET, startTestAgent, type TestAgent } from '../../support/agent.js';
@@ -29,11 +30,15 @@ afterAll(async () => {
 });
 
 async function deliver(steps: Step[]): Promise<void> {
-  await runScenario({
+  const result = await runScenario({
     config: { agent_url: `${agent.url}/v1/events`, watch: [LAB], delay_seconds: 10, retry_interval_seconds: 30, retry_times: 5, timeout_seconds: 5 },
     secret: TEST_SECRET,
     steps: [...steps, runDelayServer],
   });
+  // Every queued event names its uploader and the agent takes it: 202, never a 400 left in the log.
+  const log = serverLog(result);
+  expect(log.filter((m) => m.includes('(not retried)') || m.includes('will retry'))).toEqual([]);
+  if (result.executions.length) expect(log.some((m) => m.includes('delivered (HTTP 202)'))).toBe(true);
 }
 
 async function jobsFor(path: string): Promise<number> {

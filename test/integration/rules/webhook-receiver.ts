@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify from 'fastify';
 import { Webhook } from 'standardwebhooks';
 
@@ -28,16 +29,22 @@ export interface ReceiverOptions {
   readonly secret: string;
   /** Status to answer for the n-th request (0-based) that verified; 202 by default. */
   readonly respond?: (n: number) => number;
+  /** Milliseconds to hold the n-th request (0-based, any request) before answering: a hung agent. */
+  readonly stall?: (n: number) => number;
 }
 
 export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
   const webhook = new Webhook(options.secret);
   const requests: ReceivedRequest[] = [];
   let verified = 0;
+  let arrived = 0;
   const app = Fastify({ logger: false });
+  const sockets = new Set<Socket>();
   // The signature covers the exact bytes sent: keep the body as a string.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/v1/events', async (req, reply) => {
+    const holdMs = options.stall?.(arrived++) ?? 0;
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const rawBody = typeof req.body === 'string' ? req.body : '';
@@ -52,12 +59,20 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     requests.push({ headers, rawBody, event, verifyError, status });
     return reply.code(status).send(status < 300 ? { job_id: `job-${requests.length}` } : { error: 'stand-in refusal' });
   });
+  // Stalled requests must not keep close() waiting for them.
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('receiver did not get a TCP port');
   return {
     url: `http://127.0.0.1:${address.port}/v1/events`,
     requests,
-    close: () => app.close(),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await app.close();
+    },
   };
 }

@@ -6,15 +6,21 @@ irods/irods_rule_engine_plugin_python, what a rule module can observe:
 - agent processes: each client connection is served by its own process with its own Python
   module state and its own L1 descriptor table (lowest free index from 3, like allocL1desc);
 - the API framework: for each API call, pep_api_<op>_pre, the operation, pep_api_<op>_post (post
-  only when the operation succeeded), each looked up by name in core.py like the plugin does;
+  only when the operation succeeded), each looked up by name in core.py like the plugin does,
+  with rule_args = [instance name, PluginContext, API inputs...] (apiHandler.hpp
+  invoke_policy_enforcement_point: exec_rule(rule_name, instance_name_, _ctx, _t...)): the
+  connection is NOT an argument; it is in rule_args[1].map() and in rei.uoic / rei.uoip;
 - the callback: writeLine, delayExec (tag parsing, session-variable refusal, catalog column
   size), msi_get_open_data_obj_l1desc_index, msi_get_file_descriptor_info; any other name is
   NO_MICROSERVICE_FOUND_ERR; errors raise RuntimeError('[iRods__Error__Code:N] ...');
 - the delay queue (R_RULE_EXEC) and the delay server: a delayed rule's text is run as the body
   of `def expressionFcn(rule_args, callback, rei):` with every "\\n" replaced by "\\n " (as
   exec_rule_expression does), a negative return or an exception is a failure, and <EF> follows
-  getNextRepeatTime + update_entry_for_repeat. Time is virtual: the delay server jumps to the
-  next due rule instead of sleeping, so 20 retries every 30 s take milliseconds.
+  getNextRepeatTime + update_entry_for_repeat. A delayed rule runs as the user who queued it
+  (fillSubmitConditions takes rei->uoic; the delay server connects as its admin proxy on that
+  user's behalf and rsExecRuleExpression sets clientUser from the rule's uoic). Time is virtual:
+  the delay server jumps to the next due rule instead of sleeping, so 20 retries every 30 s take
+  milliseconds.
 """
 import importlib.util
 import json
@@ -28,6 +34,9 @@ import irods_errors
 import irods_types
 
 PYTHON_INSTANCE = 'irods_rule_engine_plugin-python-instance'
+# rule_args[0] of an API PEP: the api_entry's plugin instance name (lib/core/src/apiHandler.cpp,
+# api_entry::api_entry: plugin_base("api_instance", "api_context")).
+API_INSTANCE = 'api_instance'
 RULE_NAME_COLUMN_LIMIT = 2700  # R_RULE_EXEC.rule_name varchar(2700)
 
 # server/core/src/server_utilities.cpp: delayed rules naming a session variable are refused.
@@ -42,6 +51,17 @@ _SESSION_VARS = re.compile(
     r'collExpiry|collComments|collCreate|collModify|collAccess|collAccessInx|collInheritance|'
     r'otherUser|otherUserName|otherUserZone|otherUserType|connectCnt|connectSock|connectOption|'
     r'connectStatus|connectApiInx|KVPairs)\b')
+# The server versions the stand-in models. For the API PEPs the rules use, 4.3.5 and 5.0.2 call
+# the same PEPs with the same inputs for every upload route (apiTable.hpp, replica_open.cpp,
+# replica_close.cpp, and iput's putUtil.cpp still calling rcDataObjPut in 5.0.2); what differs for
+# a rule module is the microservice table: these were removed in 5.0 (server/re/include/irods/
+# reAction.hpp of each tag compared).
+VERSIONS = ('4.3.5', '5.0.2')
+REMOVED_MICROSERVICES = {
+    '4.3.5': frozenset(),
+    '5.0.2': frozenset(['msiAclPolicy', 'msiDigestMonStat', 'msiFlushMonStat', 'msiSendMail',
+                        'msiServerMonPerf', 'msiSetResource']),
+}
 _TAG = re.compile(r'<([A-Za-z_]+)>(.*?)</\1>', re.DOTALL)
 _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'y': 365 * 86400}
 
@@ -107,7 +127,8 @@ class Callback(object):
 
         def call(*args):
             server = process.server
-            if name in server.disabled_microservices:
+            server.microservices_called.add(name)
+            if name in server.disabled_microservices or name in REMOVED_MICROSERVICES[server.version]:
                 raise IrodsError(irods_errors.NO_MICROSERVICE_FOUND_ERR, 'no microservice ' + name)
             handler = getattr(process, 'msi_' + name, None) if not name.startswith('msi_') else getattr(process, name, None)
             if handler is None:
@@ -124,9 +145,13 @@ class Process(object):
         self.server = server
         self.name = name
         self.l1 = {}
+        self.rei = None  # the RuleExecInfo of the PEP running now (delayExec reads its uoic)
         self.callback = Callback(self)
-        self.rules_module = server.load_module('irods_omero_agent_rules', server.rules_path)
-        self.rules_module._clock = server.clock
+        try:
+            self.rules_module = server.load_module('irods_omero_agent_rules', server.rules_path)
+            self.rules_module._clock = server.clock
+        except Exception:  # a broken module: core.py's import of it fails, as on a server
+            self.rules_module = None
         with self.active():
             self.core = types.ModuleType('core')
             self.core.__dict__['irods_types'] = irods_types
@@ -139,7 +164,10 @@ class Process(object):
         class Scope(object):
             def __enter__(self):
                 self.saved = sys.modules.get('irods_omero_agent_rules')
-                sys.modules['irods_omero_agent_rules'] = process.rules_module
+                if process.rules_module is None:
+                    sys.modules.pop('irods_omero_agent_rules', None)
+                else:
+                    sys.modules['irods_omero_agent_rules'] = process.rules_module
 
             def __exit__(self, *exc):
                 if self.saved is None:
@@ -154,8 +182,15 @@ class Process(object):
         self.server.log.append({'process': self.name, 'target': str(target), 'message': str(text)})
         return [target, text]
 
+    def msi_msiExit(self, code, message):
+        # msiHelper.cpp msiExit: the message goes onto the connection's rError stack (what the
+        # client shows the user) and the code is returned, which fails the microservice.
+        self.server.client_errors.append({'process': self.name, 'code': int(str(code)), 'message': str(message)})
+        raise IrodsError(int(str(code)), str(message))
+
     def msi_delayExec(self, hints, rule_text, recovery):
-        return self.server.submit_delayed(self, str(hints), str(rule_text), str(recovery))
+        user = self.rei.uoic if self.rei is not None else None
+        return self.server.submit_delayed(self, user, str(hints), str(rule_text), str(recovery))
 
     def msi_get_open_data_obj_l1desc_index(self, path, _out):
         if not isinstance(path, str):
@@ -187,7 +222,10 @@ class Process(object):
     # --- the API framework ---------------------------------------------------------------------
     def comm(self, step):
         zone = step.get('zone', 'tempZone')
-        client = irods_types.UserInfo(step.get('user', 'alice'), zone)
+        if step.get('admin'):  # authFlag LOCAL_PRIV_USER_AUTH (5), as the server sets for a rodsadmin
+            client = irods_types.UserInfo(step.get('user', 'rods'), zone, 'rodsadmin', 5)
+        else:
+            client = irods_types.UserInfo(step.get('user', 'alice'), zone)
         proxy = irods_types.UserInfo(step['proxy'], zone, 'rodsadmin', 5) if step.get('proxy') else None
         return irods_types.RsComm(client, proxy)
 
@@ -198,6 +236,7 @@ class Process(object):
             return None
         rei = irods_types.RuleExecInfo(comm, PYTHON_INSTANCE)
         record = {'process': self.name, 'pep': pep}
+        self.rei = rei
         try:
             with self.active():
                 record['returned'] = fn(rule_args, self.callback, rei)
@@ -205,15 +244,21 @@ class Process(object):
             record['raised'] = '{}: {}'.format(type(e).__name__, e)
             self.server.log.append({'process': self.name, 'target': 'plugin',
                                     'message': 'caught python exception: ' + traceback.format_exc()})
+        finally:
+            self.rei = None
         self.server.pep_calls.append(record)
         return record
 
     def api(self, op, inputs, comm, operation):
         """pre PEP, the operation, post PEP (only on success), like irods::api_entry::call_handler."""
-        args = [PYTHON_INSTANCE, comm] + inputs
+        args = [API_INSTANCE, irods_types.PluginContext(comm)] + inputs
         pre = self.fire('pep_api_{}_pre'.format(op), args, comm)
         if pre is not None and 'raised' in pre:
             return {'api': op, 'failed_by': 'pre'}
+        returned = pre.get('returned') if pre is not None else None
+        if isinstance(returned, int) and not isinstance(returned, bool) and returned < 0:
+            # A pre-PEP returning an error refuses the operation with that code (call_handler).
+            return {'api': op, 'refused': returned}
         result = operation()
         post = self.fire('pep_api_{}_post'.format(op), args, comm)
         if post is not None and 'raised' in post:
@@ -229,7 +274,15 @@ class Process(object):
 
 
 class Server(object):
-    def __init__(self, rules_path, core_source, disabled_microservices=(), fail_delay_exec=False):
+    def __init__(self, rules_path, core_source, disabled_microservices=(), fail_delay_exec=False, version='5.0.2'):
+        if version not in VERSIONS:
+            raise ValueError('the stand-in models iRODS {}, not {}'.format(' and '.join(VERSIONS), version))
+        self.version = version
+        self.microservices_called = set()
+        # The catalog GenQuery sees: collection and data object paths with their AVUs.
+        self.catalog = {'collections': {}, 'data_objects': {}}
+        self.fail_genquery = False
+        self.client_errors = []
         self.rules_path = rules_path
         self.core_source = core_source
         self.disabled_microservices = set(disabled_microservices)
@@ -259,8 +312,26 @@ class Server(object):
     def catalog_rules(self):
         return [dict(r) for r in self.rules]
 
+    def seed_catalog(self, seed):
+        for kind in ('collections', 'data_objects'):
+            for path, avus in (seed or {}).get(kind, {}).items():
+                self.catalog[kind][path] = [tuple(a) for a in avus]
+
+    def move(self, src, dst):
+        """A rename in the catalog: the object, or the collection and everything below it."""
+        for kind in ('collections', 'data_objects'):
+            table = self.catalog[kind]
+            for path in [p for p in table if p == src or p.startswith(src + '/')]:
+                table[dst + path[len(src):]] = table.pop(path)
+
+    def remove(self, path):
+        for kind in ('collections', 'data_objects'):
+            table = self.catalog[kind]
+            for p in [p for p in table if p == path or p.startswith(path + '/')]:
+                del table[p]
+
     # --- delay queue -------------------------------------------------------------------------
-    def submit_delayed(self, process, hints, rule_text, recovery):
+    def submit_delayed(self, process, user, hints, rule_text, recovery):
         if self.fail_delay_exec:
             raise IrodsError(irods_errors.CAT_SQL_ERR, 'stand-in: catalog unavailable')
         if _SESSION_VARS.search(rule_text):
@@ -270,10 +341,17 @@ class Server(object):
             raise IrodsError(irods_errors.CAT_SQL_ERR, 'rule text longer than the rule_name column')
         tags = dict((m.group(1), m.group(2)) for m in _TAG.finditer(hints))
         exe_time = self.now + (_seconds(tags['PLUSET']) if 'PLUSET' in tags else 0)
+        # rsRuleExecSubmit.cpp: a given priority must be an integer 1..9, none means 5.
+        priority = tags.get('PRIORITY', '5')
+        if not re.match(r'^\s*[0-9]+\s*$', priority) or not 1 <= int(priority) <= 9:
+            raise IrodsError(irods_errors.SYS_INVALID_INPUT_PARAM, 'Delay rule priority must satisfy 1 <= P <= 9.')
         rule = {
             'id': self.next_rule_id, 'name': rule_text, 'exe_time': int(exe_time),
             'frequency': tags.get('EF', ''), 'instance': tags.get('INST_NAME', ''),
-            'user': 'submitted-by-' + process.name, 'hints': hints,
+            'priority': int(priority),
+            'user': str(user.userName) if user is not None else '',
+            'user_zone': str(user.rodsZone) if user is not None else '',
+            'queued_by_process': process.name, 'hints': hints,
         }
         self.next_rule_id += 1
         self.rules.append(rule)
@@ -290,11 +368,16 @@ class Server(object):
                 if until_now:
                     break
                 self.now = float(due)
-            rule = sorted((r for r in self.rules if r['exe_time'] <= self.now), key=lambda r: (r['exe_time'], r['id']))[0]
+            # irodsDelayServer.cpp: SELECT RULE_EXEC_ID, ORDER_DESC(RULE_EXEC_PRIORITY) WHERE RULE_EXEC_TIME <= now
+            due_now = (r for r in self.rules if r['exe_time'] <= self.now)
+            rule = sorted(due_now, key=lambda r: (-r['priority'], r['exe_time'], r['id']))[0]
+            started = time.monotonic()
             status = self._execute(worker, rule)
             runs += 1
+            # 'seconds' is real time: how long the run held a delay-server executor.
             self.executions.append({'rule_id': rule['id'], 'status': status, 'at': self.now,
-                                    'frequency': rule['frequency']})
+                                    'frequency': rule['frequency'], 'priority': rule['priority'],
+                                    'user': rule['user'], 'seconds': time.monotonic() - started})
             self._after_run(rule, status)
         return runs
 
@@ -309,7 +392,9 @@ class Server(object):
         try:
             with worker.active():
                 exec(compile(fcn_text, '<delayed rule {}>'.format(rule['id']), 'exec'), namespace)
-                rei = irods_types.RuleExecInfo(worker.comm({'user': 'rods'}), PYTHON_INSTANCE)
+                # As the user who queued it, through the delay server's admin proxy account.
+                comm = worker.comm({'user': rule['user'], 'zone': rule['user_zone'] or 'tempZone', 'proxy': 'rods'})
+                rei = irods_types.RuleExecInfo(comm, PYTHON_INSTANCE)
                 result = namespace['expressionFcn']([], worker.callback, rei)
         except Exception:
             self.log.append({'process': worker.name, 'target': 'plugin',

@@ -27,11 +27,19 @@ const PYTHON = process.env['PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/
 
 export type Step = Record<string, unknown> & { op: string };
 
+/** The iRODS versions the stand-in models (fake_server.py VERSIONS). */
+export const IRODS_VERSIONS = ['4.3.5', '5.0.2'] as const;
+export type IrodsVersion = (typeof IRODS_VERSIONS)[number];
+
 export interface Scenario {
   readonly config: Record<string, unknown>;
   readonly secret?: string;
   readonly corePy?: string;
-  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean };
+  /** Another rule module than rules/python's (e.g. a broken one). */
+  readonly rulesPath?: string;
+  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean; fail_genquery?: boolean; version?: IrodsVersion };
+  /** The catalog GenQuery sees: paths with their AVUs as [attribute, value, units]. */
+  readonly catalog?: { collections?: Record<string, string[][]>; data_objects?: Record<string, string[][]> };
   readonly steps: readonly Step[];
 }
 
@@ -48,7 +56,22 @@ export interface QueuedRule {
   readonly exe_time: number;
   readonly frequency: string;
   readonly instance: string;
+  readonly priority: number;
+  /** The user who queued it: the delay server runs it as that user. */
+  readonly user: string;
   readonly hints: string;
+}
+
+export interface DelayedRun {
+  readonly rule_id: number;
+  readonly status: number;
+  /** Virtual time of the run. */
+  readonly at: number;
+  readonly frequency: string;
+  readonly priority: number;
+  readonly user: string;
+  /** Real seconds the run held a delay-server executor. */
+  readonly seconds: number;
 }
 
 export interface ScenarioResult {
@@ -56,16 +79,27 @@ export interface ScenarioResult {
   readonly peps: PepCall[];
   readonly log: { process: string; target: string; message: string }[];
   readonly queue: QueuedRule[];
-  readonly executions: { rule_id: number; status: number; at: number; frequency: string }[];
+  readonly executions: DelayedRun[];
+  /** Every microservice (and rule) name the module called through the callback. */
+  readonly microservices_called: string[];
+  /** Messages PEPs put on the connection's error stack (msiExit): what the client shows. */
+  readonly client_errors: { process: string; code: number; message: string }[];
+  /** The catalog after the scenario. */
+  readonly catalog: { collections: Record<string, string[][]>; data_objects: Record<string, string[][]> };
+  /** What the server processes wrote to stderr. */
+  readonly stderr: string;
+  /** The circuit breaker's marker file after the scenario, or null when there is none. */
+  readonly breaker: { failures: number; last_try: number } | null;
 }
 
 export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const input = JSON.stringify({
-    rules_path: RULES_PATH,
+    rules_path: scenario.rulesPath ?? RULES_PATH,
     core_py: scenario.corePy,
     config: scenario.config,
     secret: scenario.secret,
     server: scenario.server ?? {},
+    catalog: scenario.catalog ?? {},
     steps: scenario.steps,
   });
   const child = spawn(PYTHON, [RUNNER], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -81,7 +115,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   if (code !== 0) {
     throw new Error(`rule-engine stand-in exited ${String(code)}: ${Buffer.concat(err).toString()}`);
   }
-  return JSON.parse(Buffer.concat(out).toString()) as ScenarioResult;
+  return { ...(JSON.parse(Buffer.concat(out).toString()) as Omit<ScenarioResult, 'stderr'>), stderr: Buffer.concat(err).toString() };
 }
 
 /** Messages the rules wrote to the server log, in order. */
@@ -135,3 +169,8 @@ export const ireg = (p: string, extra: Record<string, unknown> = {}): Step[] => 
 export const imv = (src: string, dst: string): Step[] => [{ op: 'rename', src, dst }];
 export const icp = (src: string, dst: string): Step[] => [{ op: 'copy', src, dst }];
 export const runDelayServer: Step = { op: 'delay_server' };
+export const irm = (p: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rm', path: p, ...extra }];
+export const irmColl = (p: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rmcoll', path: p, ...extra }];
+export const imvColl = (src: string, dst: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rename', src, dst, collection: true, ...extra }];
+/** imeta with ModAVUMetadataInp's arguments, e.g. ['add', '-d', path, attribute, value]. */
+export const imeta = (args: string[], extra: Record<string, unknown> = {}): Step[] => [{ op: 'imeta', args, ...extra }];

@@ -36,6 +36,14 @@ function aclOf(plan: PermissionPlan, lpath: string): string[] {
 }
 
 describe('planPermissions', () => {
+  it('grants an unconfirmed uploader nothing, warns, and records why', () => {
+    const reason = 'the event named omero_svc as the uploader, but in iRODS omero_svc neither owns nor may write it';
+    const plan = planPermissions(input({ users: { jdoe: 'jdoe' } }, { uploaderUnverified: reason }));
+    for (const b of plan.batches) expect(aclOf(plan, b.lpath)).toEqual(['jdoe=own']);
+    expect(plan.warnings.map((w) => [w.code, w.message])).toContainEqual(['uploader_unverified', `${reason}; the uploader was given no access`]);
+    expect(plan.decisions[0]).toMatchObject({ subject: 'uploader', entityName: undefined, acl: undefined, rule: 'uploader_check' });
+  });
+
   it('grants own to the uploader and the mapped owner, read to the mapped group, on every lpath of the tree', () => {
     const plan = planPermissions(input({ users: { jdoe: 'jdoe' }, groups: { labX: 'labX' } }));
     for (const b of plan.batches) expect(aclOf(plan, b.lpath)).toEqual(['jdoe=own', 'labX=read', 'omero_svc=own']);
