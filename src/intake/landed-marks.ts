@@ -5,10 +5,10 @@ import { IrodsError, isNotFound } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import { events, withTryAdvisoryLock, type EventVerdict } from '../store/index.js';
+import { checkUploader } from '../users/index.js';
 import { Intake, type IntakeDeps, type IntakeQueue } from './accept-event.js';
 import { LANDED_EVENT } from './landed-event.js';
 import { LANDED_MARK_ATTRIBUTE, markDeliveryId, markEvent, markUser, type LandedMark } from './landed-mark.js';
-import { verifyUploader } from './uploader-access.js';
 
 export interface MarkDeps {
   readonly config: Config;
@@ -34,7 +34,7 @@ export interface MarkPassReport {
   /** False when another agent process held the lock (nothing was done). */
   readonly ran: boolean;
   readonly outcomes: readonly MarkOutcome[];
-  /** Marks left for the next pass: their object vanished meanwhile, or handling one failed. */
+  /** Marks left for the next pass: handling them failed on something about their object. */
   readonly left: number;
 }
 
@@ -44,8 +44,8 @@ const MARK_LOCK_KEY = 0x1a0e_3a4c;
 /**
  * One pass over the native rule's marks (docs/events.md, "Marks"): every `irods_omero_agent::landed`
  * AVU on a data object under a watched collection goes through the intake exactly as the event it
- * stands for would, after its user is checked against the object (owner, or allowed to write
- * it), and is then removed: that exact attribute, value and units, so a mark the rule wrote again
+ * stands for would, after its user is checked against the object's ACL (checkUploader: owner or
+ * write access), and is then removed: that exact attribute, value and units, so a mark the rule wrote again
  * meanwhile (a newer upload) stays for the next pass. Marks outside the watched collections are
  * not touched. Under an advisory lock, so several agent processes may call it at once.
  */
@@ -57,9 +57,7 @@ export async function takeLandedMarks(deps: MarkDeps, options: { signal?: AbortS
     for (const mark of await findMarks(deps, options.signal)) {
       options.signal?.throwIfAborted();
       try {
-        const outcome = await takeMark(deps, intake, mark);
-        if (outcome) outcomes.push(outcome);
-        else left++;
+        outcomes.push(await takeMark(deps, intake, mark));
       } catch (err) {
         // A refusal about this one object (permissions, a race with its removal) stays with it;
         // anything else (iRODS unreachable, PostgreSQL down) ends the pass, every mark kept.
@@ -92,20 +90,15 @@ async function findMarks(deps: MarkDeps, signal: AbortSignal | undefined): Promi
   return [...found.values()];
 }
 
-/** Takes one mark; undefined when it must stay (its object is gone or moved: nothing to remove). */
-async function takeMark(deps: MarkDeps, intake: Intake, mark: LandedMark): Promise<MarkOutcome | undefined> {
+/** Takes one mark. */
+async function takeMark(deps: MarkDeps, intake: Intake, mark: LandedMark): Promise<MarkOutcome> {
   const user = markUser(mark);
   if (!user) {
     return refuse(deps, mark, 400, `the mark's units ${JSON.stringify(mark.units)} do not name a user as <user>#<zone>`);
   }
-  let check;
-  try {
-    check = await verifyUploader(deps.irods, mark.lpath, user, mark.owner);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  if (!check.allowed) return refuse(deps, mark, 403, `refused: ${check.reason}`);
+  // The same check the permissions step makes before granting the uploader anything.
+  const check = await checkUploader(deps.irods, mark.lpath, `${user.name}#${user.zone}`, deps.config.irods.zone);
+  if (!check.verified) return refuse(deps, mark, 403, `refused: ${check.reason}`);
 
   const body = markEvent(mark, user);
   const rawBody = JSON.stringify(body);
@@ -137,9 +130,14 @@ async function refuse(deps: MarkDeps, mark: LandedMark, httpStatus: number, reas
 
 async function removeMark(deps: MarkDeps, mark: LandedMark): Promise<void> {
   // Exactly this AVU: removing by attribute alone would drop a newer mark the rule set meanwhile.
-  await deps.irods.dataObjects.modifyMetadata(mark.lpath, [
-    { operation: 'remove', attribute: LANDED_MARK_ATTRIBUTE, value: mark.value, ...(mark.units ? { units: mark.units } : {}) },
-  ]);
+  try {
+    await deps.irods.dataObjects.modifyMetadata(mark.lpath, [
+      { operation: 'remove', attribute: LANDED_MARK_ATTRIBUTE, value: mark.value, ...(mark.units ? { units: mark.units } : {}) },
+    ]);
+  } catch (err) {
+    // The object went away since the query, and its AVUs with it (or moved: found there next time).
+    if (!isNotFound(err)) throw err;
+  }
 }
 
 export interface MarkPollerHandle {

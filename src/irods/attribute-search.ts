@@ -1,12 +1,11 @@
 import type { QueryApi } from './types.js';
 
-/** One AVU on a data object, with the object's owner as the catalog records it. */
+/** One AVU on a data object. */
 export interface DataObjectAvu {
   readonly lpath: string;
   readonly value: string;
   /** '' when the AVU has no units. */
   readonly units: string;
-  readonly owner: { readonly name: string; readonly zone: string };
 }
 
 /**
@@ -43,9 +42,9 @@ export async function* dataObjectsWithAttribute(
   if (!collections) throw new UnquotableQueryError(root);
   if (!name) throw new UnquotableQueryError(attribute);
   const text =
-    'SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS, DATA_OWNER_NAME, DATA_OWNER_ZONE ' +
+    'SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS ' +
     `WHERE COLL_NAME like ${collections} AND META_DATA_ATTR_NAME = ${name}`;
-  for await (const [coll = '', data = '', value = '', units = '', owner = '', ownerZone = ''] of query.genquery(text, { signal: options.signal })) {
-    yield { lpath: `${coll === '/' ? '' : coll}/${data}`, value, units, owner: { name: owner, zone: ownerZone } };
+  for await (const [coll = '', data = '', value = '', units = ''] of query.genquery(text, { signal: options.signal })) {
+    yield { lpath: `${coll === '/' ? '' : coll}/${data}`, value, units };
   }
 }

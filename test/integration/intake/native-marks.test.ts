@@ -194,7 +194,7 @@ describe('native marks', () => {
     await mark(alice.client, malformed, now(), 'bob');
 
     const pass = await takeLandedMarks(deps);
-    const reason = 'refused: bob#tempZone is neither the owner of ' + lpath + ' (alice#tempZone) nor allowed to write it';
+    const reason = `refused: the event named bob#tempZone as the uploader, but in iRODS bob#tempZone neither owns nor may write ${lpath}`;
     expect(pass.outcomes.find((o) => o.lpath === lpath)).toMatchObject({ verdict: 'rejected', reason });
     expect(await eventsFor(lpath)).toEqual([{ verdict: 'rejected', reason, http_status: 403, pep: null }]);
     expect(await eventsFor(malformed)).toEqual([
