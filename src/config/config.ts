@@ -96,6 +96,7 @@ const envSchema = z.object({
   AGENT_SWEEP_INTERVAL_SECONDS: int(300, 0, 86_400),
   AGENT_STUCK_AFTER_SECONDS: int(3600, 1),
   AGENT_SWEEP_GRACE_SECONDS: int(120, 0, 86_400),
+  AGENT_MARK_POLL_SECONDS: int(15, 0, 86_400),
 
   IRODS_HTTP_API_URL: url(['http:', 'https:'])
     .default('http://127.0.0.1:9000/irods-http-api/0.7.0')
@@ -211,6 +212,11 @@ export interface Config {
     readonly stuckAfterSeconds: number;
     /** Archives modified more recently than this are left to their event (it may still be on its way). */
     readonly graceSeconds: number;
+  };
+  /** The native rule's marks (irods_omero_agent::landed AVUs), taken in the processes that run workers. */
+  readonly nativeMarks: {
+    /** Seconds between passes; 0: never. */
+    readonly pollSeconds: number;
   };
   readonly irods: {
     readonly baseUrl: string;
@@ -334,6 +340,7 @@ export function loadConfig(env: EnvLike): Config {
       stuckAfterSeconds: e.AGENT_STUCK_AFTER_SECONDS,
       graceSeconds: e.AGENT_SWEEP_GRACE_SECONDS,
     },
+    nativeMarks: { pollSeconds: e.AGENT_MARK_POLL_SECONDS },
     irods: {
       baseUrl: e.IRODS_HTTP_API_URL,
       username: e.IRODS_USERNAME,
