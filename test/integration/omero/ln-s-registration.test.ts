@@ -145,7 +145,8 @@ describe('the omero step, in place (ln_s)', () => {
 
   it('registers the files in place, as OMERO reads them through the mount', async () => {
     const state = await omero.state();
-    const filesets = Object.values(state.filesets);
+    const mounted = `${MOUNT.slice(1)}${project.target.slice('/tempZone'.length)}/`;
+    const filesets = Object.values(state.filesets).filter((f) => f.client_paths.some((p) => p.startsWith(mounted)));
     expect(filesets).toHaveLength(3);
     expect(filesets.every((f) => f.in_place)).toBe(true);
     expect(filesets.flatMap((f) => f.client_paths)).toContain(
@@ -197,37 +198,41 @@ describe('the omero step, in place (ln_s)', () => {
   });
 
   it('keeps the ids on a replay of the whole job: no second import, the AVUs unchanged', async () => {
-    const first = await omeroDetail(project.jobId, 1);
-    const tiff = `${project.target}/pixel_images/52.tiff`;
-    const beforeAvus = { root: await idAvus(project.target, 'collection'), tiff: await idAvus(tiff, 'data_object') };
+    const mine = await land(`${FIXTURES}valid_single_project.zip`);
+    await waitForJob(agent.db.pool, mine.jobId);
+    const first = await omeroDetail(mine.jobId, 1);
+    const tiff = `${mine.target}/pixel_images/52.tiff`;
+    const beforeAvus = { root: await idAvus(mine.target, 'collection'), tiff: await idAvus(tiff, 'data_object') };
     const before = (await omero.calls()).length;
-    await replay(project.jobId);
-    await waitForJob(agent.db.pool, project.jobId);
+    await replay(mine.jobId);
+    await waitForJob(agent.db.pool, mine.jobId);
     expect(await callsSince(before)).toEqual([]);
-    const kept = await omeroDetail(project.jobId, 2);
+    const kept = await omeroDetail(mine.jobId, 2);
     expect(kept.kept_from_run).toBe(1);
     expect(kept.images).toEqual(first.images);
-    expect(await idAvus(project.target, 'collection')).toEqual(beforeAvus.root);
+    expect(await idAvus(mine.target, 'collection')).toEqual(beforeAvus.root);
     expect(await idAvus(tiff, 'data_object')).toEqual(beforeAvus.tiff);
   });
 
   it('registers again when an admin removed the server AVU, replacing the ids instead of adding to them', async () => {
-    const previous = await omeroDetail(project.jobId, 2);
-    await irods.client.collections.modifyMetadata(project.target, [{ operation: 'remove', attribute: `${NS}server`, value: 'omero.test:4064' }]);
+    const mine = await land(`${FIXTURES}valid_single_project.zip`);
+    await waitForJob(agent.db.pool, mine.jobId);
+    const previous = await omeroDetail(mine.jobId, 1);
+    await irods.client.collections.modifyMetadata(mine.target, [{ operation: 'remove', attribute: `${NS}server`, value: 'omero.test:4064' }]);
     const before = (await omero.calls()).length;
-    await replay(project.jobId, { from: 'omero' });
-    await waitForJob(agent.db.pool, project.jobId);
+    await replay(mine.jobId, { from: 'omero' });
+    await waitForJob(agent.db.pool, mine.jobId);
     expect((await callsSince(before)).filter((c) => c.argv[0] === 'transfer')).toHaveLength(1);
-    const again = await omeroDetail(project.jobId, 3);
+    const again = await omeroDetail(mine.jobId, 2);
     expect(again.kept_from_run).toBeUndefined();
     const oldIds = new Set(previous.images.map((i) => i.omero_id));
     expect(again.images.every((i) => !oldIds.has(i.omero_id))).toBe(true);
     for (const image of again.images) {
-      expect(await idAvus(`${project.target}/${image.path}`, 'data_object')).toEqual([`image_id=${image.omero_id}|image:${image.source_id}`]);
+      expect(await idAvus(`${mine.target}/${image.path}`, 'data_object')).toEqual([`image_id=${image.omero_id}|image:${image.source_id}`]);
     }
     // --merge: the project of the first registration was reused, not duplicated.
     expect(again.projects).toEqual(previous.projects);
-    const root = await idAvus(project.target, 'collection');
+    const root = await idAvus(mine.target, 'collection');
     expect(root.filter((a) => a.startsWith('project_id='))).toEqual([`project_id=${again.projects[0]?.omero_id}|project:1`]);
     expect(root.filter((a) => a.startsWith('server='))).toEqual(['server=omero.test:4064|']);
   });
