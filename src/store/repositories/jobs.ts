@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson, safeText } from '../safe-text.js';
 import type { ArchiveRow } from './archives.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -102,7 +103,8 @@ export async function updateJob(
   const values: unknown[] = [id];
   for (const key of ['state', 'step', 'target_path', 'error_code', 'error_message', 'error_entry', 'irods_status', 'cancel_requested', 'not_before'] as const) {
     if (key in patch) {
-      values.push(patch[key]);
+      const value = patch[key];
+      values.push(typeof value === 'string' ? safeText(value) : value);
       sets.push(`${key} = $${values.length}`);
     }
   }
@@ -121,12 +123,12 @@ export async function addJobFlags(db: Queryable, id: string, flags: readonly str
        warnings = (SELECT COALESCE(jsonb_agg(DISTINCT w), '[]'::jsonb) FROM jsonb_array_elements(warnings || $3::jsonb) AS w),
        updated_at = now()
      WHERE id = $1`,
-    [id, flags, JSON.stringify(warnings)],
+    [id, flags.map((f) => safeText(f)), safeJson(warnings)],
   );
 }
 
 export async function setJobProgress(db: Queryable, id: string, progress: JobProgress): Promise<void> {
-  await db.query(`UPDATE jobs SET progress = progress || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(progress)]);
+  await db.query(`UPDATE jobs SET progress = progress || $2::jsonb, updated_at = now() WHERE id = $1`, [id, safeJson(progress)]);
 }
 
 /**
