@@ -8,6 +8,8 @@ import {
   archives,
   events,
   jobs,
+  isDataRefusal,
+  sqlStateOf,
   withTransaction,
   type EventVerdict,
   type NewArchiveEvent,
@@ -15,7 +17,7 @@ import {
 } from '../store/index.js';
 import { sameVersion, type VersionFacts } from './archive-version.js';
 import { GroupCommit } from './group-commit.js';
-import { ServiceUnavailable } from './intake-errors.js';
+import { EventUnrecordable, ServiceUnavailable } from './intake-errors.js';
 import { LANDED_EVENT, uploaderOf, type EventBody } from './landed-event.js';
 import { classifyPath } from './watch-filter.js';
 
@@ -96,7 +98,20 @@ export class Intake {
     }, GROUP_COMMIT);
   }
 
+  /**
+   * Decides and records one event. Values PostgreSQL refuses (which the contract should already
+   * have caught) make this event alone an EventUnrecordable (400), never a failure of the others.
+   */
   async accept(incoming: IncomingEvent): Promise<IntakeOutcome> {
+    try {
+      return await this.decideAndRecord(incoming);
+    } catch (err) {
+      if (isDataRefusal(err)) throw new EventUnrecordable(sqlStateOf(err), err);
+      throw err;
+    }
+  }
+
+  private async decideAndRecord(incoming: IncomingEvent): Promise<IntakeOutcome> {
     const { deps } = this;
     const { body } = incoming;
     const data = body.data;

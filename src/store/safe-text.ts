@@ -12,12 +12,17 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 // How those show after JSON.stringify: escaped as \u0000 and \udXXX (paired surrogates are not).
 const UNSTORABLE_ESCAPED = /\\u0000|\\ud[89a-f]/i;
 
+/** Whether PostgreSQL can store `text` as it is (in text and in jsonb). */
+export function isStorableText(text: string): boolean {
+  UNSTORABLE.lastIndex = 0;
+  return !UNSTORABLE.test(text);
+}
+
 export function safeText(text: string): string;
 export function safeText(text: string | null | undefined): string | null | undefined;
 export function safeText(text: string | null | undefined): string | null | undefined {
   if (typeof text !== 'string') return text;
-  UNSTORABLE.lastIndex = 0;
-  return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\ufffd') : text;
+  return isStorableText(text) ? text : text.replace(UNSTORABLE, '\ufffd');
 }
 
 /**
