@@ -47,6 +47,7 @@ export interface EventRouteDeps extends IntakeDeps {
   /** The intake's queue, and whether Redis answers (503 before anything is recorded when not). */
   readonly queues: IntakeQueue & { isConnected(): boolean };
   readonly metrics: Metrics;
+  readonly schemaReady?: (() => boolean) | undefined;
 }
 
 /** Compares a presented token with each configured one without leaking where they differ. */
@@ -154,6 +155,7 @@ export function eventRoutes(deps: EventRouteDeps) {
 
   const accept = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: EventBody) => {
     if (!deps.queues.isConnected()) throw new ServiceUnavailable('redis', 'the job queue (Redis) is unavailable; retry later');
+    if (deps.schemaReady && !deps.schemaReady()) throw new ServiceUnavailable('postgresql', 'the database is not ready yet (migrating); retry later');
     const outcome = await intake.accept({ webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
     deps.metrics.events.inc({ verdict: outcome.verdict });
     // One line per decision; the routes' own access log is off (logLevel below).
