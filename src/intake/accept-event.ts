@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
-import { IrodsError, isNotFound } from '../irods/errors.js';
+import { IrodsError, isNotFound, isUnauthorized } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -229,6 +229,13 @@ async function versionFacts(deps: IntakeDeps, body: EventBody): Promise<(Version
     return { size: stat.size, checksum: stat.checksum ?? checksum, modifiedAt: new Date(stat.modifiedAt * 1000), resource };
   } catch (err) {
     if (isNotFound(err)) return 'missing';
+    // iRODS refuses the agent's own login: a configuration fault that outlasts the rule's
+    // retries. The event is recorded with what it says; its job waits (irods_unauthorized)
+    // until iRODS accepts the agent, and inspect checks the object itself then.
+    if (isUnauthorized(err)) {
+      deps.log.warn({ archive: body.data.logical_path, err }, "iRODS refuses the agent's login; the event is recorded without a stat");
+      return { size, checksum, resource };
+    }
     if (err instanceof IrodsError && err.retryable) {
       throw new ServiceUnavailable('irods', `cannot stat ${body.data.logical_path} in iRODS: ${err.message}`);
     }

@@ -1,10 +1,9 @@
 import type pg from 'pg';
-import { IrodsError, isNotFound } from '../irods/errors.js';
+import { IrodsError, isNotFound, isUnauthorized } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import { jobs, type JobRow } from '../store/index.js';
 import { writeArchiveStatus, type ArchiveStatus, type ArchiveStatusValue } from './archive-status.js';
-import { isIrodsUnauthorized } from './failure-classification.js';
 
 /**
  * The archive's status AVUs converge to the job row, which is the truth. Every write that
@@ -86,7 +85,7 @@ async function reconcilePending(deps: StatusSyncDeps, limit: number): Promise<Re
     try {
       await writeArchiveStatus(deps.irods, logicalPath, finalArchiveStatus(job));
     } catch (err) {
-      if ((err instanceof IrodsError && err.retryable) || isIrodsUnauthorized(err)) {
+      if ((err instanceof IrodsError && err.retryable) || isUnauthorized(err)) {
         log.warn({ err, pending: pending.length - written }, 'iRODS is away or refuses the agent; the archives of finished jobs get their status AVUs later');
         return { ran: true, written, deferred: true };
       }

@@ -1,4 +1,4 @@
-import { IrodsError } from '../irods/errors.js';
+import { IrodsError, isUnauthorized } from '../irods/errors.js';
 import { StepFailure } from './step-errors.js';
 
 /** Why a step attempt stopped, as the job, the step row and the archive's AVUs record it. */
@@ -12,11 +12,6 @@ export interface Failure {
 
 /** The agent's own account was refused: a wrong IRODS_USERNAME / IRODS_PASSWORD, or a changed one. */
 export const IRODS_UNAUTHORIZED = 'irods_unauthorized';
-
-/** HTTP 401 after the client authenticated again: the API does not accept the agent's credentials. */
-export function isIrodsUnauthorized(err: unknown): boolean {
-  return err instanceof IrodsError && err.status === 401;
-}
 
 /**
  * What iRODS said, once. An IrodsError's message already names the operation and the object
@@ -35,7 +30,7 @@ export function classifyFailure(err: unknown): Failure {
   if (err instanceof StepFailure) {
     return { code: err.code, message: err.message, retryable: err.retryable, entry: err.options.entry, irodsStatus: err.options.irodsStatus };
   }
-  if (isIrodsUnauthorized(err)) {
+  if (isUnauthorized(err)) {
     return {
       code: IRODS_UNAUTHORIZED,
       message: `iRODS does not accept the agent's account (check IRODS_USERNAME and IRODS_PASSWORD); the job waits and goes on once it does. ${(err as IrodsError).message}`,
