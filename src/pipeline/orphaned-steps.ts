@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -23,6 +24,17 @@ export interface OrphanDeps {
 
 /** What BullMQ writes when a job's worker stopped renewing its lock more than maxStalledCount times. */
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+/** How the runner hands BullMQ a failure it could not record (see unrecordedFailure). */
+const UNRECORDED = /^unrecorded failure ([a-z0-9_]+): ([\s\S]*)$/;
+
+/**
+ * The error the runner gives BullMQ when PostgreSQL would not take a step's failure: final, so
+ * the step is not run again, and carrying the failure, so whoever records it later (the
+ * worker's failed event, the sweeper) records the failure itself.
+ */
+export function unrecordedFailure(failure: { code: string; message: string }): UnrecoverableError {
+  return new UnrecoverableError(`unrecorded failure ${failure.code}: ${failure.message}`);
+}
 
 /** The failure recorded for a step BullMQ failed without the runner recording it. */
 export function lostStepFailure(step: string, failedReason: string | undefined): { code: string; message: string } {
@@ -32,6 +44,8 @@ export function lostStepFailure(step: string, failedReason: string | undefined):
       message: `The worker running the ${step} step stopped before finishing it, three times (killed, out of memory, or its host lost); the job was stopped so it does not loop. Replay it once the cause is found.`,
     };
   }
+  const unrecorded = UNRECORDED.exec(failedReason ?? '');
+  if (unrecorded) return { code: unrecorded[1] as string, message: safeRendering(unrecorded[2] as string) };
   return {
     code: 'internal_error',
     message: `The ${step} step failed and its worker could not record why: ${safeRendering(failedReason ?? 'no reason given')}`,

@@ -10,6 +10,7 @@ import { classifyFailure, IRODS_UNAUTHORIZED } from './failure-classification.js
 import type { PipelineQueues, StepJobData } from './queues.js';
 import type { StepContext, StepRegistry } from './step-context.js';
 import { StepCancelled, StepNotReady } from './step-errors.js';
+import { unrecordedFailure } from './orphaned-steps.js';
 import { failJob, markCancelled, recordAttemptFailure, waitForLogin } from './step-outcomes.js';
 import { nextStep, type StepName } from './steps.js';
 
@@ -99,12 +100,19 @@ export async function processStepJob(deps: RunnerDeps, bull: Job<StepJobData>, t
     }
     const final = !failure.retryable || bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
     deps.metrics.stepDuration.observe({ step, outcome: final ? 'failed' : 'retried' }, seconds());
-    await recordAttemptFailure(deps, current, step, failure, final, log);
+    try {
+      await recordAttemptFailure(deps, current, step, failure, final, log);
+      if (final) await failJob(deps, current, archive, step, { ...failure, cause: err }, log);
+    } catch (recordErr) {
+      // Not even a safe rendering was taken (PostgreSQL down, or refusing): BullMQ ends the
+      // step with the failure in hand, and the worker's failed event or the sweeper records it.
+      log.error({ err: recordErr, code: failure.code, cause: failure.message }, 'could not record the failure of a step');
+      if (final) throw unrecordedFailure(failure);
+    }
     if (!final) {
       log.warn({ err, code: failure.code, attempt: attempt.attempts }, 'step failed; will retry');
       throw err;
     }
-    await failJob(deps, current, archive, step, { ...failure, cause: err }, log);
     throw new UnrecoverableError(failure.message);
   }
 }
