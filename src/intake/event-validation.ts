@@ -77,13 +77,19 @@ function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** The first string (of any field, known or not) that cannot be stored, with where it is. */
-function unstorableString(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = unstorableString(inner, path ? `${path}.${key}` : key);
-    if (found !== undefined) return found;
+/**
+ * The first string (of any field, known or not) that cannot be stored, with where it is. A loop,
+ * not recursion: an unknown field may nest arrays thousands deep within the body limit.
+ */
+function unstorableString(body: unknown): string | undefined {
+  const pending: [unknown, string][] = [[body, '']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (!isStorableText(value)) return path;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) pending.push([inner, path ? `${path}.${key}` : key]);
+    }
   }
   return undefined;
 }
@@ -100,7 +106,7 @@ export function eventBodyValidator(schema: TSchema, pathFields: readonly string[
       const first = compiled.Errors(body).First();
       return first ? refusalOf(first) : { code: 'invalid_value', field: 'body', message: 'the body does not match the event contract' };
     }
-    const unstorable = unstorableString(body, '');
+    const unstorable = unstorableString(body);
     if (unstorable !== undefined) {
       return { code: 'invalid_string', field: unstorable, message: `${unstorable} holds a NUL character or an unpaired UTF-16 surrogate` };
     }

@@ -51,6 +51,15 @@ describe('strings no iRODS name or PostgreSQL text can hold', () => {
     await expectRefused(landedEvent(archivePath(), { size: 1 }, 'ali\u0000ce'), 'invalid_string', 'data.user');
   });
 
+  it('looks into fields it does not know, however deep, without failing', async () => {
+    // Written as text: JSON.stringify itself gives up long before this depth.
+    const event = JSON.stringify(landedEvent(archivePath(), { size: 1, checksum: 'sha2:d', future_field: 'DEEP' }));
+    const rawBody = event.replace('"DEEP"', `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`);
+    const deep = await agent.postEvent(null, { rawBody });
+    expect(deep.status, JSON.stringify(deep.json)).toBeLessThan(500);
+    await expectRefused(landedEvent(archivePath(), { size: 1, future_field: { nested: ['fine', 'not\u0000fine'] } }), 'invalid_string', 'data.future_field.nested.1');
+  });
+
   it('refuses a lone surrogate in the path (what surrogateescape makes of a non-UTF-8 name)', async () => {
     const path = archivePath('latin1-\ud800name');
     // JSON.stringify writes the lone surrogate as the escape \ud800, as Python's json.dumps does.
