@@ -55,7 +55,7 @@ const RENDERED_CHARS = 500;
  * is never lost.
  */
 export function safeRendering(message: string): string {
-  const short = message.length > RENDERED_CHARS ? `${message.slice(0, RENDERED_CHARS)}…` : message;
+  const short = message.length > RENDERED_CHARS ? `${message.slice(0, RENDERED_CHARS)}...` : message;
   return JSON.stringify(short)
     .slice(1, -1)
     .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
