@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/intake/webhook-signature.js';
 import { dropDatabase } from '../../src/store/database.js';
 import { TEST_SECRET, landedEvent } from '../support/agent.js';
-import { freePort, startAgentProcess, type AgentProcess, type LogLine } from '../support/agent-process.js';
+import { freePort, postSignedEvent, startAgentProcess, waitForJobThroughApi, type AgentProcess, type LogLine } from '../support/agent-process.js';
 import { TEST_PG_BASE } from '../support/database.js';
 import { startIrodsForTest, type IrodsForTest } from '../support/irods.js';
 import { uploadFile } from '../support/pipeline.js';
@@ -67,23 +66,9 @@ async function readyz(url: string): Promise<{ status: number; body: { status: st
 async function expandThrough(url: string, name: string): Promise<void> {
   const lpath = `/tempZone/home/alice/in/${name}.zip`;
   const size = await uploadFile(alice.client, lpath, `${FIXTURES}valid_single_image.zip`);
-  const body = JSON.stringify(landedEvent(lpath, { size }));
-  const res = await fetch(`${url}/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signWebhook(TEST_SECRET, `msg_${randomUUID()}`, new Date(), body) },
-    body,
-  });
+  const res = await postSignedEvent(url, landedEvent(lpath, { size }));
   expect(res.status).toBe(202);
-  const location = res.headers.get('location') as string;
-  await waitFor(
-    'the job to succeed',
-    async () => {
-      const job = (await (await fetch(`${url}${location}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state?: string };
-      if (job.state === 'failed') throw new Error(`job failed: ${JSON.stringify(job)}`);
-      return job.state === 'succeeded';
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
+  await waitForJobThroughApi(url, res.headers.get('location') as string, TOKEN);
 }
 
 /** The log lines of one kind of connection attempt. */

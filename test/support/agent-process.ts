@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { signWebhook } from '../../src/intake/webhook-signature.js';
+import { TEST_SECRET } from './agent.js';
+import { waitFor } from './wait.js';
 
 /** The built CLI as a process, with its JSON log lines collected as they come. */
 
@@ -65,4 +69,31 @@ export function startAgentProcess(command: 'start' | 'serve' | 'work', env: Reco
       return exited;
     },
   };
+}
+
+/** POSTs `event` to a running agent's /v1/events, signed with the test secret as the rules sign. */
+export function postSignedEvent(url: string, event: unknown): Promise<Response> {
+  const body = JSON.stringify(event);
+  return fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(TEST_SECRET, `msg_${randomUUID()}`, new Date(), body) },
+    body,
+  });
+}
+
+/** Polls the job a 202 pointed to (its Location) through the admin API until it succeeds; throws if it fails. */
+export async function waitForJobThroughApi(url: string, location: string, token: string): Promise<Record<string, unknown>> {
+  return waitFor(
+    'the job to succeed',
+    async () => {
+      const answer = (await (await fetch(`${url}${location}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        state?: string;
+        job?: { state?: string };
+      };
+      const state = answer.state ?? answer.job?.state;
+      if (state === 'failed') throw new Error(`job failed: ${JSON.stringify(answer)}`);
+      return state === 'succeeded' ? answer : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }
