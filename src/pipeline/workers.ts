@@ -47,16 +47,18 @@ export function stepsToRun(names: readonly string[]): StepName[] {
  * How fast another worker takes over a step whose process died (kill -9, out of memory, a lost
  * host): BullMQ holds a lock per running job, renewed every lockDuration / 2, and every
  * stalledInterval one worker of the queue moves the jobs whose lock has lapsed back to waiting.
- * A dead worker's step is therefore taken over within lockDuration + stalledInterval (14 s)
+ * A dead worker's step is therefore back in the queue within lockDuration + stalledInterval (11 s)
  * instead of BullMQ's 30 s + 30 s (or the 60 s lock this agent had before). The cost: a lock
- * renewal per running step every 5 s and a stall check per queue and process every 4 s (small
- * Redis scripts), and an event loop blocked for more than 5–10 s (a renewal missed) makes the
+ * renewal per running step every 4 s and a stall check per queue and process every 3 s (small
+ * Redis scripts), and an event loop blocked for more than 4–8 s (a renewal missed) makes the
  * step look dead: another worker runs it again, which every step survives (they are idempotent,
- * and the first worker's result is skipped as stale). A step whose worker dies twice more is
- * failed by BullMQ (maxStalledCount) rather than looping; the sweeper then fails its job in
- * PostgreSQL with `worker_lost` (sweeper.ts).
+ * and the first worker's result is skipped as stale). A step whose worker dies three times is
+ * failed by BullMQ (maxStalledCount) rather than looping; the next worker to see it, or the
+ * sweeper, fails its job in PostgreSQL with `worker_lost` (orphaned-steps.ts).
  */
-export const TAKEOVER = { lockDuration: 10_000, stalledInterval: 4_000, maxStalledCount: 2 } as const;
+// 11 s leaves 4 s of the 15 s promised for a loaded machine's late timers (12.0 s was measured
+// with 10 s + 4 s under a load average of 10).
+export const TAKEOVER = { lockDuration: 8_000, stalledInterval: 3_000, maxStalledCount: 2 } as const;
 
 /** How often a worker process writes the status AVUs that finished jobs could not (iRODS was away). */
 const STATUS_RETRY_MS = 15_000;
