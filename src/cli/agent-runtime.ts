@@ -14,6 +14,7 @@ import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
 import { startWorkers, type WorkerHost } from '../pipeline/workers.js';
 import { createPool, migrate } from '../store/index.js';
 import { createIrodsClientFromConfig } from './irods-from-config.js';
+import { reportRedisAttempts, untilPostgresAnswers, untilRedisAnswers } from './service-availability.js';
 
 export interface AgentRuntime {
   readonly config: Config;
@@ -22,9 +23,14 @@ export interface AgentRuntime {
   readonly irods: IrodsClient;
   readonly metrics: Metrics;
   readonly app: FastifyInstance | undefined;
-  readonly workers: WorkerHost | undefined;
   /** The URL the HTTP API listens on, when it does. */
   readonly url: string | undefined;
+  /**
+   * Settles when the process is fully up (schema migrated; with workers, Redis reached and the
+   * workers started), or rejects when it cannot come up (a migration that fails): the caller
+   * then closes the runtime and exits.
+   */
+  readonly started: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,51 +42,68 @@ export interface RuntimeOptions {
 
 /**
  * Assembles an agent process: the HTTP API (`serve`), the workers (`work`), or both (`start`),
- * over one pool, one producer connection and one iRODS client. close() drains in order: stop
- * accepting requests, let running steps reach a boundary, then release connections.
+ * over one pool, one producer connection and one iRODS client. The HTTP API listens at once;
+ * PostgreSQL (and its migration) and Redis are waited for in the background, retried with
+ * backoff and one log line per attempt, so a process started before its services answers
+ * /healthz 200 and /readyz 503 meanwhile, and works as soon as they arrive. close() drains in
+ * order: stop accepting requests, let running steps reach a boundary, then release connections.
  */
 export async function startRuntime(config: Config, log: Logger, options: RuntimeOptions): Promise<AgentRuntime> {
   // First, so an invalid AGENT_USER_MAP stops the agent before it touches anything.
   const userMap = options.workers ? await openUserMapSource(config, log) : undefined;
-  if (options.migrate ?? true) await migrate(config.databaseUrl, log);
   const metrics = createMetrics();
   const irods = createIrodsClientFromConfig(config, log, { onRequest: irodsRequestObserver(metrics) });
   const pool = createPool(config.databaseUrl, {
     onIdleError: (err) => log.warn({ err }, 'an idle PostgreSQL connection was lost; the next query reconnects'),
   });
   const connection: Redis = createProducerConnection(config.redisUrl);
-  connection.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  reportRedisAttempts(connection, config.redisUrl, log);
   const queues = new PipelineQueues(connection, config.queuePrefix, { attempts: config.workers.attempts, backoffMs: config.workers.backoffMs });
-  if (!(await queues.waitUntilReady(5_000))) log.warn({ redis: config.redisUrl }, 'Redis is not reachable yet; events get 503 until it is');
 
-  let app: FastifyInstance | undefined;
+  let schemaReady = false;
   let workers: WorkerHost | undefined;
   let sweeper: SweeperHandle | undefined;
   let marks: MarkPollerHandle | undefined;
-  let url: string | undefined;
-  try {
-    if (options.workers) {
-      workers = await startWorkers({ config, pool, irods, log, metrics, queues, handlers: createStepHandlers(config, log, { userMap }) });
-      // Processes that run workers also reconcile (AGENT_SWEEP_INTERVAL_SECONDS; an advisory lock lets one sweep at a time).
-      sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
-      // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.
-      marks = startMarkPoller({ config, pool, queues, irods, log, onAccepted: tellUploaderQueued(irods) });
-    }
-    if (options.http) {
-      app = await createApp({ config, pool, queues, irods, log, metrics });
-      url = await app.listen({ host: config.http.host, port: config.http.port });
-    }
-  } catch (err) {
-    await sweeper?.close().catch(() => undefined);
-    await marks?.close().catch(() => undefined);
-    await workers?.close().catch(() => undefined);
-    await userMap?.close().catch(() => undefined);
-    await queues.close().catch(() => undefined);
+  const stopping = new AbortController();
+
+  const releaseConnections = async () => {
+    await userMap?.close();
+    await queues.close();
     connection.disconnect();
-    await pool.end().catch(() => undefined);
-    await irods.close().catch(() => undefined);
-    throw err;
+    await pool.end();
+    await irods.close();
+  };
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (options.http) {
+    try {
+      app = await createApp({ config, pool, queues, irods, log, metrics, schemaReady: () => schemaReady });
+      url = await app.listen({ host: config.http.host, port: config.http.port });
+    } catch (err) {
+      await app?.close().catch(() => undefined);
+      await releaseConnections().catch(() => undefined);
+      throw err;
+    }
   }
+
+  const started = (async () => {
+    const migrateOrPing = async (): Promise<void> => {
+      if (options.migrate ?? true) await migrate(config.databaseUrl, log);
+      else await pool.query('SELECT 1');
+    };
+    await untilPostgresAnswers(config.databaseUrl, migrateOrPing, log, stopping.signal);
+    schemaReady = true;
+    if (!options.workers) return;
+    await untilRedisAnswers(connection, stopping.signal);
+    workers = await startWorkers({ config, pool, irods, log, metrics, queues, handlers: createStepHandlers(config, log, { userMap }) });
+    // Processes that run workers also reconcile (AGENT_SWEEP_INTERVAL_SECONDS; an advisory lock lets one sweep at a time).
+    sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
+    // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.
+    marks = startMarkPoller({ config, pool, queues, irods, log, onAccepted: tellUploaderQueued(irods) });
+  })();
+  // Observed here so a failure while nobody awaits yet is not an unhandled rejection.
+  started.catch(() => undefined);
 
   let closing: Promise<void> | undefined;
   return {
@@ -90,19 +113,17 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
     irods,
     metrics,
     app,
-    workers,
     url,
+    started,
     close() {
       closing ??= (async () => {
+        stopping.abort();
         await app?.close();
+        await started.catch(() => undefined);
         await sweeper?.close();
         await marks?.close();
         await workers?.close();
-        await userMap?.close();
-        await queues.close();
-        connection.disconnect();
-        await pool.end();
-        await irods.close();
+        await releaseConnections();
       })();
       return closing;
     },

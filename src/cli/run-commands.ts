@@ -5,7 +5,11 @@ import type { RuntimeOptions } from './agent-runtime.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
-/** Runs until SIGTERM/SIGINT, then drains (requests, running steps) and exits 0. */
+/**
+ * Runs until SIGTERM/SIGINT, then drains (requests, running steps) and exits 0. A process that
+ * cannot come up (a migration fails) closes and exits 3; one whose services are merely absent
+ * waits for them (agent-runtime.ts).
+ */
 async function runUntilSignalled(io: CliIo, options: RuntimeOptions): Promise<void> {
   const config = loadConfig(io.env);
   const log = createProcessLogger(config.logLevel);
@@ -13,18 +17,26 @@ async function runUntilSignalled(io: CliIo, options: RuntimeOptions): Promise<vo
   const { startRuntime } = await import('./agent-runtime.js');
   const runtime = await startRuntime(config, log, options);
   log.info({ url: runtime.url, http: options.http, workers: options.workers }, 'irods-omero-agent running');
-  await new Promise<void>((resolve) => {
+  let signalled = false;
+  const ended = await new Promise<'signal' | 'failed'>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
+      signalled = true;
       log.info({ signal }, 'shutting down');
-      runtime.close().then(resolve, (err: unknown) => {
-        log.error({ err }, 'error while shutting down');
-        resolve();
-      });
+      resolve('signal');
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    runtime.started.then(
+      () => log.info('irods-omero-agent ready'),
+      (err: unknown) => {
+        if (signalled) return;
+        log.error({ err }, 'the agent cannot start');
+        resolve('failed');
+      },
+    );
   });
-  io.exitCode = ExitCode.ok;
+  await runtime.close().catch((err: unknown) => log.error({ err }, 'error while shutting down'));
+  io.exitCode = ended === 'signal' ? ExitCode.ok : ExitCode.unavailable;
 }
 
 export function registerRunCommands(program: Command, io: CliIo): void {

@@ -27,6 +27,10 @@ function reportLines(r: SweepReport): string[] {
     );
   }
   out.push(`outbox: ${r.outbox} job(s) ${r.dryRun ? 'waiting to be enqueued' : 'enqueued'}`);
+  const verb = r.dryRun ? 'would be' : 'were';
+  if (r.orphans.requeued.length) out.push(`lost by Redis: ${r.orphans.requeued.length} job(s) ${verb} enqueued again: ${r.orphans.requeued.join(', ')}`);
+  if (r.orphans.failed.length) out.push(`failed by BullMQ without a record: ${r.orphans.failed.length} job(s) ${verb} failed: ${r.orphans.failed.join(', ')}`);
+  if (r.statusesWritten) out.push(`status AVUs written on the archives of ${r.statusesWritten} finished job(s)`);
   return out;
 }
 

@@ -86,6 +86,7 @@ const envSchema = z.object({
   AGENT_STEP_ATTEMPTS: int(5, 1, 100),
   AGENT_STEP_BACKOFF_MS: int(2000, 10, 3_600_000),
   AGENT_STABLE_SECONDS: int(2, 0, 3600),
+  AGENT_IRODS_LOGIN_RETRY_SECONDS: int(30, 1, 3600),
 
   AGENT_MAX_ENTRIES: int(200_000, 1),
   AGENT_MAX_TOTAL_BYTES: int(2048 * GiB, 1),
@@ -199,6 +200,8 @@ export interface Config {
     readonly backoffMs: number;
     /** How long an archive's size must stay unchanged before it is expanded. */
     readonly stableSeconds: number;
+    /** How often a step waiting for iRODS to accept the agent's login tries again. */
+    readonly loginRetrySeconds: number;
   };
   readonly limits: {
     readonly maxEntries: number;
@@ -327,6 +330,7 @@ export function loadConfig(env: EnvLike): Config {
       attempts: e.AGENT_STEP_ATTEMPTS,
       backoffMs: e.AGENT_STEP_BACKOFF_MS,
       stableSeconds: e.AGENT_STABLE_SECONDS,
+      loginRetrySeconds: e.AGENT_IRODS_LOGIN_RETRY_SECONDS,
     },
     limits: {
       maxEntries: e.AGENT_MAX_ENTRIES,

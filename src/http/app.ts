@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly irods: IrodsClient | undefined;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** False while the start-up migration has not run yet (PostgreSQL arrived late): events get 503. */
+  readonly schemaReady?: (() => boolean) | undefined;
 }
 
 /** The agent's HTTP API: events from iRODS, admin API, health and metrics. Nothing global. */
@@ -45,7 +47,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyAuth);
   // Before any route: the OpenAPI document is collected from the routes registered after it.
   await registerOpenApi(app);
-  await app.register(healthRoutes(deps));
+  await app.register(healthRoutes({ ...deps, irodsZone: deps.config.irods.zone }));
   await app.register(eventRoutes(deps));
   const tokens = new AdminTokens(deps.config.admin.tokens);
   if (!tokens.configured) deps.log.warn('AGENT_ADMIN_TOKENS is empty: the admin API and the queue dashboard refuse every request');

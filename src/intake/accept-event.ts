@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
-import { IrodsError, isNotFound } from '../irods/errors.js';
+import { IrodsError, isNotFound, isUnauthorized } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -8,6 +8,8 @@ import {
   archives,
   events,
   jobs,
+  isDataRefusal,
+  sqlStateOf,
   withTransaction,
   type EventVerdict,
   type NewArchiveEvent,
@@ -15,7 +17,7 @@ import {
 } from '../store/index.js';
 import { sameVersion, type VersionFacts } from './archive-version.js';
 import { GroupCommit } from './group-commit.js';
-import { ServiceUnavailable } from './intake-errors.js';
+import { EventUnrecordable, ServiceUnavailable } from './intake-errors.js';
 import { LANDED_EVENT, uploaderOf, type EventBody } from './landed-event.js';
 import { classifyPath } from './watch-filter.js';
 
@@ -96,7 +98,20 @@ export class Intake {
     }, GROUP_COMMIT);
   }
 
+  /**
+   * Decides and records one event. Values PostgreSQL refuses (which the contract should already
+   * have caught) make this event alone an EventUnrecordable (400), never a failure of the others.
+   */
   async accept(incoming: IncomingEvent): Promise<IntakeOutcome> {
+    try {
+      return await this.decideAndRecord(incoming);
+    } catch (err) {
+      if (isDataRefusal(err)) throw new EventUnrecordable(sqlStateOf(err), err);
+      throw err;
+    }
+  }
+
+  private async decideAndRecord(incoming: IncomingEvent): Promise<IntakeOutcome> {
     const { deps } = this;
     const { body } = incoming;
     const data = body.data;
@@ -214,6 +229,13 @@ async function versionFacts(deps: IntakeDeps, body: EventBody): Promise<(Version
     return { size: stat.size, checksum: stat.checksum ?? checksum, modifiedAt: new Date(stat.modifiedAt * 1000), resource };
   } catch (err) {
     if (isNotFound(err)) return 'missing';
+    // iRODS refuses the agent's own login: a configuration fault that outlasts the rule's
+    // retries. The event is recorded with what it says; its job waits (irods_unauthorized)
+    // until iRODS accepts the agent, and inspect checks the object itself then.
+    if (isUnauthorized(err)) {
+      deps.log.warn({ archive: body.data.logical_path, err }, "iRODS refuses the agent's login; the event is recorded without a stat");
+      return { size, checksum, resource };
+    }
     if (err instanceof IrodsError && err.retryable) {
       throw new ServiceUnavailable('irods', `cannot stat ${body.data.logical_path} in iRODS: ${err.message}`);
     }

@@ -9,3 +9,19 @@ export class ServiceUnavailable extends Error {
     super(message);
   }
 }
+
+/**
+ * PostgreSQL refused to record this event's values although they passed the contract (HTTP 400:
+ * sending the same event again fails again). Only this event is refused; the events that shared
+ * its group are recorded one by one.
+ */
+export class EventUnrecordable extends Error {
+  override readonly name = 'EventUnrecordable';
+  readonly code = 'unrecordable_event';
+  constructor(
+    readonly sqlState: string | undefined,
+    cause: unknown,
+  ) {
+    super(`the event could not be recorded: PostgreSQL refused its values${sqlState ? ` (SQLSTATE ${sqlState})` : ''}: ${(cause as Error).message}`, { cause });
+  }
+}

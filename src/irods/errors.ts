@@ -103,3 +103,11 @@ export function isPermissionDenied(err: unknown): boolean {
     c === IrodsCode.CAT_INSUFFICIENT_PRIVILEGE_LEVEL
   );
 }
+
+/**
+ * True when the API does not accept the client's credentials: HTTP 401 from /authenticate, or
+ * again after the client authenticated anew (a token refused twice).
+ */
+export function isUnauthorized(err: unknown): boolean {
+  return err instanceof IrodsError && err.status === 401;
+}

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { serializeError } from './error-serializer.js';
 
 export type { Logger } from 'pino';
 
@@ -33,6 +34,7 @@ export function createLogger(
     {
       name: options.name ?? 'irods-omero-agent',
       level: options.level ?? 'info',
+      serializers: { err: serializeError },
       redact: {
         paths: [
           'password',

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { archives, jobSteps, type JobRow } from '../store/index.js';
+import { archives, jobSteps, jobs, type JobRow } from '../store/index.js';
 import { recordAdminAction } from '../store/repositories/admin-actions.js';
-import { writeArchiveStatus } from './archive-status.js';
+import { tryWriteArchiveStatus } from './archive-status-sync.js';
 import { bullJobId, type PipelineQueues } from './queues.js';
 import { isStepName } from './steps.js';
 
@@ -93,21 +93,11 @@ export async function cancelJob(deps: CancelDeps, jobId: string, actor: string):
   return { outcome: 'cancelled', job: cancelled };
 }
 
-/** The archive's status AVUs say cancelled; failing to write them does not undo the cancel. */
+/** The archive's status AVUs say cancelled; failing to write them does not undo the cancel (they are written again later). */
 async function writeCancelledStatus(deps: CancelDeps, job: JobRow, log: Logger): Promise<void> {
   if (!deps.irods) return;
-  try {
-    const archive = await archives.getArchive(deps.pool, job.archive_id);
-    if (!archive) return;
-    await writeArchiveStatus(deps.irods, archive.logical_path, {
-      status: 'cancelled',
-      jobId: job.id,
-      step: job.step,
-      expandedTo: job.target_path,
-      flags: job.flags,
-      warnings: job.warnings,
-    });
-  } catch (err) {
-    log.warn({ err }, 'could not write the cancelled status on the archive');
-  }
+  const archive = await archives.getArchive(deps.pool, job.archive_id);
+  if (!archive) return;
+  const status = { status: 'cancelled', jobId: job.id, step: job.step, expandedTo: job.target_path, flags: job.flags, warnings: job.warnings } as const;
+  if (await tryWriteArchiveStatus(deps.irods, archive.logical_path, status, log)) await jobs.recordArchiveStatus(deps.pool, job.id, job.run, 'cancelled');
 }

@@ -21,15 +21,24 @@ export interface RedisOptions {
 
 /**
  * A Redis connection for producers: fails fast when Redis is down (no offline queue), so the
- * intake can answer 503 instead of hanging.
+ * intake can answer 503 instead of hanging. It reconnects by itself, every 0.25 s doubling up
+ * to 5 s: soon after Redis is back, without a storm of attempts (each one is a log line).
  */
 export function createProducerConnection(url: string): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: (times) => Math.min(250 * 2 ** Math.min(times - 1, 5), 5_000),
   });
+}
+
+/** Errors that only say the Redis connection is down (reported once per attempt elsewhere). */
+export function isRedisConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code)) return true;
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(message);
 }
 
 /** A Redis connection for workers: BullMQ requires maxRetriesPerRequest null for blocking calls. */

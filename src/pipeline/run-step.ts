@@ -1,15 +1,17 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
-import { IrodsError } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { archives, audit, jobSteps, jobs, withTransaction, type ArchiveRow, type JobRow } from '../store/index.js';
-import { writeArchiveStatus, type ArchiveStatus } from './archive-status.js';
+import { tryWriteArchiveStatus } from './archive-status-sync.js';
+import { classifyFailure, IRODS_UNAUTHORIZED } from './failure-classification.js';
 import type { PipelineQueues, StepJobData } from './queues.js';
 import type { StepContext, StepRegistry } from './step-context.js';
-import { StepCancelled, StepFailure, StepNotReady } from './step-errors.js';
+import { StepCancelled, StepNotReady } from './step-errors.js';
+import { unrecordedFailure } from './orphaned-steps.js';
+import { failJob, markCancelled, recordAttemptFailure, waitForLogin } from './step-outcomes.js';
 import { nextStep, type StepName } from './steps.js';
 
 export interface RunnerDeps {
@@ -20,33 +22,6 @@ export interface RunnerDeps {
   readonly metrics: Metrics;
   readonly queues: PipelineQueues;
   readonly handlers: StepRegistry;
-}
-
-interface Failure {
-  code: string;
-  message: string;
-  retryable: boolean;
-  entry: string | undefined;
-  irodsStatus: number | undefined;
-}
-
-/** Sorts any error into a failure with a stable code, a readable sentence and retryability. */
-export function classifyFailure(err: unknown): Failure {
-  if (err instanceof StepFailure) {
-    return { code: err.code, message: err.message, retryable: err.retryable, entry: err.options.entry, irodsStatus: err.options.irodsStatus };
-  }
-  if (err instanceof IrodsError) {
-    const what = err.codeName ? `${err.codeName} (${String(err.code)})` : err.code !== undefined ? String(err.code) : `HTTP ${err.status}`;
-    return {
-      code: err.retryable ? 'irods_unavailable' : 'irods_error',
-      message: `iRODS refused ${err.op}${err.lpath ? ` on ${err.lpath}` : ''}: ${what}${err.message ? ` — ${err.message}` : ''}`,
-      retryable: err.retryable,
-      entry: undefined,
-      irodsStatus: err.code,
-    };
-  }
-  // Unknown errors (a database hiccup, a bug) are retried; if they persist the job fails visibly.
-  return { code: 'internal_error', message: `internal error: ${(err as Error).message ?? String(err)}`, retryable: true, entry: undefined, irodsStatus: undefined };
 }
 
 /** Whether a step runs at all in this configuration (omero only when enabled). */
@@ -89,7 +64,10 @@ export async function processStepJob(deps: RunnerDeps, bull: Job<StepJobData>, t
   const handler = deps.handlers[step];
   const attempt = await jobSteps.startStepAttempt(deps.pool, jobId, run, step);
   if (job.state === 'queued') {
-    await writeStatus(deps, archive, { status: 'running', jobId, step, expandedTo: job.target_path }, log);
+    // Best effort: the final status is the one that must hold, and it is written again until it does.
+    if (await tryWriteArchiveStatus(deps.irods, archive.logical_path, { status: 'running', jobId, step, expandedTo: job.target_path }, log)) {
+      await jobs.recordArchiveStatus(deps.pool, jobId, run, 'running');
+    }
   }
   log.info({ attempt: attempt.attempts, archive: archive.logical_path }, 'step started');
   const started = process.hrtime.bigint();
@@ -114,37 +92,27 @@ export async function processStepJob(deps: RunnerDeps, bull: Job<StepJobData>, t
       return;
     }
     const failure = classifyFailure(err);
+    if (failure.code === IRODS_UNAUTHORIZED) {
+      deps.metrics.stepDuration.observe({ step, outcome: 'retried' }, seconds());
+      await waitForLogin(deps, current, step, failure, log);
+      await bull.moveToDelayed(Date.now() + deps.config.workers.loginRetrySeconds * 1000, token);
+      throw new DelayedError();
+    }
     const final = !failure.retryable || bull.attemptsMade + 1 >= (bull.opts.attempts ?? 1);
     deps.metrics.stepDuration.observe({ step, outcome: final ? 'failed' : 'retried' }, seconds());
-    await jobSteps.finishStep(deps.pool, jobId, run, step, {
-      state: final ? 'failed' : 'running',
-      errorCode: failure.code,
-      errorMessage: failure.message,
-      detail: failure.entry ? { entry: failure.entry } : {},
-    });
+    try {
+      await recordAttemptFailure(deps, current, step, failure, final, log);
+      if (final) await failJob(deps, current, archive, step, { ...failure, cause: err }, log);
+    } catch (recordErr) {
+      // Not even a safe rendering was taken (PostgreSQL down, or refusing): BullMQ ends the
+      // step with the failure in hand, and the worker's failed event or the sweeper records it.
+      log.error({ err: recordErr, code: failure.code, cause: failure.message }, 'could not record the failure of a step');
+      if (final) throw unrecordedFailure(failure);
+    }
     if (!final) {
       log.warn({ err, code: failure.code, attempt: attempt.attempts }, 'step failed; will retry');
       throw err;
     }
-    // The archive's AVUs are written before the row turns final, so whoever sees `failed` in the
-    // database (the admin API, a waiting test) also sees it on the archive.
-    const latest = (await jobs.getJob(deps.pool, jobId)) ?? current;
-    await writeStatus(
-      deps,
-      archive,
-      { status: 'failed', jobId, step, error: failure.message, expandedTo: latest.target_path, flags: latest.flags, warnings: latest.warnings },
-      log,
-    );
-    await jobs.updateJob(deps.pool, jobId, {
-      state: 'failed',
-      error_code: failure.code,
-      error_message: failure.message,
-      error_entry: failure.entry ?? null,
-      irods_status: failure.irodsStatus ?? null,
-      finished: true,
-    });
-    deps.metrics.jobs.inc({ step, state: 'failed' });
-    log.error({ err, code: failure.code }, 'step failed; job failed');
     throw new UnrecoverableError(failure.message);
   }
 }
@@ -196,27 +164,5 @@ async function advance(deps: RunnerDeps, job: JobRow, step: StepName, log: Logge
     await jobs.markEnqueued(deps.pool, job.id, job.run, next);
   } catch (err) {
     log.warn({ err, next }, 'could not enqueue the next step; left in the outbox');
-  }
-}
-
-async function markCancelled(deps: RunnerDeps, job: JobRow, archive: ArchiveRow, step: StepName, log: Logger): Promise<void> {
-  await jobSteps.finishStep(deps.pool, job.id, job.run, step, { state: 'cancelled' });
-  // As for failures: the archive's AVUs first, then the final state.
-  const latest = (await jobs.getJob(deps.pool, job.id)) ?? job;
-  await writeStatus(deps, archive, { status: 'cancelled', jobId: job.id, step, expandedTo: latest.target_path, flags: latest.flags, warnings: latest.warnings }, log);
-  await jobs.updateJob(deps.pool, job.id, { state: 'cancelled', finished: true });
-  deps.metrics.jobs.inc({ step, state: 'cancelled' });
-  log.info('job cancelled');
-}
-
-/**
- * Status AVUs are how users see progress; failing to write them must not change the job's
- * outcome (the job row is the truth), so errors are logged, not thrown.
- */
-async function writeStatus(deps: RunnerDeps, archive: ArchiveRow, status: ArchiveStatus, log: Logger): Promise<void> {
-  try {
-    await writeArchiveStatus(deps.irods, archive.logical_path, status);
-  } catch (err) {
-    log.warn({ err, status: status.status }, 'could not write the status AVUs on the archive');
   }
 }

@@ -11,9 +11,10 @@ import type { Metrics } from '../observability/metrics.js';
 import { jobs } from '../store/index.js';
 import { recordAdminAction } from '../store/repositories/admin-actions.js';
 import { countStuckJobs, latestArchivesForPaths, listJobs, pathsInsideTargets } from '../store/repositories/job-search.js';
+import { reconcileArchiveStatuses } from './archive-status-sync.js';
+import { requeueIfLost, settleOrphanedSteps, type OrphanReport } from './orphaned-steps.js';
 import { flushOutbox, OUTBOX_GRACE_SECONDS } from './outbox.js';
-import { bullJobId, type PipelineQueues } from './queues.js';
-import { isStepName } from './steps.js';
+import type { PipelineQueues } from './queues.js';
 
 export interface SweepDeps {
   readonly config: Config;
@@ -60,6 +61,10 @@ export interface SweepReport {
   readonly stuck: readonly StuckJob[];
   /** Jobs enqueued from the outbox (in a dry run: waiting there). */
   readonly outbox: number;
+  /** Queued or running jobs whose BullMQ job was lost (enqueued again) or failed (failed here too). */
+  readonly orphans: OrphanReport;
+  /** Finished jobs whose archive now shows their state (its status AVUs had not been written). */
+  readonly statusesWritten: number;
   readonly seconds: number;
 }
 
@@ -77,7 +82,11 @@ interface FoundObject {
  *   close, the rule was not installed yet, the agent was down past the rules' retries) get one
  *   through the intake, exactly as if their event had arrived;
  * - jobs stuck in queued/running are listed, counted, and re-enqueued if Redis lost them;
- * - outbox rows (committed, never enqueued) are enqueued.
+ * - outbox rows (committed, never enqueued) are enqueued;
+ * - queued or running jobs whose step BullMQ failed without the runner recording it (a worker
+ *   that died too often, a failure PostgreSQL could not take) are failed, so none stays running
+ *   without a worker;
+ * - finished jobs whose archive does not show their state yet get their status AVUs.
  */
 export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<SweepReport> {
   const dryRun = options.dryRun ?? false;
@@ -88,7 +97,7 @@ export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal
     if (!rows[0]?.locked) {
       deps.metrics.sweeps.inc({ outcome: 'skipped' });
       deps.log.info('another agent is sweeping; skipped');
-      return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, seconds: 0 };
+      return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, orphans: { requeued: [], failed: [] }, statusesWritten: 0, seconds: 0 };
     }
     try {
       // Jobs overdue by the outbox grace only: a healthy job waiting for its debounce is not "found".
@@ -96,10 +105,34 @@ export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal
       if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
       const { scanned, missed } = await findMissedArchives(deps, dryRun, options.signal);
       const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);
-      const report: SweepReport = { dryRun, ran: true, scanned, missed, stuckCount, stuck, outbox, seconds: (Date.now() - started) / 1000 };
+      const orphans = await settleOrphanedSteps(deps, { dryRun });
+      // After the orphans: a job failed just now gets its status on the archive in this pass.
+      const statusesWritten = dryRun ? 0 : (await reconcileArchiveStatuses(deps)).written;
+      const report: SweepReport = {
+        dryRun,
+        ran: true,
+        scanned,
+        missed,
+        stuckCount,
+        stuck,
+        outbox,
+        orphans,
+        statusesWritten,
+        seconds: (Date.now() - started) / 1000,
+      };
       deps.metrics.sweeps.inc({ outcome: 'done' });
       deps.log.info(
-        { dry_run: dryRun, scanned, missed: missed.length, stuck: stuckCount, outbox, seconds: Number(report.seconds.toFixed(3)) },
+        {
+          dry_run: dryRun,
+          scanned,
+          missed: missed.length,
+          stuck: stuckCount,
+          outbox,
+          requeued: orphans.requeued.length,
+          failed_orphans: orphans.failed.length,
+          statuses_written: statusesWritten,
+          seconds: Number(report.seconds.toFixed(3)),
+        },
         'sweep done',
       );
       return report;
@@ -221,16 +254,8 @@ async function surfaceStuckJobs(deps: SweepDeps, dryRun: boolean): Promise<{ stu
   const rows = await listJobs(deps.pool, { stuckAfterSeconds: after }, { limit: STUCK_LISTED });
   const stuck: StuckJob[] = [];
   for (const job of rows) {
-    let requeued = false;
-    if (!dryRun && isStepName(job.step) && job.enqueued_at !== null) {
-      // Marked enqueued but unknown to BullMQ: Redis lost it. PostgreSQL has everything to rebuild it.
-      const bull = await deps.queues.queue(job.step).getJob(bullJobId({ jobId: job.id, run: job.run, step: job.step }));
-      if (!bull) {
-        await deps.queues.enqueue({ jobId: job.id, run: job.run, step: job.step });
-        await jobs.markEnqueued(deps.pool, job.id, job.run, job.step);
-        requeued = true;
-      }
-    }
+    // Marked enqueued but unknown to BullMQ: Redis lost it. PostgreSQL has everything to rebuild it.
+    const requeued = !dryRun && job.enqueued_at !== null && (await requeueIfLost(deps, job));
     deps.log.warn(
       { job_id: job.id, state: job.state, step: job.step, archive: job.archive.logical_path, updated_at: job.updated_at.toISOString(), requeued },
       'job stuck',

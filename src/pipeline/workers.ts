@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { reconcileArchiveStatuses } from './archive-status-sync.js';
+import { failLostStep } from './orphaned-steps.js';
 import { flushOutbox } from './outbox.js';
-import { createWorkerConnection } from './queues.js';
+import { createWorkerConnection, isRedisConnectionError } from './queues.js';
 import { processStepJob, type RunnerDeps } from './run-step.js';
 import type { StepJobData } from './queues.js';
 import { ConfigError } from '../config/index.js';
@@ -41,6 +43,26 @@ export function stepsToRun(names: readonly string[]): StepName[] {
   return STEP_ORDER.filter((s) => names.includes(s));
 }
 
+/**
+ * How fast another worker takes over a step whose process died (kill -9, out of memory, a lost
+ * host): BullMQ holds a lock per running job, renewed every lockDuration / 2, and every
+ * stalledInterval one worker of the queue moves the jobs whose lock has lapsed back to waiting.
+ * A dead worker's step is therefore back in the queue within lockDuration + stalledInterval (11 s)
+ * instead of BullMQ's 30 s + 30 s (or the 60 s lock this agent had before). The cost: a lock
+ * renewal per running step every 4 s and a stall check per queue and process every 3 s (small
+ * Redis scripts), and an event loop blocked for more than 4–8 s (a renewal missed) makes the
+ * step look dead: another worker runs it again, which every step survives (they are idempotent,
+ * and the first worker's result is skipped as stale). A step whose worker dies three times is
+ * failed by BullMQ (maxStalledCount) rather than looping; the next worker to see it, or the
+ * sweeper, fails its job in PostgreSQL with `worker_lost` (orphaned-steps.ts).
+ */
+// 11 s leaves 4 s of the 15 s promised for a loaded machine's late timers (12.0 s was measured
+// with 10 s + 4 s under a load average of 10).
+export const TAKEOVER = { lockDuration: 8_000, stalledInterval: 3_000, maxStalledCount: 2 } as const;
+
+/** How often a worker process writes the status AVUs that finished jobs could not (iRODS was away). */
+const STATUS_RETRY_MS = 15_000;
+
 export interface WorkerHost {
   close(): Promise<void>;
 }
@@ -50,7 +72,7 @@ export interface WorkerHost {
  * hosts may do the same against the same Redis and PostgreSQL), plus a periodic outbox flush so
  * jobs committed while Redis was away are picked up.
  */
-export async function startWorkers(deps: RunnerDeps, options: { outboxIntervalMs?: number } = {}): Promise<WorkerHost> {
+export async function startWorkers(deps: RunnerDeps, options: { outboxIntervalMs?: number; statusRetryIntervalMs?: number } = {}): Promise<WorkerHost> {
   const connections: Redis[] = [];
   const shutdown = new AbortController();
   const workers = stepsToRun(deps.config.workers.steps).map((step) => {
@@ -63,13 +85,22 @@ export async function startWorkers(deps: RunnerDeps, options: { outboxIntervalMs
         connection,
         prefix: deps.config.queuePrefix,
         concurrency: step === 'expand' ? deps.config.workers.expandConcurrency : deps.config.workers.concurrency,
-        // Expansion of one big entry can take a while between progress updates; BullMQ renews the
-        // lock in the background, this only bounds how long a dead worker holds a job.
-        lockDuration: 60_000,
+        ...TAKEOVER,
         autorun: true,
       },
     );
-    worker.on('error', (err) => deps.log.error({ err, step }, 'worker error'));
+    // A Redis outage is said once per attempt by the runtime's own connection, not by each of
+    // the workers' connections (two per step) on every reconnect.
+    worker.on('error', (err) => {
+      if (!isRedisConnectionError(err)) deps.log.error({ err, step }, 'worker error');
+    });
+    // BullMQ fails some step jobs without our runner (a worker that died too often): record them.
+    worker.on('failed', (job) => {
+      if (!job) return;
+      void (async () => {
+        if (await job.isFailed()) await failLostStep(deps, job.data, job.failedReason);
+      })().catch((err: unknown) => deps.log.warn({ err, job_id: job.data.jobId }, 'could not check a failed step job; the sweeper will'));
+    });
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -84,11 +115,25 @@ export async function startWorkers(deps: RunnerDeps, options: { outboxIntervalMs
   const interval = options.outboxIntervalMs ?? 5_000;
   const timer = setInterval(() => void flush(), interval);
   timer.unref();
+
+  // At start and then every few seconds: status AVUs that finished jobs could not write.
+  let reconciling: Promise<unknown> | undefined;
+  const reconcile = () => {
+    reconciling ??= reconcileArchiveStatuses(deps)
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not reconcile the status AVUs of finished jobs; will try again'))
+      .finally(() => (reconciling = undefined));
+    return reconciling;
+  };
+  void reconcile();
+  const statusTimer = setInterval(() => void reconcile(), options.statusRetryIntervalMs ?? STATUS_RETRY_MS);
+  statusTimer.unref();
   deps.log.info({ steps: stepsToRun(deps.config.workers.steps), concurrency: deps.config.workers.concurrency }, 'workers started');
 
   return {
     async close() {
       clearInterval(timer);
+      clearInterval(statusTimer);
+      await reconciling;
       // Let running steps finish their current entry; abort long I/O after a grace period.
       const grace = setTimeout(() => shutdown.abort(), 10_000);
       grace.unref();

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/intake/webhook-signature.js';
 import { dropDatabase } from '../../src/store/database.js';
 import { TEST_SECRET, landedEvent } from '../support/agent.js';
+import { postSignedEvent, waitForJobThroughApi } from '../support/agent-process.js';
 import { TEST_PG_BASE } from '../support/database.js';
 import { startIrodsForTest, type IrodsForTest } from '../support/irods.js';
 import { uploadFile } from '../support/pipeline.js';
@@ -104,25 +104,9 @@ describe('irods-omero-agent (built)', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor('the agent to be ready', async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 30_000 });
-      const body = JSON.stringify(landedEvent(lpath, { size }));
-      const res = await fetch(`${url}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signWebhook(TEST_SECRET, `msg_${randomUUID()}`, new Date(), body) },
-        body,
-      });
+      const res = await postSignedEvent(url, landedEvent(lpath, { size }));
       expect(res.status).toBe(202);
-      const location = res.headers.get('location') as string;
-      const auth = { authorization: `Bearer ${TOKEN.slice('operator:'.length)}` };
-      const job = await waitFor(
-        'the job to succeed',
-        async () => {
-          const answer = (await (await fetch(`${url}${location}`, { headers: auth })).json()) as { state?: string; job?: { state?: string } };
-          const state = answer.state ?? answer.job?.state;
-          if (state === 'failed') throw new Error(`job failed: ${JSON.stringify(answer)}`);
-          return state === 'succeeded' ? answer : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+      const job = await waitForJobThroughApi(url, res.headers.get('location') as string, TOKEN.slice('operator:'.length));
       expect(job).toBeDefined();
       expect(await irods.client.collections.list('/tempZone/home/alice/in/valid_single_image', { recurse: true })).toContain(
         '/tempZone/home/alice/in/valid_single_image/transfer.xml',

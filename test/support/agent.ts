@@ -89,7 +89,7 @@ export async function startTestAgent(
     if (!options.irods) throw new Error('workers need an iRODS client (options.irods)');
     if (options.workers === true) userMap = await openUserMapSource(config, log);
     const handlers = options.workers === true ? createStepHandlers(config, log, { userMap }) : options.workers;
-    workers = await startWorkers({ config, pool: db.pool, irods: options.irods, log, metrics, queues, handlers }, { outboxIntervalMs: 500 });
+    workers = await startWorkers({ config, pool: db.pool, irods: options.irods, log, metrics, queues, handlers }, { outboxIntervalMs: 500, statusRetryIntervalMs: 500 });
   }
   return {
     url: address,

@@ -17,6 +17,8 @@ export interface IrodsForTest {
   home(user?: string): string;
   /** A client for another account; closed by close(). */
   clientFor(user: string, password: string, tuning?: ClientTuning): IrodsClient;
+  /** A client that reaches the stand-in through another port (a relay in front of it); closed by close(). */
+  clientVia(port: number, user: string, password: string, tuning?: ClientTuning): IrodsClient;
   /** Creates a rodsuser (through the rods client) with a password, and a client for it. */
   makeUser(name: string, password?: string): Promise<{ name: string; password: string; client: IrodsClient }>;
   close(): Promise<void>;
@@ -36,11 +38,12 @@ export async function startIrodsForTest(options: StandinOptions & { client?: Cli
     retry: { retries: 2, minTimeoutMs: 20, maxTimeoutMs: 100 },
     streamRetry: { retries: 4, minTimeoutMs: 50, maxTimeoutMs: 200 },
   };
-  const clientFor = (username: string, password: string, extra?: ClientTuning): IrodsClient => {
-    const c = createIrodsClient({ baseUrl: standin.baseUrl, username, password, ...quick, ...tuning, ...extra });
+  const clientAt = (baseUrl: string, username: string, password: string, extra?: ClientTuning): IrodsClient => {
+    const c = createIrodsClient({ baseUrl, username, password, ...quick, ...tuning, ...extra });
     clients.push(c);
     return c;
   };
+  const clientFor = (username: string, password: string, extra?: ClientTuning): IrodsClient => clientAt(standin.baseUrl, username, password, extra);
   const client = clientFor('rods', 'rods', { admin: true });
   return {
     standin,
@@ -48,6 +51,11 @@ export async function startIrodsForTest(options: StandinOptions & { client?: Cli
     zone,
     home: (user = 'rods') => `/${zone}/home/${user}`,
     clientFor,
+    clientVia: (port, username, password, extra) => {
+      const url = new URL(standin.baseUrl);
+      url.port = String(port);
+      return clientAt(url.toString().replace(/\/+$/, ''), username, password, extra);
+    },
     async makeUser(name, password = `${name}-pass-1234`) {
       await client.users.createUser(name, { zone, userType: 'rodsuser' });
       await client.users.setPassword(name, password, { zone });

@@ -1,16 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { ServiceUnavailable } from '../../intake/intake-errors.js';
+import { EventUnrecordable, ServiceUnavailable } from '../../intake/intake-errors.js';
+import { isDatabaseUnavailable } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P03', '53300']);
 
 /** True for errors that mean PostgreSQL or Redis is unreachable right now. */
 export function isBackendDown(err: unknown): boolean {
-  if (err instanceof ServiceUnavailable) return true;
-  const e = err as { code?: unknown; message?: unknown };
-  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|Connection is closed|Stream isn't writeable|enableOfflineQueue/i.test(message);
+  if (err instanceof ServiceUnavailable || isDatabaseUnavailable(err)) return true;
+  const message = (err as { message?: unknown }).message;
+  // ioredis without an offline queue, and BullMQ over it, fail this way while Redis is away.
+  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|enableOfflineQueue/i.test(message);
 }
 
 export interface ErrorAnswer {
@@ -24,13 +22,15 @@ export interface ErrorAnswer {
  * (callers, such as the iRODS rules, retry); schema violations → 400 naming the field; the
  * rest → 500 with the request id, details only in the log.
  */
-export function errorAnswer(err: FastifyError, request: FastifyRequest): ErrorAnswer {
+export function errorAnswer(err: FastifyError, request: FastifyRequest, options: { log?: boolean } = {}): ErrorAnswer {
+  const log = options.log ?? true;
   if (err instanceof HttpError) {
     return { status: err.statusCode, headers: err.headers, body: { error: err.code, message: err.message } };
   }
+  if (err instanceof EventUnrecordable) return { status: 400, headers: {}, body: { error: err.code, message: err.message } };
   if (isBackendDown(err)) {
     const retry = err instanceof ServiceUnavailable ? err.retryAfterSeconds : 5;
-    request.log.warn({ err }, 'backend unavailable');
+    if (log) request.log.warn({ err }, 'backend unavailable');
     return {
       status: 503,
       headers: { 'retry-after': String(retry) },
@@ -40,7 +40,7 @@ export function errorAnswer(err: FastifyError, request: FastifyRequest): ErrorAn
   if (err.validation) return { status: 400, headers: {}, body: { error: 'invalid_request', message: err.message } };
   const status = err.statusCode ?? 500;
   if (status >= 500) {
-    request.log.error({ err }, 'request failed');
+    if (log) request.log.error({ err }, 'request failed');
     return { status: 500, headers: {}, body: { error: 'internal', message: `internal error (request ${request.id})` } };
   }
   return { status, headers: {}, body: { error: err.code ?? 'error', message: err.message } };

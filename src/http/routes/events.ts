@@ -2,13 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Intake, type IntakeDeps, type IntakeQueue } from '../../intake/accept-event.js';
 import { ServiceUnavailable } from '../../intake/intake-errors.js';
+import { eventBodyValidator } from '../../intake/event-validation.js';
 import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
 import { WebhookVerifier } from '../../intake/webhook-signature.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { tellUploaderQueued } from '../../pipeline/archive-status.js';
 import { events } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
-import { errorAnswer, isBackendDown } from '../plugins/error-handler.js';
+import { errorAnswer } from '../plugins/error-handler.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +47,7 @@ export interface EventRouteDeps extends IntakeDeps {
   /** The intake's queue, and whether Redis answers (503 before anything is recorded when not). */
   readonly queues: IntakeQueue & { isConnected(): boolean };
   readonly metrics: Metrics;
+  readonly schemaReady?: (() => boolean) | undefined;
 }
 
 /** Compares a presented token with each configured one without leaking where they differ. */
@@ -59,14 +61,36 @@ function tokenMatches(presented: string, tokens: readonly string[]): boolean {
   return ok;
 }
 
+/** Logical paths of an event, each checked to be canonical. */
+const PATH_FIELDS = ['logical_path', 'source_logical_path'] as const;
+
+/**
+ * The route's body validator: the event contract through TypeBox's compiler instead of the
+ * app's ajv, which coerces types ("12" became a size) and says only "must be integer". A refusal
+ * is a 400 with its reason code, recorded like every refused event.
+ */
+function validatorFor(schema: typeof EventBody | typeof NativeEventBody) {
+  const validate = eventBodyValidator(schema, PATH_FIELDS);
+  return () => (body: unknown) => {
+    const refusal = validate(body);
+    return refusal ? { error: new HttpError(400, refusal.code, refusal.message) } : { value: body };
+  };
+}
+
+/** The signed route takes JSON only: `application/json`, with or without parameters (charset). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
+}
+
 /** Whether the rules should send the event again later (they read this from the JSON body). */
 function retryable(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 /**
- * POST /v1/events: the iRODS rules' door. Order of checks: size (413) → signature and timestamp
- * (401, through @fastify/auth) → JSON (400) → schema (400 naming the field) → decision (202/200).
+ * POST /v1/events: the iRODS rules' door. Order of checks: content type (415) → size (413) →
+ * signature and timestamp (401, through @fastify/auth) → JSON (400) → contract (400 with a reason
+ * code naming the field) → decision (202/200).
  * Every request, refused or not, is recorded in PostgreSQL with its verdict and reason.
  * POST /v1/events/native (only with AGENT_NATIVE_RULE_TOKENS; deprecated, kept for rules already
  * installed): the earlier native-language rule, which cannot sign, authenticates with a shared
@@ -111,6 +135,12 @@ export function eventRoutes(deps: EventRouteDeps) {
     }
   };
 
+  const requireJson = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    const type = header(request, 'content-type');
+    if (isJson(type)) done();
+    else done(new HttpError(415, 'unsupported_media_type', `the body must be application/json (Content-Type was ${type === undefined ? 'absent' : JSON.stringify(type)})`));
+  };
+
   const verifyNativeToken = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     request.rawBody = typeof request.body === 'string' ? request.body : '';
     const presented = header(request, 'x-agent-token');
@@ -125,6 +155,7 @@ export function eventRoutes(deps: EventRouteDeps) {
 
   const accept = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: EventBody) => {
     if (!deps.queues.isConnected()) throw new ServiceUnavailable('redis', 'the job queue (Redis) is unavailable; retry later');
+    if (deps.schemaReady && !deps.schemaReady()) throw new ServiceUnavailable('postgresql', 'the database is not ready yet (migrating); retry later');
     const outcome = await intake.accept({ webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
     deps.metrics.events.inc({ verdict: outcome.verdict });
     // One line per decision; the routes' own access log is off (logLevel below).
@@ -163,14 +194,9 @@ export function eventRoutes(deps: EventRouteDeps) {
     });
 
     app.addHook('onError', async (request, _reply, error) => {
-      const e = error as { statusCode?: number; validation?: unknown };
-      if (isBackendDown(error)) {
-        await recordRejection(request, 503, `unavailable: ${error.message}`);
-        return;
-      }
-      const status = error instanceof HttpError ? error.statusCode : e.validation ? 400 : (e.statusCode ?? 500);
-      const reason = error instanceof HttpError ? `${error.code}: ${error.message}` : error.message;
-      await recordRejection(request, status, reason);
+      // The same status the error handler answers; the reason keeps the real message of a 5xx.
+      const answer = errorAnswer(error, request, { log: false });
+      await recordRejection(request, answer.status, `${answer.body.error}: ${answer.status >= 500 ? error.message : answer.body.message}`);
     });
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -189,7 +215,14 @@ export function eventRoutes(deps: EventRouteDeps) {
     };
     app.post(
       '/v1/events',
-      { bodyLimit: deps.config.http.bodyLimitBytes, logLevel: 'warn', preValidation: [app.auth([verifySignature]), parseJson], schema },
+      {
+        bodyLimit: deps.config.http.bodyLimitBytes,
+        logLevel: 'warn',
+        onRequest: requireJson,
+        preValidation: [app.auth([verifySignature]), parseJson],
+        schema,
+        validatorCompiler: validatorFor(EventBody),
+      },
       (request, reply) => accept(request, reply, request.webhookId as string, request.body as EventBody),
     );
 
@@ -200,6 +233,7 @@ export function eventRoutes(deps: EventRouteDeps) {
           bodyLimit: deps.config.http.bodyLimitBytes,
           logLevel: 'warn',
           preValidation: [app.auth([verifyNativeToken]), parseJson],
+          validatorCompiler: validatorFor(NativeEventBody),
           schema: {
             ...schema,
             summary: 'Receive an event from the earlier native-language rule (shared token; deprecated)',

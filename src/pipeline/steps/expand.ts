@@ -85,6 +85,9 @@ export function expandStep(options: ExpandOptions = {}) {
       throw asStepFailure(err);
     }
 
+    // The totals are known now (a tar's were not): the job reads as complete, over all its runs.
+    const done = writer.done();
+    await ctx.progress({ ...done, entriesTotal: done.entriesDone, bytesTotal: done.bytesDone });
     const transfer = await checkTransferXml(ctx, target, writer.writtenPaths, entryCount);
     if (transfer.flags.length) await ctx.flag(transfer.flags, transfer.warnings);
     return {
@@ -95,6 +98,7 @@ export function expandStep(options: ExpandOptions = {}) {
         files_written: writer.filesWritten,
         files_skipped: writer.filesSkipped,
         bytes_written: writer.bytesWritten,
+        bytes_skipped: writer.bytesSkipped,
         flags: transfer.flags,
         missing: transfer.missing.slice(0, 100),
       },

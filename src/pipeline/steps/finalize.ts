@@ -12,5 +12,6 @@ export async function finalize(ctx: StepContext): Promise<StepResult> {
     flags: job.flags,
     warnings: job.warnings,
   });
+  await jobs.recordArchiveStatus(ctx.pool, job.id, job.run, 'expanded');
   return { detail: { expanded_to: job.target_path, flags: job.flags } };
 }

@@ -49,6 +49,8 @@ export class TreeWriter {
   filesWritten = 0;
   filesSkipped = 0;
   bytesWritten = 0;
+  /** Bytes of the files an earlier run (or attempt) wrote and this one found in place. */
+  bytesSkipped = 0;
   readonly writtenPaths = new Set<string>();
 
   constructor(
@@ -127,6 +129,7 @@ export class TreeWriter {
     const there = this.options.existing.get(`${this.target}/${entry.path}`);
     if (!there || there.size !== entry.size || there.checksum !== row.irods_checksum) return false;
     this.filesSkipped += 1;
+    this.bytesSkipped += entry.size;
     this.writtenPaths.add(entry.path);
     return true;
   }
@@ -240,7 +243,13 @@ export class TreeWriter {
     this.lastFlush = Date.now();
     await entries.upsertEntries(this.ctx.pool, this.ctx.job.id, rows);
     await this.ctx.auditBatch(auditRows);
-    await this.ctx.progress({ entriesDone: this.filesWritten + this.filesSkipped, bytesDone: this.bytesWritten });
+    // What the job has done in all its runs: files found in place count as much as files written.
+    await this.ctx.progress(this.done());
+  }
+
+  /** Files and bytes in place so far, whichever run wrote them. */
+  done(): { entriesDone: number; bytesDone: number } {
+    return { entriesDone: this.filesWritten + this.filesSkipped, bytesDone: this.bytesWritten + this.bytesSkipped };
   }
 }
 

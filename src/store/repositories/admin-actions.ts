@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson } from '../safe-text.js';
 
 export interface AdminActionRow {
   id: number;
@@ -20,7 +21,7 @@ export async function recordAdminAction(
     action.jobId,
     action.action,
     action.actor,
-    JSON.stringify(action.detail ?? {}),
+    safeJson(action.detail ?? {}),
   ]);
 }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson, safeText } from '../safe-text.js';
 
 export interface AuditRow {
   id: number;
@@ -11,7 +12,7 @@ export interface AuditRow {
 
 /** Records a change the agent made in iRODS (create_collection, write, modify_metadata, modify_permissions, ...). */
 export async function recordAudit(db: Queryable, jobId: string | null, action: string, lpath: string, detail: Record<string, unknown> = {}): Promise<void> {
-  await db.query('INSERT INTO audit (job_id, action, lpath, detail) VALUES ($1, $2, $3, $4)', [jobId, action, lpath, JSON.stringify(detail)]);
+  await db.query('INSERT INTO audit (job_id, action, lpath, detail) VALUES ($1, $2, $3, $4)', [jobId, action, safeText(lpath), safeJson(detail)]);
 }
 
 /** Many audit rows in one statement (expansion writes thousands). */
@@ -24,7 +25,7 @@ export async function recordAuditBatch(
   await db.query(
     `INSERT INTO audit (job_id, action, lpath, detail)
      SELECT $1, r.action, r.lpath, r.detail FROM jsonb_to_recordset($2::jsonb) AS r(action text, lpath text, detail jsonb)`,
-    [jobId, JSON.stringify(rows.map((r) => ({ action: r.action, lpath: r.lpath, detail: r.detail ?? {} })))],
+    [jobId, safeJson(rows.map((r) => ({ action: r.action, lpath: r.lpath, detail: r.detail ?? {} })))],
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson } from '../safe-text.js';
 
 export type EntryState = 'pending' | 'writing' | 'written' | 'failed';
 
@@ -38,7 +39,7 @@ export async function upsertEntries(db: Queryable, jobId: string, entries: reado
        irods_checksum = COALESCE(EXCLUDED.irods_checksum, entries.irods_checksum), updated_at = now()`,
     [
       jobId,
-      JSON.stringify(
+      safeJson(
         entries.map((e) => ({
           path: e.path,
           kind: e.kind,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson, safeText } from '../safe-text.js';
 
 export type EventVerdict = 'accepted' | 'duplicate' | 'replayed' | 'ignored' | 'rejected';
 
@@ -35,12 +36,12 @@ export async function recordEvent(db: Queryable, e: EventRecord): Promise<string
     [
       e.webhookId ?? null,
       e.eventType ?? null,
-      e.logicalPath ?? null,
+      safeText(e.logicalPath) ?? null,
       e.verdict,
-      e.reason ?? null,
+      safeText(e.reason) ?? null,
       e.httpStatus,
-      JSON.stringify(e.headers),
-      e.body ?? null,
+      safeJson(e.headers),
+      safeText(e.body) ?? null,
       e.archiveId ?? null,
       e.jobId ?? null,
     ],

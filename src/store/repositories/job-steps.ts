@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson, safeText } from '../safe-text.js';
 
 export type StepState = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
@@ -39,7 +40,7 @@ export async function finishStep(
     `UPDATE job_steps SET state = $4, finished_at = CASE WHEN $4 = 'running' THEN NULL ELSE now() END,
        error_code = $5, error_message = $6, detail = detail || $7::jsonb
      WHERE job_id = $1 AND run = $2 AND step = $3`,
-    [jobId, run, step, outcome.state, outcome.errorCode ?? null, outcome.errorMessage ?? null, JSON.stringify(outcome.detail ?? {})],
+    [jobId, run, step, outcome.state, safeText(outcome.errorCode) ?? null, safeText(outcome.errorMessage) ?? null, safeJson(outcome.detail ?? {})],
   );
 }
 
@@ -60,13 +61,13 @@ export async function addStepFlags(
        'job_flags', (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) FROM jsonb_array_elements(COALESCE(detail->'job_flags', '[]'::jsonb) || $4::jsonb) AS x),
        'job_warnings', (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) FROM jsonb_array_elements(COALESCE(detail->'job_warnings', '[]'::jsonb) || $5::jsonb) AS x))
      WHERE job_id = $1 AND run = $2 AND step = $3`,
-    [jobId, run, step, JSON.stringify(flags), JSON.stringify(warnings)],
+    [jobId, run, step, safeJson(flags), safeJson(warnings)],
   );
 }
 
 /** Merges facts into a running step's detail (what it has done so far), without changing its state. */
 export async function recordStepDetail(db: Queryable, jobId: string, run: number, step: string, detail: Record<string, unknown>): Promise<void> {
-  await db.query('UPDATE job_steps SET detail = detail || $4::jsonb WHERE job_id = $1 AND run = $2 AND step = $3', [jobId, run, step, JSON.stringify(detail)]);
+  await db.query('UPDATE job_steps SET detail = detail || $4::jsonb WHERE job_id = $1 AND run = $2 AND step = $3', [jobId, run, step, safeJson(detail)]);
 }
 
 export async function stepsForJob(db: Queryable, jobId: string): Promise<JobStepRow[]> {

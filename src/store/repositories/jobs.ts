@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import { safeJson, safeText } from '../safe-text.js';
 import type { ArchiveRow } from './archives.js';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -25,6 +26,8 @@ export interface JobRow {
   irods_status: number | null;
   progress: JobProgress;
   cancel_requested: boolean;
+  /** The status this run last wrote in the archive's AVUs (expanded, failed, …); null: none yet. */
+  archive_status: string | null;
   not_before: Date | null;
   enqueued_at: Date | null;
   created_at: Date;
@@ -92,7 +95,9 @@ export async function countOutbox(db: Queryable, graceSeconds: number): Promise<
 export async function updateJob(
   db: Queryable,
   id: string,
-  patch: Partial<Pick<JobRow, 'state' | 'step' | 'target_path' | 'error_code' | 'error_message' | 'error_entry' | 'irods_status' | 'cancel_requested' | 'not_before'>> & {
+  patch: Partial<
+    Pick<JobRow, 'state' | 'step' | 'target_path' | 'error_code' | 'error_message' | 'error_entry' | 'irods_status' | 'cancel_requested' | 'not_before' | 'archive_status'>
+  > & {
     enqueued?: 'clear';
     started?: boolean;
     finished?: boolean;
@@ -100,9 +105,10 @@ export async function updateJob(
 ): Promise<JobRow | undefined> {
   const sets: string[] = ['updated_at = now()'];
   const values: unknown[] = [id];
-  for (const key of ['state', 'step', 'target_path', 'error_code', 'error_message', 'error_entry', 'irods_status', 'cancel_requested', 'not_before'] as const) {
+  for (const key of ['state', 'step', 'target_path', 'error_code', 'error_message', 'error_entry', 'irods_status', 'cancel_requested', 'not_before', 'archive_status'] as const) {
     if (key in patch) {
-      values.push(patch[key]);
+      const value = patch[key];
+      values.push(typeof value === 'string' ? safeText(value) : value);
       sets.push(`${key} = $${values.length}`);
     }
   }
@@ -121,12 +127,12 @@ export async function addJobFlags(db: Queryable, id: string, flags: readonly str
        warnings = (SELECT COALESCE(jsonb_agg(DISTINCT w), '[]'::jsonb) FROM jsonb_array_elements(warnings || $3::jsonb) AS w),
        updated_at = now()
      WHERE id = $1`,
-    [id, flags, JSON.stringify(warnings)],
+    [id, flags.map((f) => safeText(f)), safeJson(warnings)],
   );
 }
 
 export async function setJobProgress(db: Queryable, id: string, progress: JobProgress): Promise<void> {
-  await db.query(`UPDATE jobs SET progress = progress || $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(progress)]);
+  await db.query(`UPDATE jobs SET progress = progress || $2::jsonb, updated_at = now() WHERE id = $1`, [id, safeJson(progress)]);
 }
 
 /**
@@ -136,8 +142,10 @@ export async function setJobProgress(db: Queryable, id: string, progress: JobPro
 export async function markRunning(db: Queryable, id: string): Promise<JobRow | undefined> {
   const { rows } = await db.query<JobRow>(
     // A worker got the step from BullMQ: it was enqueued, whether or not anyone marked it.
+    // A job waiting for iRODS to accept the agent's login carries that reason until it runs again.
     `UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, now()), updated_at = now(),
-            enqueued_at = COALESCE(enqueued_at, now())
+            enqueued_at = COALESCE(enqueued_at, now()),
+            error_code = NULL, error_message = NULL, error_entry = NULL, irods_status = NULL
       WHERE id = $1 AND state IN ('queued', 'running') AND NOT cancel_requested RETURNING *`,
     [id],
   );
@@ -165,7 +173,7 @@ export async function restartJob(db: Queryable, id: string, step: string): Promi
         WHERE step <> $2 AND ((SELECT started_at FROM cut) IS NULL OR started_at < (SELECT started_at FROM cut))
      )
      UPDATE jobs SET state = 'queued', step = $2, run = run + 1, error_code = NULL, error_message = NULL,
-       error_entry = NULL, irods_status = NULL, cancel_requested = false, enqueued_at = NULL,
+       error_entry = NULL, irods_status = NULL, cancel_requested = false, enqueued_at = NULL, archive_status = NULL,
        not_before = NULL, finished_at = NULL, updated_at = now(),
        flags = ARRAY(SELECT DISTINCT f FROM kept, jsonb_array_elements_text(COALESCE(kept.detail->'job_flags', '[]'::jsonb)) AS f ORDER BY f),
        warnings = COALESCE((SELECT jsonb_agg(DISTINCT w) FROM kept, jsonb_array_elements(COALESCE(kept.detail->'job_warnings', '[]'::jsonb)) AS w), '[]'::jsonb)
@@ -173,6 +181,80 @@ export async function restartJob(db: Queryable, id: string, step: string): Promi
     [id, step],
   );
   return rows[0];
+}
+
+/**
+ * Fails a job that is still queued or running at this run and step (guarded: a worker that
+ * recorded the outcome meanwhile, or a replay, wins). Undefined when nothing changed.
+ */
+export async function failAtStep(
+  db: Queryable,
+  at: { readonly id: string; readonly run: number; readonly step: string },
+  error: { readonly code: string; readonly message: string },
+): Promise<JobRow | undefined> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE jobs SET state = 'failed', error_code = $4, error_message = $5, finished_at = now(), updated_at = now()
+      WHERE id = $1 AND run = $2 AND step = $3 AND state IN ('queued', 'running') RETURNING *`,
+    [at.id, at.run, at.step, safeText(error.code), safeText(error.message)],
+  );
+  return rows[0];
+}
+
+/**
+ * Jobs handed to BullMQ (enqueued_at set) that are queued or running and have not changed for
+ * `quietSeconds`, oldest first: the ones whose worker may be gone.
+ */
+export async function quietScheduledJobs(db: Queryable, quietSeconds: number, limit: number): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT * FROM jobs WHERE state IN ('queued', 'running') AND enqueued_at IS NOT NULL
+        AND updated_at < now() - make_interval(secs => $1::double precision)
+      ORDER BY updated_at LIMIT $2`,
+    [quietSeconds, limit],
+  );
+  return rows;
+}
+
+/** The status AVU value a job in `state` shows on its archive once it has finished. */
+const FINAL_ARCHIVE_STATUS = `CASE j.state WHEN 'succeeded' THEN 'expanded' ELSE j.state END`;
+
+/** Remembers that run `run` of the job wrote `status` on its archive (ignored if a replay moved on). */
+export async function recordArchiveStatus(db: Queryable, id: string, run: number, status: string): Promise<void> {
+  await db.query('UPDATE jobs SET archive_status = $3 WHERE id = $1 AND run = $2', [id, run, status]);
+}
+
+/** A finished job whose archive does not show its final state yet, with the archive's path. */
+export interface PendingArchiveStatus {
+  readonly job: JobRow;
+  readonly logicalPath: string;
+}
+
+/**
+ * Finished jobs (within `withinSeconds` of finishing) whose archive's status AVUs do not say what
+ * their state says, oldest first. Only the newest job of a path: an older one must not write
+ * over the status of a newer version's job. The predicate repeats migration 0006's partial index.
+ */
+export async function pendingArchiveStatuses(db: Queryable, limit: number, withinSeconds: number): Promise<PendingArchiveStatus[]> {
+  const { rows } = await db.query<{ job: JobRow; logical_path: string }>(
+    `SELECT to_jsonb(j) AS job, a.logical_path FROM jobs j JOIN archives a ON a.id = j.archive_id
+      WHERE j.state IN ('succeeded', 'failed', 'cancelled')
+        AND j.archive_status IS DISTINCT FROM ${FINAL_ARCHIVE_STATUS}
+        AND j.finished_at > now() - make_interval(secs => $2::double precision)
+        AND NOT EXISTS (SELECT 1 FROM jobs j2 JOIN archives a2 ON a2.id = j2.archive_id
+                         WHERE a2.logical_path = a.logical_path AND j2.id <> j.id
+                           AND (a2.id > a.id OR (a2.id = a.id AND j2.created_at > j.created_at)))
+      ORDER BY j.finished_at LIMIT $1`,
+    [limit, withinSeconds],
+  );
+  return rows.map((r) => ({ job: reviveJob(r.job), logicalPath: r.logical_path }));
+}
+
+/** The state a finished job shows on its archive, if it is still that state and run. */
+export async function recordFinalArchiveStatus(db: Queryable, job: Pick<JobRow, 'id' | 'run' | 'state'>): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs j SET archive_status = ${FINAL_ARCHIVE_STATUS} WHERE j.id = $1 AND j.run = $2 AND j.state = $3`,
+    [job.id, job.run, job.state],
+  );
+  return rowCount === 1;
 }
 
 function date(v: unknown): Date | null {

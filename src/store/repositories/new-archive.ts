@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../pg-errors.js';
 import type { Queryable } from '../pool.js';
 
 export interface NewArchiveEvent {
@@ -25,7 +26,6 @@ export interface NewArchiveRecorded {
 /** A delivery of the same webhook id already recorded (for another path): not new either. */
 const UNIQUE_VIOLATION = '23505';
 const DELIVERY_INDEX = 'events_delivery';
-const DEADLOCK_DETECTED = '40P01';
 
 interface AcceptedRow {
   ordinal: number;
@@ -35,14 +35,23 @@ interface AcceptedRow {
   new_event: string | null;
 }
 
+function isSeenDelivery(err: unknown): boolean {
+  const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+  return code === UNIQUE_VIOLATION && constraint === DELIVERY_INDEX;
+}
+
 /**
  * Records events for paths never seen before (archive, job, and the event that remembers its
  * webhook id), several in one round trip and one transaction (migration 0005). For each event,
  * in order (settled, as by Promise.allSettled): what was recorded, or undefined, with nothing
  * written, when its path is known or its webhook id was seen; the caller then takes its full
- * decision for that event. A seen webhook id fails the whole call (a unique index), as does a
- * deadlock: the events are then recorded one by one, so that only that one is left undecided
- * (or failed, to be sent again).
+ * decision for that event.
+ *
+ * When the group's call fails, for whatever reason (a webhook id seen before, a deadlock with a
+ * single decision, a value PostgreSQL refuses), its events are recorded one by one, so that only
+ * the event that fails is refused and every other one is answered on its own merits. Only when
+ * the database itself is unavailable does the whole group fail at once: one by one would only
+ * repeat the same failure. The good path never pays for this.
  */
 export async function acceptNewArchives(
   db: Queryable,
@@ -52,15 +61,11 @@ export async function acceptNewArchives(
   try {
     return (await recordBatch(db, batch)).map((value) => ({ status: 'fulfilled', value }));
   } catch (err) {
-    const { code, constraint } = err as { code?: unknown; constraint?: unknown };
-    const seenId = code === UNIQUE_VIOLATION && constraint === DELIVERY_INDEX;
     if (batch.length === 1) {
-      if (seenId) return [{ status: 'fulfilled', value: undefined }];
+      if (isSeenDelivery(err)) return [{ status: 'fulfilled', value: undefined }];
       return [{ status: 'rejected', reason: err }];
     }
-    // A reused webhook id can also make a group wait for a single decision that waits for the
-    // group (deadlock, one of them aborted): one by one, only that event is left to fail.
-    if (!seenId && code !== DEADLOCK_DETECTED) throw err;
+    if (isDatabaseUnavailable(err)) throw err;
     return (await Promise.all(batch.map((e) => acceptNewArchives(db, [e])))).flat();
   }
 }

@@ -154,16 +154,21 @@ describe('POST /v1/events', () => {
     delete (bad.data as Record<string, unknown>).logical_path;
     const res = await agent.postEvent(bad);
     expect(res.status).toBe(400);
+    expect(res.json.error).toBe('missing_field');
     expect(String(res.json.message)).toContain('logical_path');
-    const extra = await agent.postEvent({ ...landedEvent(archivePath()), surprise: 1 });
-    expect(extra.status).toBe(400);
-    expect(String(extra.json.message)).toMatch(/additional|surprise/);
     const malformed = await agent.postEvent(null, { rawBody: '{"type": ' });
     expect(malformed.status).toBe(400);
     expect(malformed.json.error).toBe('malformed_json');
     const recorded = await eventRows("verdict = 'rejected' AND http_status = 400");
     expect(recorded.some((r) => r.reason?.includes('logical_path'))).toBe(true);
     expect(recorded.some((r) => r.reason?.startsWith('malformed_json'))).toBe(true);
+  });
+
+  it('ignores fields it does not know, at the top and in data, as docs/events.md promises senders', async () => {
+    // A future rule that adds a field must not have every event dropped (issue 16, item 4).
+    const res = await agent.postEvent({ ...landedEvent(archivePath(), { size: 1, checksum: 'sha2:u', added_later: 'x' }), surprise: 1 });
+    expect(res.status).toBe(202);
+    expect(res.json.job_id).toEqual(expect.any(String));
   });
 
   it('ignores with a reason: unwatched collections, non-archives, unknown types, other zones, the agent itself', async () => {

@@ -1,0 +1,37 @@
+/**
+ * What PostgreSQL cannot store: NUL in text, and NUL or an unpaired UTF-16 surrogate in jsonb
+ * (`\u0000` and a lone `\ud800` are refused, 22P05 / 22P02). Entry names of hostile archives,
+ * error messages quoting them and the bodies of refused events can hold both; a write that
+ * fails on them must not lose the fact it records, so every free text bound for the database
+ * passes through here. Each offending code unit becomes U+FFFD, the replacement character.
+ */
+// Without the `u` flag a regex sees UTF-16 code units: a high surrogate not followed by a low
+// one, or a low one not preceded by a high one, is unpaired.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// How those show after JSON.stringify: escaped as \u0000 and \udXXX (paired surrogates are not).
+const UNSTORABLE_ESCAPED = /\\u0000|\\ud[89a-f]/i;
+
+/** Whether PostgreSQL can store `text` as it is (in text and in jsonb). */
+export function isStorableText(text: string): boolean {
+  UNSTORABLE.lastIndex = 0;
+  return !UNSTORABLE.test(text);
+}
+
+export function safeText(text: string): string;
+export function safeText(text: string | null | undefined): string | null | undefined;
+export function safeText(text: string | null | undefined): string | null | undefined {
+  if (typeof text !== 'string') return text;
+  return isStorableText(text) ? text : text.replace(UNSTORABLE, '\ufffd');
+}
+
+/**
+ * JSON text for a jsonb parameter. Clean values (nearly all) cost one scan of the text; only
+ * when it shows an escape PostgreSQL refuses is the value serialised again with every string
+ * made safe.
+ */
+export function safeJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (!UNSTORABLE_ESCAPED.test(text)) return text;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? safeText(v) : v));
+}
