@@ -60,11 +60,8 @@ export interface FirstStep {
   readonly run: number;
 }
 
-// Group commit sizes. One call at a time: while it runs, the next group gathers. Measured with
-// pgbench (2 vCPUs): 8 events per call cost PostgreSQL about a third per event of 8 calls; in
-// bench/intake, one call at a time against two gave larger groups, less CPU per event in both
-// node and PostgreSQL (309–357 vs 364–404 µs, 195–223 vs 266–332 µs) and a lower p99 at half the
-// peak. Alone, an event leaves at once: no added latency when idle.
+// Group commit: one call at a time, while the next group gathers (bigger groups, less CPU per
+// event; bench/README.md, intake); an event that arrives alone leaves at once.
 const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 1 } as const;
 
 interface Decision {

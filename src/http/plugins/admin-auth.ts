@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminRole } from '../../config/index.js';
 import { HttpError } from '../http-errors.js';
+import { sha256, TokenDigests } from '../token-digests.js';
 
 /** Who is asking: the role of the token, and a fingerprint that names the token in records and logs. */
 export interface AdminIdentity {
@@ -22,38 +22,26 @@ const REALM = 'irods-omero-agent';
 /** What each role may do: an operator may do everything a reader may. */
 const GRANTS: Record<AdminRole, readonly AdminRole[]> = { reader: ['reader'], operator: ['reader', 'operator'] };
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
 export function tokenFingerprint(token: string): string {
-  return digest(token).toString('hex').slice(0, 8);
+  return sha256(token).toString('hex').slice(0, 8);
 }
 
-/**
- * The configured admin tokens. A presented token is compared with every configured one through
- * SHA-256 digests and timingSafeEqual: equal lengths for the comparison, and no early exit, so
- * the time taken tells nothing about which token (or how much of one) matched.
- */
+/** The configured admin tokens (compared as TokenDigests do: nothing told by timing). */
 export class AdminTokens {
-  private readonly entries: { role: AdminRole; digest: Buffer; actor: string }[];
+  private readonly tokens: TokenDigests<AdminIdentity>;
 
   constructor(tokens: readonly { readonly role: AdminRole; readonly token: string }[]) {
-    this.entries = tokens.map((t) => ({ role: t.role, digest: digest(t.token), actor: `${t.role}:${tokenFingerprint(t.token)}` }));
+    this.tokens = new TokenDigests(tokens.map((t) => ({ token: t.token, value: { role: t.role, actor: `${t.role}:${tokenFingerprint(t.token)}` } })));
   }
 
   get configured(): boolean {
-    return this.entries.length > 0;
+    return this.tokens.size > 0;
   }
 
   identify(presented: string): AdminIdentity | undefined {
-    const offered = digest(presented);
-    let found: AdminIdentity | undefined;
-    for (const entry of this.entries) {
-      // Every entry is compared; a later operator entry wins over a reader entry for the same token.
-      if (timingSafeEqual(offered, entry.digest) && (found === undefined || entry.role === 'operator')) {
-        found = { role: entry.role, actor: entry.actor };
-      }
-    }
-    return found;
+    const found = this.tokens.matches(presented);
+    // The same token configured for both roles: the operator entry wins.
+    return found.find((identity) => identity.role === 'operator') ?? found[0];
   }
 }
 

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Intake, type IntakeDeps, type IntakeQueue } from '../../intake/accept-event.js';
 import { ServiceUnavailable } from '../../intake/intake-errors.js';
@@ -10,6 +9,7 @@ import { tellUploaderQueued } from '../../pipeline/archive-status.js';
 import { events } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
 import { errorAnswer } from '../plugins/error-handler.js';
+import { TokenDigests } from '../token-digests.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,15 +51,6 @@ export interface EventRouteDeps extends IntakeDeps {
 }
 
 /** Compares a presented token with each configured one without leaking where they differ. */
-function tokenMatches(presented: string, tokens: readonly string[]): boolean {
-  const given = Buffer.from(presented);
-  let ok = false;
-  for (const token of tokens) {
-    const expected = Buffer.from(token);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
-  }
-  return ok;
-}
 
 /** Logical paths of an event, each checked to be canonical. */
 const PATH_FIELDS = ['logical_path', 'source_logical_path'] as const;
@@ -141,10 +132,11 @@ export function eventRoutes(deps: EventRouteDeps) {
     else done(new HttpError(415, 'unsupported_media_type', `the body must be application/json (Content-Type was ${type === undefined ? 'absent' : JSON.stringify(type)})`));
   };
 
+  const nativeTokens = new TokenDigests(deps.config.webhook.nativeRuleTokens.map((token) => ({ token, value: true })));
   const verifyNativeToken = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     request.rawBody = typeof request.body === 'string' ? request.body : '';
     const presented = header(request, 'x-agent-token');
-    if (presented && tokenMatches(presented, deps.config.webhook.nativeRuleTokens)) done();
+    if (presented && nativeTokens.matches(presented).length > 0) done();
     else done(new HttpError(401, 'bad_token', 'X-Agent-Token is missing or matches no configured native-rule token'));
   };
 
