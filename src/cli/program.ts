@@ -5,6 +5,7 @@ import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { registerJobsCommands } from './jobs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { packageVersion } from './package-version.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerSweepCommand } from './sweep-command.js';
 
@@ -12,6 +13,7 @@ import { registerSweepCommand } from './sweep-command.js';
 export function buildProgram(io: CliIo): Command {
   const program = new Command('irods-omero-agent')
     .description('Expands OMERO transfer archives that land in iRODS, maps permissions and OME metadata')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerConfigCommands(program, io);

@@ -2,3 +2,4 @@ export { loadConfig, requireSetting, type Config, type AdminRole } from './confi
 export { ConfigError } from './config-error.js';
 export { describeConfig, configWarnings } from './describe.js';
 export type { EnvLike } from './env-source.js';
+export { unknownSettings, describeUnknownSetting, type UnknownSetting } from './unknown-settings.js';
