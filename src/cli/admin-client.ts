@@ -26,7 +26,7 @@ export class AgentUnreachable extends Error {
     const inner = cause.cause;
     const detail =
       typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : typeof cause.message === 'string' ? cause.message : 'no answer';
-    super(`the agent at ${url} does not answer (${detail})`, options);
+    super(`the agent at ${url} (AGENT_URL) does not answer (${detail})`, options);
   }
 }
 

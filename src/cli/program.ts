@@ -7,6 +7,7 @@ import { registerJobsCommands } from './jobs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { packageVersion } from './package-version.js';
 import { registerRunCommands } from './run-commands.js';
+import { ServiceUnreachable } from './service-unreachable.js';
 import { registerSweepCommand } from './sweep-command.js';
 
 /** Builds the `irods-omero-agent` command tree; one register function per command group. */
@@ -38,6 +39,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof ServiceUnreachable) {
+      io.err(`unavailable: ${err.message}`);
+      return ExitCode.unavailable;
     }
     if (err instanceof ConfigError) {
       io.err(`configuration error: ${err.message}`);

@@ -124,7 +124,7 @@ describe('irods-omero-agent jobs', () => {
     });
     const res = await cli(['jobs', 'list', '--url', `http://127.0.0.1:${closed}`]);
     expect(res.code).toBe(3);
-    expect(res.stderr).toContain(`the agent at http://127.0.0.1:${closed} does not answer (ECONNREFUSED)`);
+    expect(res.stderr).toContain(`the agent at http://127.0.0.1:${closed} (AGENT_URL) does not answer (ECONNREFUSED)`);
   });
 
   it('replay --failed --dry-run shows what it would replay and changes nothing; replay <id> then brings the job through', async () => {
