@@ -96,6 +96,7 @@ export interface JobQuery {
   readonly stuck?: boolean | undefined;
   readonly limit?: number | undefined;
   readonly cursor?: string | undefined;
+  readonly id_prefix?: string | undefined;
 }
 
 export interface BulkReplayRequest {
