@@ -3,6 +3,7 @@ import { ConfigError } from '../config/index.js';
 import { registerConfigCommands } from './config-command.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { registerEventsCommands } from './events-command.js';
 import { registerJobsCommands } from './jobs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { packageVersion } from './package-version.js';
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo): Command {
   registerMigrateCommand(program, io);
   registerRunCommands(program, io);
   registerJobsCommands(program, io);
+  registerEventsCommands(program, io);
   registerSweepCommand(program, io);
   return program;
 }
