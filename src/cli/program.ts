@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { registerConfigCommands } from './config-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { registerEventsCommands } from './events-command.js';
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   registerConfigCommands(program, io);
+  registerDoctorCommand(program, io);
   registerMigrateCommand(program, io);
   registerRunCommands(program, io);
   registerJobsCommands(program, io);

@@ -1,5 +1,5 @@
 export { createPool, withTransaction, type Queryable } from './pool.js';
-export { migrate } from './migrate.js';
+export { migrate, migrationStatus, type MigrationStatus } from './migrate.js';
 export { ensureDatabase } from './database.js';
 export * as archives from './repositories/archives.js';
 export * as jobs from './repositories/jobs.js';
