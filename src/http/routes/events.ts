@@ -162,6 +162,11 @@ export function eventRoutes(deps: EventRouteDeps) {
       done(null, body);
     });
 
+    // Every answer by status: a 503 (PostgreSQL or Redis down) is what an alert watches for.
+    app.addHook('onResponse', async (_request, reply) => {
+      deps.metrics.eventAnswers.inc({ status: String(reply.statusCode) });
+    });
+
     app.addHook('onError', async (request, _reply, error) => {
       const e = error as { statusCode?: number; validation?: unknown };
       if (isBackendDown(error)) {
