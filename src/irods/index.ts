@@ -4,3 +4,4 @@ export { createIrodsClientFromConfig } from './client-from-config.js';
 export { IrodsError, IrodsCode, isNotFound, isAlreadyExists, isPermissionDenied } from './errors.js';
 export { irodsCodeName } from './error-codes.js';
 export type * from './types.js';
+export { collectionAvus, dataObjectAvus, dataObjectsUnder, dataObjectsWithAttribute, type CatalogObject } from './catalog-queries.js';

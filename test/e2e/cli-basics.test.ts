@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, assertBuilt, closedPort, runBuiltCli, runBuiltCliIntoClosedPipe } from '../support/cli.js';
 
@@ -10,6 +13,20 @@ describe('irods-omero-agent, first contact', () => {
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string };
     expect(await runBuiltCli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('is on the PATH after `make install` (PREFIX=… for a place without root), and gone after `make uninstall`', () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'ioa-prefix-'));
+    try {
+      // -o build: the build is the one `make test` just made; this checks what install adds.
+      execFileSync('make', ['-s', '-o', 'build', 'install', `PREFIX=${prefix}`], { cwd: ROOT, encoding: 'utf8' });
+      const version = execFileSync('irods-omero-agent', ['--version'], { cwd: tmpdir(), env: { PATH: `${prefix}/bin:${process.env.PATH ?? ''}` }, encoding: 'utf8' });
+      expect(version).toMatch(/^\d+\.\d+\.\d+\n$/);
+      execFileSync('make', ['-s', 'uninstall', `PREFIX=${prefix}`], { cwd: ROOT });
+      expect(existsSync(join(prefix, 'bin', 'irods-omero-agent'))).toBe(false);
+    } finally {
+      rmSync(prefix, { recursive: true, force: true });
+    }
   });
 
   it('ends quietly when the reader of its output goes away (… | head)', async () => {
