@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/index.js';
-import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
+import { createIrodsClientFromConfig } from '../../src/cli/irods-from-config.js';
 import type { IrodsClient } from '../../src/irods/types.js';
 import { createLogger } from '../../src/logging/logger.js';
 

@@ -17,7 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
 import { createApp } from '../../src/http/app.js';
 import { signWebhook } from '../../src/intake/webhook-signature.js';
-import { createIrodsClientFromConfig } from '../../src/irods/client-from-config.js';
+import { createIrodsClientFromConfig } from '../../src/cli/irods-from-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';

@@ -1,40 +1,44 @@
 # irods_omero_agent.re - iRODS Rule Language (native rule engine) policy for irods-omero-agent.
 #
-# PREFER THE PYTHON RULES (rules/python/). This file exists for zones that cannot enable the
-# Python rule engine plugin. Its limits, all from the microservices available to the native
-# language (see rules/README.md, "The native rule"):
-#   - No HMAC: the language has no HMAC or SHA-256 microservice, so the event cannot carry a
-#     Standard Webhooks signature. It authenticates with a shared token in one header,
-#     X-Agent-Token, to the agent's native endpoint (POST /v1/events/native), which the agent
-#     offers only when AGENT_NATIVE_RULE_TOKENS is set. Use it over loopback or a private
-#     network only: the token travels in clear text unless agent_url is https.
-#   - msiCurlPost (irods_microservice_plugins_curl) sends ONE header line, has NO timeout (a hung
-#     agent holds a delay-server worker until the TCP stack gives up) and reports only curl's
-#     error code: an HTTP 500 is "success" to it. The agent's answer body is therefore inspected
-#     ("accepted":true / "retryable":true).
-#   - Coalescing is per agent process only (temporaryStorage): a chunked HTTP API upload served
-#     by several pooled connections can yield one event per connection; the agent de-duplicates.
-#   - Paths containing '"', '\' or control characters are skipped (no JSON escaping available):
-#     the agent's periodic sweep finds those archives.
-#   - The timestamp uses the server's local time formatted as UTC: run iRODS with TZ=UTC.
+# PREFER THE PYTHON RULES (rules/python/) where the Python rule engine plugin can be enabled; this
+# file is for zones that cannot enable it. See rules/README.md, "The native rule".
 #
-# Install: copy to /etc/irods/irods_omero_agent.re (mode 0600, owner irods: it holds the
-# token), add "irods_omero_agent" BEFORE "core" in the native rule engine's re_rulebase_set in
-# /etc/irods/server_config.json, and edit the settings below. If core.re already defines one of
-# the PEPs at the end of this file, the native engine runs only ONE definition of a rule name:
-# delete ours and call the matching ioa_* rule from yours (see rules/README.md).
+# What it does: when an archive (.zip .tar .tar.gz .tgz) lands in a watched collection, it MARKS
+# the data object with one AVU, in the same call, as the user whose operation landed it:
+#
+#     irods_omero_agent::landed = <unix seconds>   units: <user>#<zone>
+#
+# The agent polls the catalog for these marks (AGENT_MARK_POLL_SECONDS, default 15), treats each
+# as the event of that upload, checks the user against the object's owner and ACLs, and removes
+# the mark. Nothing here talks to the network, schedules a delayed rule or holds a secret, so a
+# slow or dead agent costs the zone nothing: marks wait in the catalog until the agent reads them.
+# (Earlier versions POSTed with msiCurlPost from the delay server; msiCurlPost has no timeout and
+# reports an HTTP 500 as success, so a hung agent could pin delay-server executors indefinitely.)
+#
+#   - Every PEP swallows every error (errorcode): the user's operation never fails because of this
+#     file; a mark that could not be written is logged, and the agent's periodic sweep finds the
+#     archive anyway.
+#   - Coalescing: a process (agent) writes the mark of a path at most once per ioa_mark_seconds,
+#     so an HTTP API upload, which closes the replica once per chunk, does not write it per chunk.
+#
+# Install: copy to /etc/irods/irods_omero_agent.re (owner irods), add "irods_omero_agent" BEFORE
+# "core" in the native rule engine's re_rulebase_set in /etc/irods/server_config.json, and edit the
+# settings below. If core.re already defines one of the PEPs at the end of this file, the native
+# engine runs only ONE definition of a rule name: delete ours and call the matching ioa_* rule from
+# yours (see rules/README.md). A parse or type error disables the whole native rule base: check the
+# server log after installing ("irods_omero_agent" or "parseRuleSet"/"type error").
 
 # ---- settings ---------------------------------------------------------------------------------
-ioa_agent_url = "http://127.0.0.1:8080/v1/events/native"
-ioa_token = "CHANGE-ME-to-one-of-AGENT_NATIVE_RULE_TOKENS"
-# Logical collections whose archives are reported (no trailing slash).
+# Logical collections whose archives are marked (no trailing slash).
 ioa_watch = list("/tempZone/home")
-# Users whose uploads are never reported (the agent's own service account).
+# Users whose uploads are never marked (the agent's own service account).
 ioa_ignore_users = list("omero_agent")
 # .zip .tar .tar.gz .tgz, any case.
 ioa_archive_regex = "^.*\\.([zZ][iI][pP]|[tT][aA][rR]|[tT][aA][rR]\\.[gG][zZ]|[tT][gG][zZ])$"
-# Seconds a queued POST covers repeated events for the same path in this process.
-ioa_window_seconds = 10
+# Seconds during which this process does not write the mark of the same path again.
+ioa_mark_seconds = 10
+# The AVU the agent polls for: it looks for exactly this attribute, keep it.
+ioa_mark_attribute = "irods_omero_agent::landed"
 
 # ---- filters ----------------------------------------------------------------------------------
 ioa_is_candidate(*path, *ok) {
@@ -47,10 +51,6 @@ ioa_is_candidate(*path, *ok) {
                 *ok = true;
             }
         }
-    }
-    if (*ok && (*path like "*\"*" || *path like "*\\*" || *path like regex ".*[[:cntrl:]].*")) {
-        writeLine("serverLog", "irods_omero_agent: skipping a path JSON cannot carry without escaping");
-        *ok = false;
     }
 }
 
@@ -71,73 +71,30 @@ ioa_storage_get(*key, *value) {
     }
 }
 
-# ---- the event --------------------------------------------------------------------------------
-# Builds the body and queues the POST in the delay server. *extra is "" or ',"key":value...'.
-ioa_emit(*comm, *pep, *path, *extra) {
+# ---- the mark ---------------------------------------------------------------------------------
+# Sets the mark as the connection's client user (the uploader; for the HTTP API, the user it
+# switched to), who owns the object or was allowed to write it.
+ioa_mark(*comm, *path, *pep) {
     *user = *comm.user_user_name;
-    *user_zone = *comm.user_rods_zone;
-    *proxy = *comm.proxy_user_name;
+    *zone = *comm.user_rods_zone;
     ioa_is_ignored(*user, *ignored);
-    msiGetSystemTime(*now, "");
-    *pending_key = "ioa_pending_*path";
-    ioa_storage_get(*pending_key, *pending_until);
-    if (*pending_until == "") {
-        *pending_until = "0";
-    }
     if (*ignored) {
-        writeLine("serverLog", "irods_omero_agent: ignoring *path by *user (ioa_ignore_users)");
-    } else if (int(*pending_until) > int(*now)) {
-        writeLine("serverLog", "irods_omero_agent: event for *path already queued (*pep)");
+        writeLine("serverLog", "irods_omero_agent: not marking *path, landed by *user (ioa_ignore_users)");
     } else {
-        ioa_storage_get("ioa_counter", *counter);
-        if (*counter == "") {
-            *counter = "0";
+        msiGetSystemTime(*now, "");
+        *marked_key = "ioa_marked_*path";
+        ioa_storage_get(*marked_key, *marked_at);
+        if (*marked_at != "" && int(*now) - int(*marked_at) < ioa_mark_seconds) {
+            writeLine("serverLog", "irods_omero_agent: *path already marked at *marked_at by this process (*pep)");
+        } else {
+            *ec = errorcode(msiModAVUMetadata("-d", *path, "set", ioa_mark_attribute, *now, "*user#*zone"));
+            if (*ec < 0) {
+                writeLine("serverLog", "irods_omero_agent: could not mark *path (*pep, user *user#*zone, error *ec); the agent's sweep will find it");
+            } else {
+                temporaryStorage."*marked_key" = *now;
+                writeLine("serverLog", "irods_omero_agent: marked *path (*pep, user *user#*zone)");
+            }
         }
-        *counter = str(int(*counter) + 1);
-        temporaryStorage."ioa_counter" = *counter;
-        *pid = "0";
-        *ec = errorcode(msi_get_agent_pid(*pid));
-        # Stable across the delay server's retries: the body is built once, here.
-        *id = "nat_*now" ++ "_*pid" ++ "_*counter";
-        *zone = elem(split(*path, "/"), 0);
-        *timestamp = timestrf(time(), "%Y-%m-%dT%H:%M:%SZ");
-        *proxy_field = "";
-        if (*proxy != *user) {
-            *proxy_field = ",\"proxy_user\":\"*proxy#*user_zone\"";
-        }
-        *body = "{\"id\":\"*id\",\"type\":\"data_object.landed\",\"timestamp\":\"*timestamp\",\"data\":{\"zone\":\"*zone\",\"logical_path\":\"*path\",\"user\":\"*user\",\"user_zone\":\"*user_zone\",\"client_user\":\"*user#*user_zone\",\"pep\":\"*pep\"*proxy_field*extra}}";
-        ioa_queue(*id, *body);
-        temporaryStorage."*pending_key" = str(int(*now) + ioa_window_seconds);
-        writeLine("serverLog", "irods_omero_agent: queued event *id for *path (*pep, user *user)");
-    }
-}
-
-# A rule of its own so that the delayed block captures only *id and *body (plain strings).
-ioa_queue(*id, *body) {
-    delay("<INST_NAME>irods_rule_engine_plugin-irods_rule_language-instance</INST_NAME><PLUSET>10s</PLUSET><EF>30s REPEAT UNTIL SUCCESS OR 20 TIMES</EF>") {
-        ioa_deliver(*id, *body);
-    }
-}
-
-# Runs in the delay server. Failing (fail()) makes the delay server retry per the EF policy.
-ioa_deliver(*id, *body) {
-    *request."data" = *body;
-    *request."headers" = "X-Agent-Token: " ++ ioa_token;
-    *response = "";
-    *ec = errorcode(msiCurlPost(ioa_agent_url, *request, *response));
-    if (*ec < 0) {
-        writeLine("serverLog", "irods_omero_agent: event *id not delivered (msiCurlPost error *ec), will retry");
-        fail(*ec);
-    }
-    if (*response like "*\"accepted\":true*") {
-        writeLine("serverLog", "irods_omero_agent: event *id delivered");
-    } else if (*response like "*\"retryable\":false*") {
-        writeLine("serverLog", "irods_omero_agent: event *id refused by the agent (not retried): *response");
-    } else {
-        # No answer (connection refused, timeout: curl's code is not an error to the rule engine),
-        # a 5xx/429/503 with "retryable":true, or anything unexpected: retry.
-        writeLine("serverLog", "irods_omero_agent: event *id not accepted, will retry: *response");
-        fail(-1101000);
     }
 }
 
@@ -158,45 +115,29 @@ ioa_closed(*comm, *fd, *pep, *final) {
     if (*path != "") {
         temporaryStorage."ioa_fd_*fd" = "";
         if (*final) {
-            ioa_emit(*comm, *pep, *path, "");
+            ioa_mark(*comm, *path, *pep);
         }
     }
 }
 
-ioa_on_put(*comm, *data_obj_inp) {
-    *path = *data_obj_inp.obj_path;
+ioa_on_path(*comm, *path, *pep) {
     ioa_is_candidate(*path, *ok);
     if (*ok) {
-        ioa_emit(*comm, "pep_api_data_obj_put_post", *path, ",\"size\":" ++ *data_obj_inp.data_size);
+        ioa_mark(*comm, *path, *pep);
     }
 }
 
 ioa_on_replica_close(*comm, *json_input) {
     *json = *json_input.buf;
     *fd = hd(split(triml(*json, "\"fd\":"), ",} "));
+    # A secondary stream of a parallel write closes with update_status false: not an arrival.
     *final = !(*json like "*\"update_status\":false*");
     ioa_closed(*comm, *fd, "pep_api_replica_close_post", *final);
 }
 
-ioa_on_register(*comm, *data_obj_inp) {
-    *path = *data_obj_inp.obj_path;
-    ioa_is_candidate(*path, *ok);
-    if (*ok && errorcode(*data_obj_inp.collection) != 0) {
-        ioa_emit(*comm, "pep_api_phy_path_reg_post", *path, "");
-    }
-}
-
-ioa_on_rename_or_copy(*comm, *copy_inp, *pep) {
-    *path = *copy_inp.dst_obj_path;
-    ioa_is_candidate(*path, *ok);
-    if (*ok) {
-        ioa_emit(*comm, *pep, *path, "");
-    }
-}
-
 # ---- the PEPs: each swallows every error (errorcode) so the user's operation never fails -------
 pep_api_data_obj_put_post(*INSTANCE, *COMM, *DATA_OBJ_INP, *BUFFER, *PORTAL_OPR_OUT) {
-    *ec = errorcode(ioa_on_put(*COMM, *DATA_OBJ_INP));
+    *ec = errorcode(ioa_on_path(*COMM, *DATA_OBJ_INP.obj_path, "pep_api_data_obj_put_post"));
 }
 pep_api_data_obj_create_post(*INSTANCE, *COMM, *DATA_OBJ_INP) {
     *ec = errorcode(ioa_track_open(*DATA_OBJ_INP, true));
@@ -214,11 +155,11 @@ pep_api_replica_close_post(*INSTANCE, *COMM, *JSON_INPUT) {
     *ec = errorcode(ioa_on_replica_close(*COMM, *JSON_INPUT));
 }
 pep_api_phy_path_reg_post(*INSTANCE, *COMM, *DATA_OBJ_INP) {
-    *ec = errorcode(ioa_on_register(*COMM, *DATA_OBJ_INP));
+    *ec = errorcode(ioa_on_path(*COMM, *DATA_OBJ_INP.obj_path, "pep_api_phy_path_reg_post"));
 }
 pep_api_data_obj_rename_post(*INSTANCE, *COMM, *DATA_OBJ_COPY_INP) {
-    *ec = errorcode(ioa_on_rename_or_copy(*COMM, *DATA_OBJ_COPY_INP, "pep_api_data_obj_rename_post"));
+    *ec = errorcode(ioa_on_path(*COMM, *DATA_OBJ_COPY_INP.dst_obj_path, "pep_api_data_obj_rename_post"));
 }
 pep_api_data_obj_copy_post(*INSTANCE, *COMM, *DATA_OBJ_COPY_INP, *TRANSFER_STAT) {
-    *ec = errorcode(ioa_on_rename_or_copy(*COMM, *DATA_OBJ_COPY_INP, "pep_api_data_obj_copy_post"));
+    *ec = errorcode(ioa_on_path(*COMM, *DATA_OBJ_COPY_INP.dst_obj_path, "pep_api_data_obj_copy_post"));
 }

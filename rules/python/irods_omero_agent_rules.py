@@ -52,6 +52,18 @@ CONFIG_PATH_ENV = 'IRODS_OMERO_AGENT_CONFIG'
 DEFAULT_CONFIG_PATH = '/etc/irods/irods_omero_agent.json'
 LOG_PREFIX = 'irods_omero_agent: '
 EVENT_TYPE = 'data_object.landed'
+METADATA_EVENT = 'metadata.changed'
+REGISTERED_DATA_EVENT = 'registered_data.changed'
+# The agent's AVUs that record what OMERO made of an object (src/omero/registration-avus.ts):
+# the tree's root carries the mode, each registered image file its OMERO id.
+_AGENT_ATTRIBUTE_PREFIX = 'irods_omero_agent::'
+_OMERO_ID_PREFIX = 'irods_omero_agent::omero_'
+_OMERO_MODE = 'irods_omero_agent::omero_mode'
+_OMERO_IMAGE_ID = 'irods_omero_agent::omero_image_id'
+# rodsErrorTable.h; authentication levels from rodsUser.h (the plugin's own irule check uses the
+# same threshold: a client below REMOTE_PRIV_USER_AUTH is not an administrator).
+_CAT_NO_ACCESS_PERMISSION = -818000
+_REMOTE_PRIV_USER_AUTH = 4
 USER_AGENT = 'irods-omero-agent-rules/1'
 
 # The delayed rule's text is stored in R_RULE_EXEC.rule_name, a varchar(2700): stay below it.
@@ -82,6 +94,10 @@ _DEFAULTS = {
     'breaker_file': '/var/lib/irods/irods_omero_agent.breaker',
     'breaker_threshold': 3,
     'breaker_probe_seconds': 60,
+    'report_metadata': True,
+    'metadata_delay_seconds': 10,
+    'protect_registered': True,
+    'protect_cache_seconds': 30,
     'instance_name': 'irods_rule_engine_plugin-python-instance',
     'verbose': False,
 }
@@ -98,6 +114,8 @@ _NUMBERS = (
     ('priority', 1, 9, True),
     ('breaker_threshold', 1, 1000, True),
     ('breaker_probe_seconds', 1, 86400, True),
+    ('metadata_delay_seconds', 1, 3600, True),
+    ('protect_cache_seconds', 0, 3600, True),
 )
 
 # Clock used for scheduling and coalescing decisions (the delay queue's exe_time is in epoch
@@ -374,22 +392,22 @@ def _rule_text(key, webhook_id, body):
             + _python_literal(webhook_id) + ', ' + _python_literal(body) + ')\n')
 
 
-def _hints(config):
+def _hints(config, delay=None):
     # DOUBLE: each pause twice the last (30 s, 60 s, ... about 8.5 h for 10 runs), so a long
     # outage costs a few runs, not one every 30 s. PRIORITY: the delay server takes due rules
     # by ORDER_DESC(RULE_EXEC_PRIORITY), 5 by default: ours yield to the zone's own.
     return ('<INST_NAME>{inst}</INST_NAME><PLUSET>{delay}s</PLUSET><PRIORITY>{priority}</PRIORITY>'
             '<EF>{every}s DOUBLE UNTIL SUCCESS OR {times} TIMES</EF>').format(
-                inst=config['instance_name'], delay=config['delay_seconds'], priority=config['priority'],
+                inst=config['instance_name'], delay=delay or config['delay_seconds'], priority=config['priority'],
                 every=config['retry_interval_seconds'], times=config['retry_times'])
 
 
 # Optional fields dropped, in this order, when the delayed rule's text would be too long.
-_DROPPABLE = ('checksum', 'physical_path', 'proxy_user', 'client_user', 'resource', 'source_logical_path')
+_DROPPABLE = ('checksum', 'physical_path', 'proxy_user', 'client_user', 'resource', 'source_logical_path', 'attributes')
 
 
-def _build_body(data):
-    body = {'type': EVENT_TYPE, 'timestamp': _now_iso(), 'data': data}
+def _build_body(event_type, data):
+    body = {'type': event_type, 'timestamp': _now_iso(), 'data': data}
     return json.dumps(body, ensure_ascii=False, separators=(',', ':'), sort_keys=True)
 
 
@@ -421,25 +439,30 @@ def _remember_pending(key, until):
     _pending[key] = until
 
 
-def _emit(callback, config, caller, pep, path, extra=None):
-    """Queue one delayed, signed POST for an archive that landed at path (already filtered).
-    caller is (rule_args, rei) of the PEP: who made the API call."""
+def _emit(callback, config, caller, pep, path, extra=None, event_type=EVENT_TYPE, coalesce=True):
+    """Queue one delayed, signed POST about path (already filtered). caller is (rule_args, rei)
+    of the PEP: who made the API call. With coalesce, nothing is queued while a POST of the same
+    type for the same path waits to start: it will report the state as it is when it runs."""
     (client_name, client_zone), (proxy_name, proxy_zone) = _connection_users(caller[0][1], caller[1])
     if not client_name:
         # The agent refuses an event without a user (400), so queuing it would only cost the
-        # delay server a doomed attempt; the agent's sweep finds the archive instead.
+        # delay server a doomed attempt; the agent's sweep finds archives instead.
         _log_once(callback, 'no-user:' + pep, 'no user for {} in {}: no event queued (the agent '
-                  'needs the uploader; its sweep of watched collections will find the archive). '
+                  'needs the user; its sweep of watched collections will find archives). '
                   'Logged once per process.'.format(_show(path), pep))
         return
     if client_name in config['ignore_users']:
         _verbose(callback, config, 'ignoring {} by {} (ignore_users)'.format(_show(path), client_name))
         return
     now = _clock()
-    key = _coalesce_key(path)
-    if _already_queued(callback, config, key, now):
-        _verbose(callback, config, 'event for {} already queued ({})'.format(_show(path), pep))
+    # Landed events keep the key of the path alone (queued rules of earlier versions share it).
+    key = _coalesce_key(path if event_type == EVENT_TYPE else event_type + '\n' + path)
+    if not coalesce:
+        key = uuid.uuid4().hex[:32]
+    elif _already_queued(callback, config, key, now):
+        _verbose(callback, config, '{} for {} already queued ({})'.format(event_type, _show(path), pep))
         return
+    delay = config['metadata_delay_seconds'] if event_type == METADATA_EVENT else config['delay_seconds']
 
     data = {
         'zone': path.split('/')[1],
@@ -458,20 +481,22 @@ def _emit(callback, config, caller, pep, path, extra=None):
             data[k] = v
 
     webhook_id = 'msg_' + uuid.uuid4().hex  # stable across the delay server's retries
-    text = _rule_text(key, webhook_id, _build_body(data))
+    text = _rule_text(key, webhook_id, _build_body(event_type, data))
     for field in _DROPPABLE:
         if len(text.encode('utf-8')) <= MAX_RULE_TEXT_BYTES:
             break
         if field in data:
             del data[field]
-            text = _rule_text(key, webhook_id, _build_body(data))
+            text = _rule_text(key, webhook_id, _build_body(event_type, data))
     if len(text.encode('utf-8')) > MAX_RULE_TEXT_BYTES:
         _log(callback, 'logical path too long for the delay queue, no event for {}'.format(_show(path)))
         return
 
-    callback.delayExec(_hints(config), text, '')
-    _remember_pending(key, now + config['delay_seconds'])
-    _log(callback, 'queued event {} for {} ({}, user {})'.format(webhook_id, _show(path), pep, client_name))
+    callback.delayExec(_hints(config, delay), text, '')
+    if coalesce:
+        _remember_pending(key, now + delay)
+    _log(callback, 'queued {} {} for {} ({}, user {})'.format(
+        'event' if event_type == EVENT_TYPE else event_type + ' event', webhook_id, _show(path), pep, client_name))
 
 
 # --- the PEPs ----------------------------------------------------------------------------------
@@ -647,10 +672,12 @@ def pep_api_phy_path_reg_post(rule_args, callback, rei):
 
 @_guarded
 def pep_api_data_obj_rename_post(rule_args, callback, rei):
-    """imv: an archive moved INTO a watched collection (its destination) is an arrival."""
+    """imv: an archive moved INTO a watched collection (its destination) is an arrival; an
+    administrator's move of data registered in OMERO in place is reported."""
     config = load_config(callback)
     copy_inp = rule_args[2]
     src, dst = copy_inp.srcDataObjInp, copy_inp.destDataObjInp
+    _disturbed(rule_args, callback, rei, 'data_obj_rename', _text(src.objPath), 'renamed')
     dst_path = _text(dst.objPath)
     if int(src.oprType) == _RENAME_COLL or not _is_candidate(config, dst_path):
         return
@@ -674,6 +701,255 @@ def pep_api_data_obj_copy_post(rule_args, callback, rei):
     _emit(callback, config, (rule_args, rei), 'pep_api_data_obj_copy_post', dst_path, extra)
 
 
+# --- metadata changes on registered objects (issue: OMERO both ways) --------------------------
+
+def _catalog_rows(callback, columns, condition):
+    from genquery import Query, AS_LIST  # shipped with the plugin in /etc/irods
+    return list(Query(callback, columns, condition, output=AS_LIST))
+
+
+def _quote(text):
+    """A GenQuery1 literal. GenQuery1 has no escape for a single quote: None for such a path,
+    so the caller can skip the look-up (and say so) instead of sending a broken query."""
+    return None if "'" in text else "'" + text + "'"
+
+
+def _split(path):
+    parent, name = path.rsplit('/', 1)
+    return (parent or '/'), name
+
+
+def _carries_omero_ids(callback, path, kind):
+    """True when the object carries the agent's OMERO registration AVUs (it was registered)."""
+    if kind == 'collection':
+        coll = _quote(path)
+        if coll is None:
+            return False
+        return bool(_catalog_rows(callback, ['META_COLL_ATTR_NAME'], "COLL_NAME = {} and META_COLL_ATTR_NAME like '{}%'".format(
+            coll, _OMERO_ID_PREFIX)))
+    parent, name = _split(path)
+    coll, data = _quote(parent), _quote(name)
+    if coll is None or data is None:
+        return False
+    return bool(_catalog_rows(callback, ['META_DATA_ATTR_NAME'], "COLL_NAME = {} and DATA_NAME = {} and META_DATA_ATTR_NAME like '{}%'".format(
+        coll, data, _OMERO_ID_PREFIX)))
+
+
+_AVU_TARGETS = {'-d': 'data_object', '-D': 'data_object', '-c': 'collection', '-C': 'collection'}
+
+
+def _mod_avu_target(inp):
+    """(kind, path, attributes) that an imeta call (ModAVUMetadataInp, handed over serialized as
+    a dict arg0..arg9) changed; kind None when it is not about a data object or collection."""
+    get = inp.get if hasattr(inp, 'get') else (lambda k, d=None: d)
+    operation = get('arg0', '') or ''
+    if operation == 'cp':  # cp -d -C source target: the target changes
+        return _AVU_TARGETS.get(get('arg2', '')), get('arg4', ''), []
+    attribute = get('arg3', '') if operation not in ('rmi',) else ''
+    return _AVU_TARGETS.get(get('arg1', '')), get('arg2', ''), [attribute] if attribute else []
+
+
+def _report_metadata_change(callback, caller, pep, kind, path, attributes):
+    config = load_config(callback)
+    if config is None or not config.get('enabled', True) or not config['report_metadata'] or kind is None:
+        return
+    if not _is_watched(config, path):
+        return
+    if attributes and all(a.startswith(_AGENT_ATTRIBUTE_PREFIX) for a in attributes):
+        return  # only the agent's own attributes: nothing OMERO should show
+    if not _carries_omero_ids(callback, path, kind):
+        return  # not registered in OMERO: nothing to keep in step
+    extra = {'entity_type': kind, 'attributes': sorted(set(attributes))[:20] or None}
+    _emit(callback, config, caller, pep, path, extra, event_type=METADATA_EVENT)
+
+
+@_guarded
+def pep_api_mod_avu_metadata_post(rule_args, callback, rei):
+    """imeta (add, set, rm, mod, cp, ...) on a data object or collection."""
+    kind, path, attributes = _mod_avu_target(rule_args[2])
+    _report_metadata_change(callback, (rule_args, rei), 'pep_api_mod_avu_metadata_post', kind, path, attributes)
+
+
+@_guarded
+def pep_api_atomic_apply_metadata_operations_post(rule_args, callback, rei):
+    """The atomic metadata API (the HTTP API's modify_metadata, python-irodsclient's
+    apply_atomic_operations): one JSON request naming the entity and its operations."""
+    request = _json_input(rule_args[2])
+    kind = {'data_object': 'data_object', 'collection': 'collection'}.get(request.get('entity_type'))
+    attributes = [str(op.get('attribute', '')) for op in request.get('operations') or [] if isinstance(op, dict)]
+    _report_metadata_change(callback, (rule_args, rei), 'pep_api_atomic_apply_metadata_operations_post', kind,
+                            str(request.get('entity_name', '')), [a for a in attributes if a])
+
+
+# --- registered data stays where OMERO reads it ------------------------------------------------
+# In ln_s mode OMERO reads the files where iRODS keeps them (through NFSRODS): renaming or
+# removing one breaks its image in OMERO. Non-administrators are refused (pre PEP); what an
+# administrator does anyway is reported after it happened, so the agent marks the registration
+# broken. A failing look-up never refuses anything: protection fails open, and says so in the log.
+
+_ln_s_roots = {'at': None, 'roots': ()}
+_disturbing = {}  # (api, path) -> what the pre PEP saw, for the post PEP of the same call
+
+
+def _registered_roots(callback, config):
+    """Roots of trees registered in place (their collection carries omero_mode = ln_s),
+    cached per process for protect_cache_seconds."""
+    now = _clock()
+    if _ln_s_roots['at'] is None or now - _ln_s_roots['at'] >= config['protect_cache_seconds']:
+        rows = _catalog_rows(callback, ['COLL_NAME'], "META_COLL_ATTR_NAME = '{}' and META_COLL_ATTR_VALUE = 'ln_s'".format(_OMERO_MODE))
+        _ln_s_roots['roots'] = tuple(sorted(str(r[0]) for r in rows))
+        _ln_s_roots['at'] = now
+    return _ln_s_roots['roots']
+
+
+def _is_collection(callback, path):
+    coll = _quote(path)
+    return coll is not None and bool(_catalog_rows(callback, ['COLL_NAME'], 'COLL_NAME = ' + coll))
+
+
+def _under(path, root):
+    return path == root or path.startswith(root + '/')
+
+
+def _registered_in_place(callback, config, path, kind):
+    """Whether renaming or removing path would move data OMERO reads in place."""
+    roots = _registered_roots(callback, config)
+    if not roots:
+        return False
+    if kind == 'collection':
+        if any(_under(root, path) for root in roots):
+            return True  # the whole registered tree is at or below it
+        if not any(_under(path, root) for root in roots):
+            return False
+        coll = _quote(path)
+        if coll is None:
+            return False
+        image = "META_DATA_ATTR_NAME = '{}'".format(_OMERO_IMAGE_ID)
+        return bool(_catalog_rows(callback, ['DATA_NAME'], 'COLL_NAME = {} and {}'.format(coll, image))
+                    or _catalog_rows(callback, ['DATA_NAME'], "COLL_NAME like '{}/%' and {}".format(path, image)))
+    if not any(_under(path, root) for root in roots):
+        return False
+    parent, name = _split(path)
+    coll, data = _quote(parent), _quote(name)
+    if coll is None or data is None:
+        return False
+    return bool(_catalog_rows(callback, ['DATA_NAME'], "COLL_NAME = {} and DATA_NAME = {} and META_DATA_ATTR_NAME = '{}'".format(
+        coll, data, _OMERO_IMAGE_ID)))
+
+
+def _is_admin(ctx, rei):
+    try:
+        return int(ctx.map().get('user_auth_info_auth_flag') or 0) >= _REMOTE_PRIV_USER_AUTH
+    except Exception:
+        try:
+            return int(rei.uoic.authInfo.authFlag) >= _REMOTE_PRIV_USER_AUTH
+        except Exception:
+            return False
+
+
+def _refusal(path, what):
+    return ('irods_omero_agent: {} is registered in OMERO in place: OMERO reads it where it is, so {} '
+            'it would break its images there. Ask an administrator to unregister it first '
+            '(irods-omero-agent omero unregister {}).'.format(path, what, path))
+
+
+def _guard(rule_args, callback, rei, api, path, kind, what, destination=None):
+    """The pre-PEP half: refuses a non-administrator, remembers an administrator's change.
+    Returns the code the PEP returns: an error refuses the operation."""
+    try:
+        config = load_config(callback)
+        if config is None or not config.get('enabled', True) or not config['protect_registered']:
+            return RULE_ENGINE_CONTINUE
+        if not _is_watched(config, path):
+            # Registered trees live in watched collections; above them, only a collection that
+            # holds one (a watched collection itself, a home) is protected. Roots are cached.
+            if not any(_under(root, path) for root in _registered_roots(callback, config)):
+                return RULE_ENGINE_CONTINUE
+            kind = 'collection'
+        if kind is None:
+            kind = 'collection' if _is_collection(callback, path) else 'data_object'
+        if not _registered_in_place(callback, config, path, kind):
+            return RULE_ENGINE_CONTINUE
+        if _is_admin(rule_args[1], rei):
+            if len(_disturbing) >= _MAX_TRACKED:
+                _disturbing.clear()
+            _disturbing[(api, path)] = {'entity_type': kind, 'destination': destination}
+            return RULE_ENGINE_CONTINUE
+        message = _refusal(path, what)
+        _log(callback, 'refused {} of {}: registered in OMERO in place'.format(api, _show(path)))
+        try:
+            callback.msiExit(str(_CAT_NO_ACCESS_PERMISSION), message)  # the client shows it
+        except Exception:
+            pass  # msiExit fails by design (it returns the code it was given)
+        return _CAT_NO_ACCESS_PERMISSION
+    except NotUtf8:
+        return RULE_ENGINE_CONTINUE
+    except Exception as e:
+        _log(callback, '{}: protection check failed ({}: {}); the operation was allowed'.format(api, type(e).__name__, e))
+        return RULE_ENGINE_CONTINUE
+
+
+def _disturbed(rule_args, callback, rei, api, path, operation):
+    """The post-PEP half: an administrator's rename or removal of registered data happened."""
+    seen = _disturbing.pop((api, path), None)
+    if seen is None:
+        return
+    config = load_config(callback)
+    if config is None:
+        return
+    extra = {'entity_type': seen['entity_type'], 'operation': operation,
+             'destination_logical_path': seen.get('destination')}
+    _emit(callback, config, (rule_args, rei), 'pep_api_{}_post'.format(api), path, extra,
+          event_type=REGISTERED_DATA_EVENT, coalesce=False)
+
+
+def _guarding(read_target):
+    """A pre PEP: read_target(rule_args) gives (api, path, kind, what, destination). Reading the
+    arguments can fail like anything else: then the operation goes ahead, logged."""
+    def pep(rule_args, callback, rei):
+        try:
+            api, path, kind, what, destination = read_target(rule_args)
+        except Exception as e:
+            _log(callback, '{} failed: {}: {} (the operation was allowed)'.format(read_target.__name__, type(e).__name__, e))
+            return RULE_ENGINE_CONTINUE
+        return _guard(rule_args, callback, rei, api, path, kind, what, destination)
+    pep.__name__ = read_target.__name__
+    pep.__doc__ = read_target.__doc__
+    pep._irods_omero_agent = True
+    pep._returns_verdict = True  # install() keeps our refusal when chained after a site PEP
+    return pep
+
+
+@_guarding
+def pep_api_data_obj_rename_pre(rule_args):
+    """imv of a data object or a collection."""
+    inp = rule_args[2]
+    kind = 'collection' if int(inp.srcDataObjInp.oprType) == _RENAME_COLL else None
+    return 'data_obj_rename', _text(inp.srcDataObjInp.objPath), kind, 'renaming', _text(inp.destDataObjInp.objPath)
+
+
+@_guarding
+def pep_api_data_obj_unlink_pre(rule_args):
+    """irm of a data object (also a move to the trash)."""
+    return 'data_obj_unlink', _text(rule_args[2].objPath), 'data_object', 'removing', None
+
+
+@_guarding
+def pep_api_rm_coll_pre(rule_args):
+    """irm -r of a collection."""
+    return 'rm_coll', _text(rule_args[2].collName), 'collection', 'removing', None
+
+
+@_guarded
+def pep_api_data_obj_unlink_post(rule_args, callback, rei):
+    _disturbed(rule_args, callback, rei, 'data_obj_unlink', _text(rule_args[2].objPath), 'removed')
+
+
+@_guarded
+def pep_api_rm_coll_post(rule_args, callback, rei):
+    _disturbed(rule_args, callback, rei, 'rm_coll', _text(rule_args[2].collName), 'removed')
+
+
 PEP_NAMES = (
     'pep_api_data_obj_put_post',
     'pep_api_data_obj_create_post',
@@ -686,10 +962,30 @@ PEP_NAMES = (
     'pep_api_phy_path_reg_post',
     'pep_api_data_obj_rename_post',
     'pep_api_data_obj_copy_post',
+    'pep_api_mod_avu_metadata_post',
+    'pep_api_atomic_apply_metadata_operations_post',
+    'pep_api_data_obj_rename_pre',
+    'pep_api_data_obj_unlink_pre',
+    'pep_api_rm_coll_pre',
+    'pep_api_data_obj_unlink_post',
+    'pep_api_rm_coll_post',
 )
 
 
 def _chain(theirs, ours):
+    if getattr(ours, '_returns_verdict', False):
+        # A protecting pre PEP: the site's runs first; if it refuses, that stands; otherwise ours
+        # decides whether the operation goes ahead.
+        def guarded(rule_args, callback, rei):
+            result = theirs(rule_args, callback, rei)
+            if isinstance(result, int) and not isinstance(result, bool) and result < 0:
+                return result
+            verdict = ours(rule_args, callback, rei)  # never raises
+            return verdict if verdict < 0 else result
+        guarded.__name__ = theirs.__name__
+        guarded._irods_omero_agent = True
+        return guarded
+
     def both(rule_args, callback, rei):
         try:
             return theirs(rule_args, callback, rei)
@@ -703,7 +999,8 @@ def _chain(theirs, ours):
 def install(namespace):
     """Adds this module's PEPs to core.py's namespace (call it at the end of core.py with
     globals()). A PEP core.py already defines runs first and keeps its return value; ours then
-    runs and cannot fail. Safe to call twice."""
+    runs and cannot fail. For the protecting pre PEPs, a refusal by either stands. Safe to call
+    twice."""
     for name in PEP_NAMES:
         ours = globals()[name]
         theirs = namespace.get(name)

@@ -149,6 +149,17 @@ interface ReaderState {
   readonly streams: Set<Readable>;
 }
 
+/** What every entry stream of one pass over an open zip shares. */
+interface ZipPass {
+  readonly ctx: ZipContext;
+  readonly state: ReaderState;
+  /** The archive-wide byte budget (maxTotalBytes) that every entry stream draws from. */
+  readonly budget: ByteBudget;
+  /** Where entry data may end: the start of the central directory. */
+  readonly dataLimit: number;
+  readonly zip: ZipFile;
+}
+
 function context(
   source: RandomAccessSource,
   limits: ArchiveLimits,
@@ -262,6 +273,7 @@ async function* iterateZip(
 ): AsyncGenerator<ArchiveEntry> {
   if (state.closed) throw new ArchiveUsageError('the zip archive reader is closed');
   const zip = await openZip(ctx);
+  const pass: ZipPass = { ctx, state, budget, dataLimit, zip };
   let index = 0;
   for (;;) {
     const raw = await nextEntry(ctx, zip);
@@ -269,7 +281,7 @@ async function* iterateZip(
     if (index >= expectedCount) throw corruptZip(new Error('more entries than at the first reading'));
     const entry = checkCentralEntry(ctx, raw, index++);
     if (entry === undefined) continue;
-    yield zipEntry(ctx, state, budget, dataLimit, zip, raw, entry);
+    yield zipEntry(pass, raw, entry);
   }
 }
 
@@ -289,15 +301,7 @@ async function nextEntry(ctx: ZipContext, zip: ZipFile): Promise<YauzlEntry | nu
   }
 }
 
-function zipEntry(
-  ctx: ZipContext,
-  state: ReaderState,
-  budget: ByteBudget,
-  dataLimit: number,
-  zip: ZipFile,
-  raw: YauzlEntry,
-  entry: CheckedEntry,
-): ArchiveEntry {
+function zipEntry(pass: ZipPass, raw: YauzlEntry, entry: CheckedEntry): ArchiveEntry {
   return {
     index: entry.index,
     path: entry.path,
@@ -306,20 +310,12 @@ function zipEntry(
     crc32: entry.crc32,
     compressedSize: entry.compressedSize,
     mtime: entry.mtime,
-    open: (signal?: AbortSignal) => openEntryStream(ctx, state, budget, dataLimit, zip, raw, entry, signal),
+    open: (signal?: AbortSignal) => openEntryStream(pass, raw, entry, signal),
   };
 }
 
-async function openEntryStream(
-  ctx: ZipContext,
-  state: ReaderState,
-  budget: ByteBudget,
-  dataLimit: number,
-  zip: ZipFile,
-  raw: YauzlEntry,
-  entry: CheckedEntry,
-  signal: AbortSignal | undefined,
-): Promise<Readable> {
+async function openEntryStream(pass: ZipPass, raw: YauzlEntry, entry: CheckedEntry, signal: AbortSignal | undefined): Promise<Readable> {
+  const { ctx, state, budget, dataLimit, zip } = pass;
   if (state.closed) throw new ArchiveUsageError('the zip archive reader is closed');
   signal?.throwIfAborted();
   ctx.signal?.throwIfAborted();

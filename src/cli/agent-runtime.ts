@@ -3,15 +3,17 @@ import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { createApp } from '../http/app.js';
-import { createIrodsClientFromConfig } from '../irods/index.js';
+import { startMarkPoller, type MarkPollerHandle } from '../intake/landed-marks.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import { createMetrics, irodsRequestObserver, type Metrics } from '../observability/metrics.js';
+import { tellUploaderQueued } from '../pipeline/archive-status.js';
 import { PipelineQueues, createProducerConnection } from '../pipeline/queues.js';
 import { createStepHandlers, openUserMapSource } from '../pipeline/steps/index.js';
 import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
 import { startWorkers, type WorkerHost } from '../pipeline/workers.js';
 import { createPool, migrate } from '../store/index.js';
+import { createIrodsClientFromConfig } from './irods-from-config.js';
 
 export interface AgentRuntime {
   readonly config: Config;
@@ -54,12 +56,15 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
   let app: FastifyInstance | undefined;
   let workers: WorkerHost | undefined;
   let sweeper: SweeperHandle | undefined;
+  let marks: MarkPollerHandle | undefined;
   let url: string | undefined;
   try {
     if (options.workers) {
       workers = await startWorkers({ config, pool, irods, log, metrics, queues, handlers: createStepHandlers(config, log, { userMap }) });
       // Processes that run workers also reconcile (AGENT_SWEEP_INTERVAL_SECONDS; an advisory lock lets one sweep at a time).
       sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
+      // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.
+      marks = startMarkPoller({ config, pool, queues, irods, log, onAccepted: tellUploaderQueued(irods) });
     }
     if (options.http) {
       app = await createApp({ config, pool, queues, irods, log, metrics });
@@ -67,6 +72,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
     }
   } catch (err) {
     await sweeper?.close().catch(() => undefined);
+    await marks?.close().catch(() => undefined);
     await workers?.close().catch(() => undefined);
     await userMap?.close().catch(() => undefined);
     await queues.close().catch(() => undefined);
@@ -90,6 +96,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
       closing ??= (async () => {
         await app?.close();
         await sweeper?.close();
+        await marks?.close();
         await workers?.close();
         await userMap?.close();
         await queues.close();

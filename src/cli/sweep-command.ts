@@ -48,7 +48,7 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
         await Promise.all([
           import('pino'),
           import('../irods/errors.js'),
-          import('../irods/index.js'),
+          import('./irods-from-config.js'),
           import('../logging/logger.js'),
           import('../observability/metrics.js'),
           import('../pipeline/queues.js'),

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { IrodsError } from '../irods/errors.js';
-import { createIrodsClientFromConfig } from '../irods/index.js';
+import { createIrodsClientFromConfig } from './irods-from-config.js';
 import { createLogger } from '../logging/logger.js';
 import {
   checkUserMapAgainstIrods,

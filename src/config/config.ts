@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
-import { isForbiddenPassthrough, omeroCliEnvironment } from '../omero/cli-environment.js';
+import { isForbiddenPassthrough, omeroCliEnvironment } from './omero-cli-environment.js';
 import { collectEnv, type EnvLike } from './env-source.js';
 
 const MiB = 1024 * 1024;
@@ -103,6 +103,7 @@ const envSchema = z.object({
   AGENT_SWEEP_INTERVAL_SECONDS: int(300, 0, 86_400),
   AGENT_STUCK_AFTER_SECONDS: int(3600, 1),
   AGENT_SWEEP_GRACE_SECONDS: int(120, 0, 86_400),
+  AGENT_MARK_POLL_SECONDS: int(15, 0, 86_400),
 
   IRODS_HTTP_API_URL: url(['http:', 'https:'])
     .default('http://127.0.0.1:9000/irods-http-api/0.7.0')
@@ -130,6 +131,10 @@ const envSchema = z.object({
     .string()
     .regex(/^\/./, 'must be an absolute path (where the OMERO server sees the iRODS zone)')
     .transform((p) => p.replace(/\/+$/, ''))
+    .optional(),
+  // The iRODS collection OMERO_IRODS_MOUNT shows (NFSRODS: its `irods_mount_point`); default /<IRODS_ZONE>.
+  OMERO_IRODS_MOUNT_COLLECTION: logicalPrefix
+    .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not hold . or .. segments')
     .optional(),
   // `omero transfer unpack` (imports included) may run this long; login and queries get OMERO_QUERY_TIMEOUT_SECONDS.
   OMERO_TIMEOUT_SECONDS: int(6 * 3600, 1, 7 * 86_400),
@@ -215,6 +220,11 @@ export interface Config {
     /** Archives modified more recently than this are left to their event (it may still be on its way). */
     readonly graceSeconds: number;
   };
+  /** The native rule's marks (irods_omero_agent::landed AVUs), taken in the processes that run workers. */
+  readonly nativeMarks: {
+    /** Seconds between passes; 0: never. */
+    readonly pollSeconds: number;
+  };
   readonly irods: {
     readonly baseUrl: string;
     readonly username: string;
@@ -239,6 +249,11 @@ export interface Config {
     readonly group: string | undefined;
     readonly mode: 'ln_s' | 'upload';
     readonly irodsMount: string | undefined;
+    /**
+     * The iRODS collection that appears at irodsMount (NFSRODS's `irods_mount_point`): the
+     * collection `<it>/a/b` is `<irodsMount>/a/b`. Default: the zone, `/<IRODS_ZONE>`.
+     */
+    readonly irodsMountCollection: string;
     /** Bound on one `omero transfer unpack` (imports included). */
     readonly timeoutSeconds: number;
     /** Bound on `omero login`, `omero hql`, `omero logout`. */
@@ -305,6 +320,13 @@ export function loadConfig(env: EnvLike): Config {
   if (e.OMERO_ENABLED && e.OMERO_MODE === 'ln_s' && e.OMERO_IRODS_MOUNT === undefined) {
     throw new ConfigError('OMERO_IRODS_MOUNT', 'required with OMERO_MODE=ln_s: OMERO registers the files in place, where it sees the iRODS zone');
   }
+  const mountCollection = e.OMERO_IRODS_MOUNT_COLLECTION ?? `/${e.IRODS_ZONE}`;
+  if (e.OMERO_IRODS_MOUNT_COLLECTION !== undefined && e.OMERO_IRODS_MOUNT === undefined) {
+    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', 'only means something with OMERO_IRODS_MOUNT (the directory where that collection is mounted)');
+  }
+  if (mountCollection !== `/${e.IRODS_ZONE}` && !mountCollection.startsWith(`/${e.IRODS_ZONE}/`)) {
+    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', `must be /${e.IRODS_ZONE} or a collection under it (NFSRODS's irods_mount_point, e.g. /${e.IRODS_ZONE}/home)`);
+  }
   const config: Config = {
     databaseUrl: e.AGENT_DATABASE_URL,
     redisUrl: e.AGENT_REDIS_URL,
@@ -345,6 +367,7 @@ export function loadConfig(env: EnvLike): Config {
       stuckAfterSeconds: e.AGENT_STUCK_AFTER_SECONDS,
       graceSeconds: e.AGENT_SWEEP_GRACE_SECONDS,
     },
+    nativeMarks: { pollSeconds: e.AGENT_MARK_POLL_SECONDS },
     irods: {
       baseUrl: e.IRODS_HTTP_API_URL,
       username: e.IRODS_USERNAME,
@@ -368,6 +391,7 @@ export function loadConfig(env: EnvLike): Config {
       group: e.OMERO_GROUP,
       mode: e.OMERO_MODE,
       irodsMount: e.OMERO_IRODS_MOUNT,
+      irodsMountCollection: mountCollection,
       timeoutSeconds: e.OMERO_TIMEOUT_SECONDS,
       queryTimeoutSeconds: e.OMERO_QUERY_TIMEOUT_SECONDS,
       merge: e.OMERO_MERGE,

@@ -44,5 +44,10 @@ export function configWarnings(config: Config): string[] {
   if (config.admin.tokens.length === 0) warnings.push('AGENT_ADMIN_TOKENS is empty: the admin API refuses every request');
   if (config.irods.password === undefined) warnings.push('IRODS_PASSWORD is not set: workers cannot reach iRODS');
   if (config.omero.enabled && config.omero.password === undefined) warnings.push('OMERO_ENABLED but OMERO_PASSWORD is not set');
+  if (config.omero.enabled && config.omero.irodsMount !== undefined) {
+    const shown = config.omero.irodsMountCollection;
+    const unseen = config.watch.prefixes.filter((p) => p !== shown && !p.startsWith(`${shown}/`) && !shown.startsWith(`${p}/`));
+    if (unseen.length) warnings.push(`OMERO_IRODS_MOUNT shows ${shown} only: archives under ${unseen.join(', ')} cannot be registered in OMERO`);
+  }
   return warnings;
 }

@@ -168,6 +168,13 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A project, dataset, screen or plate, with the containers it sits in. */
+interface ContainerAvus {
+  readonly type: ScopeType;
+  readonly container: { readonly id: string; readonly name: string | undefined; readonly description: string | undefined; readonly annotationRefs: readonly string[] };
+  readonly parents: readonly (readonly [ScopeType, string])[];
+}
+
 /**
  * Which OME-XML image of a file describes which transfer.xml image: same count → by position
  * (transfer images in ascending id order, the order OMERO imported the series); otherwise by
@@ -316,39 +323,22 @@ export function mapTransferToAvus(model: TransferModel, options: AvuMappingOptio
     }
     for (const v of values) root.add(`omero.transfer.${name}`, v, '');
   }
-  for (const project of model.projects) {
-    const id = localId('project', project.id);
-    const own = `project:${id}`;
-    root.add('omero.project.id', id, own);
-    root.add('omero.project.name', project.name, own);
-    root.add('omero.project.description', project.description, own);
-    annotationAvus(root, own, project.annotationRefs);
-  }
-  for (const dataset of model.datasets) {
-    const id = localId('dataset', dataset.id);
-    const own = `dataset:${id}`;
-    root.add('omero.dataset.id', id, own);
-    root.add('omero.dataset.name', dataset.name, own);
-    root.add('omero.dataset.description', dataset.description, own);
-    for (const projectId of dataset.projectIds) root.add('omero.project.id', localId('project', projectId), own);
-    annotationAvus(root, own, dataset.annotationRefs);
-  }
-  for (const screen of model.screens) {
-    const id = localId('screen', screen.id);
-    const own = `screen:${id}`;
-    root.add('omero.screen.id', id, own);
-    root.add('omero.screen.name', screen.name, own);
-    root.add('omero.screen.description', screen.description, own);
-    annotationAvus(root, own, screen.annotationRefs);
-  }
-  for (const plate of model.plates) {
-    const id = localId('plate', plate.id);
-    const own = `plate:${id}`;
-    root.add('omero.plate.id', id, own);
-    root.add('omero.plate.name', plate.name, own);
-    root.add('omero.plate.description', plate.description, own);
-    for (const screenId of plate.screenIds) root.add('omero.screen.id', localId('screen', screenId), own);
-    annotationAvus(root, own, plate.annotationRefs);
+  // Containers on the root collection: id, name and description, the parents they belong to,
+  // and their annotations, each scoped by its units.
+  const containers: readonly ContainerAvus[] = [
+    ...model.projects.map((c) => ({ type: 'project' as const, container: c, parents: [] })),
+    ...model.datasets.map((c) => ({ type: 'dataset' as const, container: c, parents: c.projectIds.map((id) => ['project', id] as const) })),
+    ...model.screens.map((c) => ({ type: 'screen' as const, container: c, parents: [] })),
+    ...model.plates.map((c) => ({ type: 'plate' as const, container: c, parents: c.screenIds.map((id) => ['screen', id] as const) })),
+  ];
+  for (const { type, container, parents } of containers) {
+    const id = localId(type, container.id);
+    const own = `${type}:${id}`;
+    root.add(`omero.${type}.id`, id, own);
+    root.add(`omero.${type}.name`, container.name, own);
+    root.add(`omero.${type}.description`, container.description, own);
+    for (const [parentType, parentId] of parents) root.add(`omero.${parentType}.id`, localId(parentType, parentId), own);
+    annotationAvus(root, own, container.annotationRefs);
   }
 
   // --- Images, on their file or fileset directory ---------------------------------------------

@@ -37,20 +37,13 @@ export const TRUNCATION_MARKER = '…[truncated]';
 
 export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-/** The longest prefix of `s` within `maxBytes` of UTF-8, never splitting a character. */
+const encoder = new TextEncoder();
+
+/** The longest prefix of `s` within `maxBytes` of UTF-8, never splitting a character (encodeInto stops before one that does not fit). */
 export function utf8Prefix(s: string, maxBytes: number): string {
   if (maxBytes <= 0) return '';
-  if (s.length * 3 <= maxBytes || utf8Bytes(s) <= maxBytes) return s;
-  let bytes = 0;
-  let i = 0;
-  while (i < s.length) {
-    const cp = s.codePointAt(i) ?? 0;
-    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    i += cp >= 0x10000 ? 2 : 1;
-  }
-  return s.slice(0, i);
+  if (s.length * 3 <= maxBytes) return s;
+  return s.slice(0, encoder.encodeInto(s, new Uint8Array(maxBytes)).read);
 }
 
 /** `s` if it fits, else a prefix plus TRUNCATION_MARKER within `maxBytes`. */

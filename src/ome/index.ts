@@ -47,6 +47,6 @@ export {
   omeTiffCandidates,
   OmeTiffError,
   type OmeTiffErrorCode,
-  type RandomAccessSource,
+  type TiffSource,
   type ReadOmeTiffOptions,
 } from './ome-tiff-reader.js';

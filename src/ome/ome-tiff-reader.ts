@@ -1,15 +1,10 @@
+import type { RandomAccessSource } from '../archive/random-access-source.js';
 import { parseOmeXmlMetadata, type OmeXmlMetadata } from './ome-xml-metadata.js';
 import { TransferXmlError } from './transfer-xml-error.js';
 import type { TransferModel } from './transfer-model.js';
 
-/**
- * Random access to a file's bytes, e.g. ranged reads of a data object through the iRODS HTTP API
- * (`read` with offset/count). `read` must return exactly `length` bytes inside `size`.
- */
-export interface RandomAccessSource {
-  readonly size: number;
-  read(offset: number, length: number): Promise<Buffer>;
-}
+/** What the reader needs of a file: its size and ranged reads (the archive readers' source type). */
+export type TiffSource = Pick<RandomAccessSource, 'size' | 'read'>;
 
 export type OmeTiffErrorCode =
   /** Not a TIFF (no II/MM byte order, no 42/43 magic). */
@@ -49,7 +44,7 @@ const IMAGE_DESCRIPTION = 270;
  * data. Classic TIFF and BigTIFF, little- and big-endian. Undefined when the first IFD has no
  * ImageDescription or it is not OME-XML (a plain or ImageJ TIFF).
  */
-export async function readOmeTiffXml(source: RandomAccessSource, options: ReadOmeTiffOptions): Promise<string | undefined> {
+export async function readOmeTiffXml(source: TiffSource, options: ReadOmeTiffOptions): Promise<string | undefined> {
   const maxEntries = options.maxIfdEntries ?? 4096;
   const read = async (offset: number, length: number): Promise<Buffer> => {
     if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > source.size) {
@@ -119,7 +114,7 @@ export async function readOmeTiffXml(source: RandomAccessSource, options: ReadOm
 }
 
 /** readOmeTiffXml, then parseOmeXmlMetadata; undefined when the file carries no OME-XML. */
-export async function readOmeTiffMetadata(source: RandomAccessSource, options: ReadOmeTiffOptions): Promise<OmeXmlMetadata | undefined> {
+export async function readOmeTiffMetadata(source: TiffSource, options: ReadOmeTiffOptions): Promise<OmeXmlMetadata | undefined> {
   const xml = await readOmeTiffXml(source, options);
   if (xml === undefined) return undefined;
   try {

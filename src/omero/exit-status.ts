@@ -1,3 +1,4 @@
+import { describeIceException, lastIceException } from './ice-exception.js';
 import type { OmeroCliErrorCode } from './omero-cli-error.js';
 
 /**
@@ -33,7 +34,7 @@ const KNOWN: readonly KnownDeath[] = [
   // sessions.login, before any command work.
   { rc: 554, message: /Ice\.ConnectionRefusedException/, code: 'unreachable', workStarted: false },
   { rc: 555, message: /Ice\.DNSException/, code: 'unreachable', workStarted: false },
-  { rc: 556, message: /InternalException: Failed to connect/, code: 'unreachable', workStarted: false },
+  // 556 is sessions.login's catch-all: sorted by what it caught (see classifyLoginCatchAll).
   { rc: 523, message: /Bad session key/, code: 'login_refused', workStarted: false },
   { rc: 524, message: /incorrect password attempts/, code: 'login_refused', workStarted: false },
   { rc: 525, message: /User account error/, code: 'login_refused', workStarted: false },
@@ -52,8 +53,22 @@ const KNOWN: readonly KnownDeath[] = [
   { rc: 54, message: /SecurityViolation/, code: 'login_refused', workStarted: true },
 ];
 
-/** Ice exceptions that mean the network or the server went away, whatever the command was doing. */
-const ICE_NETWORK = /Ice\.(ConnectionRefused|ConnectionLost|ConnectTimeout|Timeout|Socket|DNS|CommunicatorDestroyed|ConnectFailed)Exception/;
+/**
+ * Ice exceptions that mean the network or the server went away, whatever the command was doing;
+ * named `Ice.XException` by Python (a traceback, OMERO.py's own messages) and `::Ice::XException`
+ * by IcePy's printing of the exception itself.
+ */
+const ICE_NETWORK =
+  /(\bIce\.|::Ice::)(ConnectionRefused|ConnectionLost|ConnectTimeout|ConnectionTimeout|CloseTimeout|Timeout|Socket|DNS|CommunicatorDestroyed|ConnectFailed)Exception/;
+
+/**
+ * What the server says when it refuses to create a session (Glacier2's CannotCreateSessionException
+ * and its OMERO subclasses, a SecurityViolation such as a group the account is not in).
+ */
+const SESSION_REFUSED = /WrappedCreateSessionException|CannotCreateSessionException|AuthenticationException|ExpiredCredentialException|SecurityViolation/;
+
+/** omero/main.py `not_root()`: printed on stdout, exit status 1, before anything else runs. */
+const ROOT_REFUSED = /^FATAL: Running .* as root can corrupt your directory permissions/m;
 
 /** The last line of stderr that says something (not a traceback frame, not blank), cut short. */
 export function lastReason(stderr: string): string {
@@ -61,13 +76,31 @@ export function lastReason(stderr: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('File "') && l !== 'Traceback (most recent call last):' && !/^[\^~]+$/.test(l));
-  const last = lines[lines.length - 1] ?? '';
+  let last = lines[lines.length - 1] ?? '';
+  // A printed Ice exception ends with its closing brace: say what it holds instead.
+  const ice = last === '}' ? lastIceException(stderr) : undefined;
+  if (ice) last = describeIceException(ice);
   return last.length > 300 ? `${last.slice(0, 297)}...` : last;
 }
 
-export function classifyExit(exitCode: number, stderr: string): ExitClass {
+/**
+ * sessions.login dies with 556 ("InternalException: Failed to connect: <exception>") for whatever
+ * it did not catch by name: a refused session (a group the account may not use arrives as a
+ * WrappedCreateSessionException carrying a SecurityViolation) as much as a network failure.
+ */
+function classifyLoginCatchAll(stderr: string, reason: string): ExitClass {
+  if (SESSION_REFUSED.test(stderr)) return { code: 'login_refused', workStarted: false, reason };
+  // Network exceptions and anything unknown: nothing was done yet, so trying again is harmless.
+  return { code: 'unreachable', workStarted: false, reason };
+}
+
+export function classifyExit(exitCode: number, stderr: string, stdout = ''): ExitClass {
   const reason = lastReason(stderr);
   const status = exitCode & 0xff;
+  if (status === 1 && ROOT_REFUSED.test(stdout)) {
+    return { code: 'runs_as_root', workStarted: false, reason: 'OMERO.py refuses to run as root' };
+  }
+  if (status === (556 & 0xff) && /InternalException: Failed to connect/.test(stderr)) return classifyLoginCatchAll(stderr, reason);
   const known = KNOWN.find((k) => (k.rc & 0xff) === status && k.message.test(reason));
   if (known) return { code: known.code, workStarted: known.workStarted, reason: known.meaning ?? reason };
   if (status === 2) {
@@ -75,7 +108,9 @@ export function classifyExit(exitCode: number, stderr: string): ExitClass {
     if (/invalid choice: 'transfer'/.test(stderr)) return { code: 'transfer_plugin_missing', workStarted: false, reason };
     return { code: 'usage', workStarted: false, reason };
   }
-  if (/FileNotFoundError/.test(stderr) && /transfer\.xml/.test(stderr)) return { code: 'folder_missing', workStarted: true, reason };
+  // The CLI itself was refused a file (an NFSRODS mount enforcing iRODS permissions).
+  if (/^PermissionError\b/.test(reason)) return { code: 'permission_denied', workStarted: true, reason };
+  if (/FileNotFoundError/.test(reason) && /transfer\.xml/.test(reason)) return { code: 'folder_missing', workStarted: true, reason };
   if (ICE_NETWORK.test(stderr)) return { code: 'unreachable', workStarted: true, reason };
   return { code: 'failed', workStarted: true, reason: reason || `exit status ${exitCode}` };
 }

@@ -6,10 +6,15 @@
 export { runProcess, ProcessStartError, type ProcessOutcome, type ProcessRun } from './cli-process.js';
 export { OmeroCliError, type OmeroCliErrorCode } from './omero-cli-error.js';
 export { classifyExit, lastReason, type ExitClass } from './exit-status.js';
-export { OmeroCli, type OmeroCliOptions, type OmeroConnection, type UnpackOptions } from './omero-cli.js';
+export { OmeroCli, type OmeroCliOptions, type OmeroConnection, type UnpackOptions, type UnpackRun } from './omero-cli.js';
 export { openOmeroSession, type OmeroSession, type OmeroSessionOptions } from './omero-session.js';
 export { UnpackOutputParser, type UnpackReport } from './unpack-output.js';
+export { ErrorLineCollector, isErrorLine } from './error-lines.js';
+export { diagnoseImportErrors, firstImporterWords } from './import-diagnosis.js';
+export { importedAnything, readUnpackRecord, unpackRecord, type UnpackFacts, type UnpackRecord } from './unpack-record.js';
+export { describeIceException, lastIceException, type PrintedIceException } from './ice-exception.js';
 export { parseHqlRows } from './hql-output.js';
+export { mountedPath, type ZoneMount } from './mount-path.js';
 export {
   archivePathOf,
   compareIds,
@@ -26,5 +31,4 @@ export {
 } from './registration.js';
 export { lookupRegistration, REGISTRATION_QUERIES } from './registration-lookup.js';
 export { registrationAvus, OMERO_ID_ATTRIBUTES, OMERO_ID_PREFIX, type RegistrationFacts } from './registration-avus.js';
-export { isForbiddenPassthrough, omeroCliEnvironment } from './cli-environment.js';
 export { stageFolder, StagingError, type StagedFolder, type StagingErrorCode, type StagingInput } from './staging-folder.js';

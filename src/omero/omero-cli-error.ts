@@ -22,6 +22,10 @@ export type OmeroCliErrorCode =
   | 'folder_missing'
   /** `omero hql` refused a query. */
   | 'bad_query'
+  /** The CLI was refused access to a file (PermissionError), e.g. by an NFSRODS mount. */
+  | 'permission_denied'
+  /** OMERO.py refuses to run as root (omero/main.py `not_root`): the agent runs as root. */
+  | 'runs_as_root'
   /** Anything else that ended with a non-zero exit status. */
   | 'failed';
 

@@ -39,6 +39,17 @@ export interface UnpackOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** How one `omero transfer unpack` went: what it printed, and why it did not end cleanly. */
+export interface UnpackRun {
+  readonly report: UnpackReport;
+  /**
+   * Undefined when unpack exited 0 (which it does even when imports failed: see the report).
+   * Otherwise its exit status, timeout or stop, sorted; the report still holds what was
+   * imported before (unpack may crash after its imports), so it must be recorded all the same.
+   */
+  readonly failure: OmeroCliError | undefined;
+}
+
 /** Characters of stdout one `omero hql` call may print (a page of rows is far less). */
 const MAX_HQL_OUTPUT = 8 * 1024 * 1024;
 
@@ -77,8 +88,12 @@ export class OmeroCli {
     });
   }
 
-  /** `omero transfer unpack --folder …`: imports and rebuilds in OMERO what `folder/transfer.xml` describes. */
-  async unpack(folder: string, options: UnpackOptions): Promise<UnpackReport> {
+  /**
+   * `omero transfer unpack --folder …`: imports and rebuilds in OMERO what `folder/transfer.xml`
+   * describes. CLI failures are returned with the report, not thrown: what was imported before
+   * a failure is in OMERO all the same.
+   */
+  async unpack(folder: string, options: UnpackOptions): Promise<UnpackRun> {
     if (!folder.startsWith('/')) throw new Error(`unpack needs an absolute folder, not ${folder}`);
     const args = [
       'transfer',
@@ -91,15 +106,20 @@ export class OmeroCli {
       folder,
     ];
     const parser = new UnpackOutputParser();
-    await this.run('transfer unpack', args, {
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      // Imports may have happened before any failure: repeating would import them again.
-      idempotent: false,
-      onStdoutLine: parser.onStdoutLine,
-      onStderrLine: parser.onStderrLine,
-    });
-    return parser.report();
+    try {
+      await this.run('transfer unpack', args, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        // Imports may have happened before any failure: repeating would import them again.
+        idempotent: false,
+        onStdoutLine: parser.onStdoutLine,
+        onStderrLine: parser.onStderrLine,
+      });
+      return { report: parser.report(), failure: undefined };
+    } catch (err) {
+      if (err instanceof OmeroCliError) return { report: parser.report(), failure: err };
+      throw err;
+    }
   }
 
   /** One page of an HQL projection: the projected values of each row, as text. */
@@ -122,8 +142,8 @@ export class OmeroCli {
     return parseHqlRows(lines.join('\n'), columns);
   }
 
-  /** Every row of an HQL projection, page by page. */
-  async hqlAll(query: string, columns: number, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[][]> {
+  /** Every row of an HQL projection, page by page (the query must be ordered, or pages may overlap). */
+  async hqlAll(query: string, columns: number, options: { pageSize?: number | undefined; signal?: AbortSignal | undefined } = {}): Promise<string[][]> {
     const limit = options.pageSize ?? 500;
     const all: string[][] = [];
     for (let offset = 0; ; offset += limit) {
@@ -183,7 +203,7 @@ export class OmeroCli {
     if (outcome.exitCode === null) {
       throw this.error('failed', command, null, outcome.stderrTail, false, `ended by ${outcome.signal ?? 'a signal'}`);
     }
-    const sorted = classifyExit(outcome.exitCode, outcome.stderrTail);
+    const sorted = classifyExit(outcome.exitCode, outcome.stderrTail, outcome.stdoutTail);
     const transient = sorted.code === 'unreachable';
     throw this.error(sorted.code, command, outcome.exitCode, outcome.stderrTail, transient && (how.idempotent || !sorted.workStarted), sorted.reason);
   }
@@ -223,6 +243,10 @@ export class OmeroCli {
         return `"omero ${command}" found no transfer.xml in the folder it was given${why}.`;
       case 'bad_query':
         return `OMERO refused a query of the agent${why}.`;
+      case 'permission_denied':
+        return `"omero ${command}" was refused access to a file${why}.`;
+      case 'runs_as_root':
+        return `The OMERO CLI "${executable}" refuses to run as root ("Running as root can corrupt your directory permissions", OMERO.py), and the agent runs as root on this host: run its workers as an unprivileged user.`;
       case 'failed':
         return `"omero ${command}" failed${why}.`;
     }

@@ -1,3 +1,4 @@
+import { LANDED_MARK_ATTRIBUTE } from '../intake/landed-mark.js';
 import type { Avu, IrodsClient } from '../irods/types.js';
 import { planAvuSync } from '../ome/index.js';
 import { applyAvuPlan } from './avu-writes.js';
@@ -69,5 +70,13 @@ export async function writeArchiveStatus(irods: IrodsClient, archiveLpath: strin
   // `queued` is written in the background after the event is accepted; a worker may already have
   // moved this job on, and a late `queued` must not hide that.
   if (status.status === 'queued' && current.some((a) => a.attribute === `${AGENT_NS}job` && a.value === status.jobId)) return;
-  await applyAvuPlan(irods, archiveLpath, 'data_object', planAvuSync(current, statusAvus(status), [AGENT_NS]));
+  // The native rule's mark shares the namespace but is not a status: a newer upload's mark must
+  // wait for the agent, not be swept away as a stale status value.
+  const statuses = current.filter((a) => a.attribute !== LANDED_MARK_ATTRIBUTE);
+  await applyAvuPlan(irods, archiveLpath, 'data_object', planAvuSync(statuses, statusAvus(status), [AGENT_NS]));
+}
+
+/** The intake's `onAccepted` for events and marks alike: the uploader sees `queued` at once (imeta ls -d). */
+export function tellUploaderQueued(irods: IrodsClient): (job: { jobId: string; logicalPath: string }) => Promise<void> {
+  return (job) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId });
 }

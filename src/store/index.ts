@@ -1,6 +1,7 @@
 export { createPool, withTransaction, type Queryable } from './pool.js';
 export { migrate, migrationStatus, type MigrationStatus } from './migrate.js';
 export { ensureDatabase } from './database.js';
+export { withTryAdvisoryLock } from './advisory-lock.js';
 export * as archives from './repositories/archives.js';
 export * as jobs from './repositories/jobs.js';
 export * as jobSteps from './repositories/job-steps.js';

@@ -25,3 +25,34 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * A gate a test opens when something it watches has happened, so that an ordering is decided by
+ * the event, not by a sleep. wait() gives up after a bound and says so (false): code that never
+ * lets the event happen makes the test's assertion fail instead of hanging it.
+ */
+export class Gate {
+  private release: () => void = () => undefined;
+  private readonly opened = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+  isOpen = false;
+
+  open(): void {
+    this.isOpen = true;
+    this.release();
+  }
+
+  async wait(timeoutMs = 15_000): Promise<boolean> {
+    if (this.isOpen) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.opened.then(() => true), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

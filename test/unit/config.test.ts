@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     expect(cfg.irods.baseUrl).toBe('http://127.0.0.1:9000/irods-http-api/0.7.0');
     expect(cfg.watch.archiveSuffixes).toEqual(['.zip', '.tar', '.tar.gz', '.tgz']);
     expect(Object.isFrozen(cfg) && Object.isFrozen(cfg.irods)).toBe(true);
+    expect(cfg.nativeMarks.pollSeconds).toBe(15);
+  });
+
+  it('takes AGENT_MARK_POLL_SECONDS from 0 (off) to a day', () => {
+    expect(loadConfig({ AGENT_MARK_POLL_SECONDS: '0' }).nativeMarks.pollSeconds).toBe(0);
+    expect(() => loadConfig({ AGENT_MARK_POLL_SECONDS: '-1' })).toThrow(/AGENT_MARK_POLL_SECONDS/);
+    expect(() => loadConfig({ AGENT_MARK_POLL_SECONDS: '86401' })).toThrow(/AGENT_MARK_POLL_SECONDS/);
   });
 
   it('parses lists, roles and trailing slashes', () => {

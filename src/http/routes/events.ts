@@ -5,7 +5,7 @@ import { ServiceUnavailable } from '../../intake/intake-errors.js';
 import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
 import { WebhookVerifier } from '../../intake/webhook-signature.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { writeArchiveStatus } from '../../pipeline/archive-status.js';
+import { tellUploaderQueued } from '../../pipeline/archive-status.js';
 import { events } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
 import { errorAnswer, isBackendDown } from '../plugins/error-handler.js';
@@ -68,9 +68,12 @@ function retryable(status: number): boolean {
  * POST /v1/events: the iRODS rules' door. Order of checks: size (413) → signature and timestamp
  * (401, through @fastify/auth) → JSON (400) → schema (400 naming the field) → decision (202/200).
  * Every request, refused or not, is recorded in PostgreSQL with its verdict and reason.
- * POST /v1/events/native (only with AGENT_NATIVE_RULE_TOKENS): the native-language rule, which
- * cannot sign, authenticates with a shared X-Agent-Token and carries its delivery id in the body.
- * Every answer's body says `accepted` and, when not, `retryable`: msiCurlPost cannot see statuses.
+ * POST /v1/events/native (only with AGENT_NATIVE_RULE_TOKENS; deprecated, kept for rules already
+ * installed): the earlier native-language rule, which cannot sign, authenticates with a shared
+ * X-Agent-Token and carries its delivery id in the body. Every answer's body says `accepted` and,
+ * when not, `retryable`: msiCurlPost cannot see statuses. It has no timeout either, so a hung
+ * agent could pin the zone's delay server: the native rule now marks archives instead
+ * (intake/landed-marks.ts).
  */
 export function eventRoutes(deps: EventRouteDeps) {
   const verifier = new WebhookVerifier(deps.config.webhook.secrets, deps.config.webhook.toleranceSeconds);
@@ -116,10 +119,7 @@ export function eventRoutes(deps: EventRouteDeps) {
   };
 
   // The uploader sees `queued` on the archive at once (imeta ls -d), written after the answer.
-  const irods = deps.irods;
-  const tellUploader = irods
-    ? (job: { jobId: string; logicalPath: string }) => writeArchiveStatus(irods, job.logicalPath, { status: 'queued', jobId: job.jobId })
-    : undefined;
+  const tellUploader = deps.irods ? tellUploaderQueued(deps.irods) : undefined;
 
   const intake = new Intake({ ...deps, onAccepted: tellUploader });
 
@@ -207,8 +207,10 @@ export function eventRoutes(deps: EventRouteDeps) {
           preValidation: [app.auth([verifyNativeToken]), parseJson],
           schema: {
             ...schema,
-            summary: 'Receive an event from the native-language rule (shared token)',
-            description: 'X-Agent-Token required; enabled only with AGENT_NATIVE_RULE_TOKENS. See docs/events.md.',
+            summary: 'Receive an event from the earlier native-language rule (shared token; deprecated)',
+            description:
+              'Deprecated: the native rule now marks archives, which the agent polls. X-Agent-Token required; enabled only with AGENT_NATIVE_RULE_TOKENS. See docs/events.md.',
+            deprecated: true,
             body: NativeEventBody,
           },
         },

@@ -4,34 +4,31 @@ import type { Avu } from '../../irods/types.js';
 import { applyAvuPlan } from '../avu-writes.js';
 import { parseTransferXml, planAvuSync, TransferXmlError, type TransferModel } from '../../ome/index.js';
 import {
+  diagnoseImportErrors,
+  firstImporterWords,
+  importedAnything,
+  lastReason,
   lookupRegistration,
+  mountedPath,
   OMERO_ID_ATTRIBUTES,
   OMERO_ID_PREFIX,
   OmeroCliError,
   openOmeroSession,
+  readUnpackRecord,
   registrationAvus,
   stageFolder,
   StagingError,
+  unpackRecord,
   type OmeroSession,
   type Registration,
   type StagedFolder,
-  type UnpackReport,
+  type UnpackRecord,
+  type UnpackRun,
+  type ZoneMount,
 } from '../../omero/index.js';
 import { entries, jobSteps, type JobStepRow } from '../../store/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
-
-/** What the step records as soon as unpack has finished, so a retry of the same run never imports twice. */
-interface UnpackRecord {
-  readonly server: string;
-  readonly mode: 'ln_s' | 'upload';
-  readonly folder: string;
-  readonly image_ids: readonly string[];
-  readonly imports: number;
-  readonly images_imported: number;
-  readonly import_errors: number;
-  readonly finished_at: string;
-}
 
 /** `detail.omero` of a finished step: what the archives feed shows OMERO-side tools. */
 interface RegistrationDetail extends Registration {
@@ -44,7 +41,14 @@ interface RegistrationDetail extends Registration {
   readonly registered_at: string;
   readonly run: number;
   readonly kept_from_run?: number;
-  readonly import: { readonly imports: number; readonly images_imported: number; readonly import_errors: number };
+  readonly import: {
+    readonly imports: number;
+    readonly images_imported: number;
+    readonly import_errors: number;
+    readonly no_imports: number;
+    /** What the importers said went wrong: only when images are missing (see unpack-record.ts). */
+    readonly error_lines?: readonly string[];
+  };
 }
 
 export interface OmeroStepOptions {
@@ -105,10 +109,12 @@ export function omeroStep(options: OmeroStepOptions = {}) {
       throw new StepFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.');
     }
     const resumed = currentUnpack(history, ctx.job.run, server, cfg.mode);
+    const mounted = cfg.irodsMount === undefined ? undefined : folderOnMount(root, { directory: cfg.irodsMount, collection: cfg.irodsMountCollection });
     await ctx.checkCancelled();
     let session: OmeroSession | undefined;
     let staged: StagedFolder | undefined;
-    let unpacked: UnpackRecord;
+    let unpacked: UnpackRecord | undefined;
+    let crash: OmeroCliError | undefined;
     let registration: Registration;
     try {
       session = await openOmeroSession({
@@ -126,36 +132,45 @@ export function omeroStep(options: OmeroStepOptions = {}) {
         log.info({ images: resumed.image_ids.length }, 'unpack already done in this run; looking the ids up again');
       } else {
         let folder: string;
-        if (cfg.irodsMount !== undefined) {
-          folder = mountedPath(root, cfg.irodsMount);
+        if (mounted !== undefined) {
+          folder = mounted;
         } else {
           staged = await stage(ctx, root, tree, cfg.stagingDir, cfg.stagingMaxBytes);
           folder = staged.folder;
         }
-        const report = await unpackWatchingCancel(ctx, session, folder, cancelPollMs);
-        unpacked = {
+        const { run, cancelled } = await unpackWatchingCancel(ctx, session, folder, cancelPollMs);
+        // Recorded before the outcome is judged: what was imported is in OMERO whatever comes next.
+        unpacked = unpackRecord(run.report, { server, mode: cfg.mode, folder, finishedAt: new Date().toISOString(), failure: run.failure?.details });
+        await recordDetail(ctx, { omero_unpack: unpacked });
+        await ctx.audit('omero_unpack', root, {
           server,
           mode: cfg.mode,
           folder,
-          image_ids: report.imageIds,
-          imports: report.imports,
-          images_imported: report.imagesImported,
-          import_errors: report.importErrors,
-          finished_at: new Date().toISOString(),
-        };
-        await recordDetail(ctx, { omero_unpack: unpacked });
-        await ctx.audit('omero_unpack', root, { server, mode: cfg.mode, folder, images: report.imageIds.length, import_errors: report.importErrors });
-        log.info({ folder, images: report.imageIds.length, import_errors: report.importErrors, staged_bytes: staged?.bytes }, 'omero transfer unpack finished');
+          outcome: unpacked.outcome,
+          images: unpacked.image_ids.length,
+          import_errors: unpacked.import_errors,
+        });
+        log.info(
+          { folder, outcome: unpacked.outcome, images: unpacked.image_ids.length, import_errors: unpacked.import_errors, staged_bytes: staged?.bytes },
+          'omero transfer unpack ended',
+        );
+        if (cancelled) {
+          await ctx.flag([], [`The OMERO import was stopped part way by the cancel. ${UPSTREAM_12}`]);
+          throw new StepCancelled();
+        }
+        // Unpack crashing after its imports (a failed image with ROIs, a failed plate) is judged
+        // with what they registered, below; any other failure decides the step now.
+        if (run.failure?.code === 'failed') {
+          crash = run.failure;
+          await recordCliError(ctx, crash, log);
+        } else if (run.failure) {
+          throw run.failure;
+        }
       }
       registration = await lookupRegistration(session.cli, { model, imageIds: unpacked.image_ids, folder: unpacked.folder, expectedPaths, signal: ctx.signal });
     } catch (err) {
-      if (err instanceof OmeroCliError) {
-        // The CLI's own words, for the admin API (GET /v1/jobs/:id) and the log; never a password (it is never on its argv or output).
-        const cli = { attempt: ctx.attempt, command: err.details.command, code: err.code, exit_code: err.exitCode, stderr_tail: err.stderrTail };
-        log.warn(cli, 'omero cli call failed');
-        await recordDetail(ctx, { omero_cli_error: cli }).catch(() => undefined);
-      }
-      throw asStepFailure(err, root, cfg.irodsMount);
+      if (err instanceof OmeroCliError) await recordCliError(ctx, err, log);
+      throw asStepFailure(err, root, cfg.irodsMount, unpacked);
     } finally {
       await session?.close();
       await staged?.remove();
@@ -170,22 +185,16 @@ export function omeroStep(options: OmeroStepOptions = {}) {
       folder: unpacked.folder,
       registered_at: unpacked.finished_at,
       run: ctx.job.run,
-      import: { imports: unpacked.imports, images_imported: unpacked.images_imported, import_errors: unpacked.import_errors },
+      import: { imports: unpacked.imports, images_imported: unpacked.images_imported, import_errors: unpacked.import_errors, no_imports: unpacked.no_imports },
       ...registration,
     };
     const expected = model.images.filter((i) => i.path && expectedPaths.has(i.path.target)).length;
     // Nothing registered of what was expected: nothing to record in iRODS (earlier AVUs stay as they were).
     if (registration.images.length > 0 || expected === 0) await writeIds(ctx, root, detail, kindOf, batchSize);
-    if (registration.images.length < expected) {
-      await recordDetail(ctx, { omero: detail });
-      const missing = registration.unmatched_source_images.map((i) => i.path);
-      throw new StepFailure(
-        registration.images.length === 0 ? 'omero_import_failed' : 'omero_import_incomplete',
-        `OMERO registered ${registration.images.length} of the ${expected} images of this archive` +
-          (missing.length ? ` (not registered: ${[...new Set(missing)].slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})` : '') +
-          `; ${unpacked.import_errors} import error(s) were reported.` +
-          `${registration.images.length ? ' The ids of what was registered are recorded.' : ''} ${UPSTREAM_12}`,
-      );
+    if (registration.images.length < expected || crash) {
+      // Unpack exits 0 whatever the imports did: what they said is the only clue, so it is kept.
+      await recordDetail(ctx, { omero: { ...detail, import: { ...detail.import, error_lines: unpacked.error_lines } } });
+      throw registrationFailure(registration, expected, unpacked, crash);
     }
     if (registration.unmatched_omero_images.length) {
       await ctx.flag([], [`OMERO made ${registration.unmatched_omero_images.length} image(s) that could not be paired with an image of transfer.xml; they are listed in the omero step's detail.`]);
@@ -193,6 +202,41 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     log.info({ images: registration.images.length, projects: registration.projects.length, datasets: registration.datasets.length }, 'archive registered in OMERO');
     return { detail: { omero: detail } };
   };
+}
+
+/**
+ * Fewer images registered than the archive holds, or unpack crashing after its imports: how many,
+ * which, what the importers said, what to do.
+ */
+function registrationFailure(registration: Registration, expected: number, unpacked: UnpackRecord, crash: OmeroCliError | undefined): StepFailure {
+  const registered = registration.images.length;
+  const missing = [...new Set(registration.unmatched_source_images.map((i) => i.path))];
+  const said = firstImporterWords(unpacked.error_lines);
+  // Imports that found nothing to read (a missing or refused file) left nothing in OMERO to clean up.
+  const leftoversPossible = importedAnything(unpacked) || unpacked.import_errors > unpacked.no_imports;
+  return new StepFailure(
+    registered === 0 ? 'omero_import_failed' : 'omero_import_incomplete',
+    [
+      `OMERO registered ${registered} of the ${expected} images of this archive` +
+        (missing.length ? ` (not registered: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})` : '') +
+        `; ${unpacked.import_errors} import error(s) were reported${said ? ` (the importer said: "${said}")` : ''}.`,
+      ...(crash ? [unpackCrash(crash)] : []),
+      ...(registered ? ['The ids of what was registered are recorded.'] : []),
+      ...diagnoseImportErrors(unpacked.error_lines),
+      leftoversPossible ? UPSTREAM_12 : 'Nothing was imported, so the job can simply be replayed once this is fixed.',
+    ].join(' '),
+  );
+}
+
+/**
+ * Unpack exited non-zero after its imports. omero-cli-transfer stops this way when an image that
+ * failed to import has ROIs, or a plate failed to import (generate_omero_objects.py looks their
+ * new ids up and gets a KeyError): the names, links and annotations it had still to make are missing.
+ */
+function unpackCrash(crash: OmeroCliError): string {
+  const reason = lastReason(crash.stderrTail);
+  const why = /^KeyError\b/.test(reason) ? ': omero-cli-transfer stops like this when an image that failed to import has ROIs, or a plate failed to import' : '';
+  return `Then "omero transfer unpack" stopped with an error (${reason || `exit status ${String(crash.exitCode)}`})${why}, so names, links and annotations may be missing in OMERO.`;
 }
 
 async function readModel(ctx: StepContext, root: string): Promise<TransferModel | undefined> {
@@ -270,11 +314,15 @@ function previousRegistration(history: readonly JobStepRow[], run: number, serve
   return detail as unknown as RegistrationDetail;
 }
 
-/** The unpack this run already did (a retry after a later failure), if it was for this server and mode. */
+/**
+ * The unpack this run already finished (a retry after a later failure), if it was for this
+ * server and mode. One that failed is not taken: its failure decided the step (not retried once
+ * anything may have been imported), so a retry only follows one that never started its work.
+ */
 function currentUnpack(history: readonly JobStepRow[], run: number, server: string, mode: string): UnpackRecord | undefined {
-  const record = history.find((s) => s.run === run)?.detail.omero_unpack;
-  if (!isRecord(record) || record.server !== server || record.mode !== mode || !Array.isArray(record.image_ids)) return undefined;
-  return record as unknown as UnpackRecord;
+  const record = readUnpackRecord(history.find((s) => s.run === run)?.detail.omero_unpack);
+  if (!record || record.server !== server || record.mode !== mode || record.outcome !== 'finished') return undefined;
+  return record;
 }
 
 /** Whether the root still says it is registered there: removing the AVU asks for a new registration. */
@@ -285,10 +333,16 @@ async function rootRecordsServer(ctx: StepContext, root: string, server: string)
   return rows.some(([value]) => value === server);
 }
 
-/** `/zone/home/lab/x` → `<mount>/home/lab/x`: the zone's root is the mount point (as NFSRODS exports it). */
-function mountedPath(lpath: string, mount: string): string {
-  const rest = lpath.replace(/^\/[^/]+/, '');
-  return `${mount}${rest}`;
+/** Where OMERO sees the expanded collection through the mount; refused before anything is sent to OMERO when it cannot. */
+function folderOnMount(root: string, mount: ZoneMount): string {
+  const folder = mountedPath(root, mount);
+  if (folder === undefined) {
+    throw new StepFailure(
+      'omero_not_mounted',
+      `${root} is not under ${mount.collection}, the collection OMERO sees at ${mount.directory} (OMERO_IRODS_MOUNT_COLLECTION, NFSRODS's irods_mount_point), so OMERO cannot read it there. Nothing was registered.`,
+    );
+  }
+  return folder;
 }
 
 /** Upload mode without a mount: the CLI uploads from local files, so the tree is copied out of iRODS first. */
@@ -304,7 +358,12 @@ async function stage(ctx: StepContext, root: string, tree: ExpandedTree, dir: st
 }
 
 /** Runs unpack; an administrator's cancel (polled) stops it, like a worker shutdown does. */
-async function unpackWatchingCancel(ctx: StepContext, session: OmeroSession, folder: string, pollMs: number): Promise<UnpackReport> {
+async function unpackWatchingCancel(
+  ctx: StepContext,
+  session: OmeroSession,
+  folder: string,
+  pollMs: number,
+): Promise<{ run: UnpackRun; cancelled: boolean }> {
   const cfg = ctx.config.omero;
   const cancel = new AbortController();
   let cancelled = false;
@@ -318,22 +377,24 @@ async function unpackWatchingCancel(ctx: StepContext, session: OmeroSession, fol
   }, pollMs);
   poll.unref();
   try {
-    return await session.cli.unpack(folder, {
+    const run = await session.cli.unpack(folder, {
       lnS: cfg.mode === 'ln_s',
       merge: cfg.merge,
       skip: cfg.skip,
       timeoutMs: cfg.timeoutSeconds * 1000,
       signal: AbortSignal.any([ctx.signal, cancel.signal]),
     });
-  } catch (err) {
-    if (cancelled) {
-      await ctx.flag([], [`The OMERO import was stopped part way by the cancel. ${UPSTREAM_12}`]);
-      throw new StepCancelled();
-    }
-    throw err;
+    return { run, cancelled: cancelled && run.failure !== undefined };
   } finally {
     clearInterval(poll);
   }
+}
+
+/** The CLI's own words, for the admin API (GET /v1/jobs/:id) and the log; never a password (it is never on its argv or output). */
+async function recordCliError(ctx: StepContext, err: OmeroCliError, log: StepContext['log']): Promise<void> {
+  const cli = { attempt: ctx.attempt, command: err.details.command, code: err.code, exit_code: err.exitCode, stderr_tail: err.stderrTail };
+  log.warn(cli, 'omero cli call failed');
+  await recordDetail(ctx, { omero_cli_error: cli }).catch(() => undefined);
 }
 
 /** Merges into this run's step detail now (run-step only writes it when the step ends). */
@@ -395,7 +456,7 @@ async function currentIdAvus(ctx: StepContext, root: string): Promise<Map<string
 }
 
 /** Sorts what went wrong with OMERO into the step's codes, retryability and a sentence. */
-function asStepFailure(err: unknown, root: string, mount: string | undefined): unknown {
+function asStepFailure(err: unknown, root: string, mount: string | undefined, unpacked: UnpackRecord | undefined): unknown {
   if (err instanceof StagingError) {
     const hint = err.code === 'too_large' ? ' Set OMERO_IRODS_MOUNT so OMERO reads the files where iRODS keeps them, or raise OMERO_STAGING_MAX_BYTES.' : '';
     return new StepFailure('omero_staging_failed', `The files could not be staged for the OMERO upload: ${err.message}.${hint}`, {
@@ -404,7 +465,9 @@ function asStepFailure(err: unknown, root: string, mount: string | undefined): u
     });
   }
   if (!(err instanceof OmeroCliError)) return err;
-  const duringUnpack = err.details.command === 'transfer unpack';
+  // What unpack had imported when it failed (recorded before this): only for its own failures.
+  const imports = err.details.command === 'transfer unpack' ? unpacked : undefined;
+  const duringUnpack = imports !== undefined;
   const opts = (retryable: boolean) => ({ retryable, cause: err });
   switch (err.code) {
     case 'cli_missing':
@@ -413,32 +476,48 @@ function asStepFailure(err: unknown, root: string, mount: string | undefined): u
       return new StepFailure('omero_transfer_missing', err.message, opts(false));
     case 'usage':
       return new StepFailure('omero_cli_usage', err.message, opts(false));
+    case 'runs_as_root':
+      return new StepFailure('omero_cli_as_root', `${err.message} Nothing was registered.`, opts(false));
     case 'login_refused':
       return new StepFailure('omero_login_refused', `${err.message} Nothing was registered.`, opts(false));
     case 'unreachable':
       return err.retryable
         ? new StepFailure('omero_unreachable', `${err.message} The agent will try again.`, opts(true))
-        : new StepFailure('omero_unreachable', `${err.message} It happened during the import. ${UPSTREAM_12}`, opts(false));
+        : new StepFailure('omero_unreachable', `${err.message} It happened during the import. ${importedSoFar(imports)}${UPSTREAM_12}`, opts(false));
     case 'timeout':
       return duringUnpack
-        ? new StepFailure('omero_timeout', `${err.message} (OMERO_TIMEOUT_SECONDS). ${UPSTREAM_12}`, opts(false))
+        ? new StepFailure('omero_timeout', `${err.message} (OMERO_TIMEOUT_SECONDS). ${importedSoFar(imports)}${UPSTREAM_12}`, opts(false))
         : new StepFailure('omero_timeout', `${err.message} The agent will try again.`, opts(true));
     case 'aborted':
       return duringUnpack
-        ? new StepFailure('omero_interrupted', `${err.message} ${UPSTREAM_12}`, opts(false))
+        ? new StepFailure('omero_interrupted', `${err.message} ${importedSoFar(imports)}${UPSTREAM_12}`, opts(false))
         : new StepFailure('omero_interrupted', err.message, opts(true));
+    case 'permission_denied':
+      // Refused before it could import (or while reading an attachment): a matter of access, never of leftovers.
+      return new StepFailure('omero_permission_denied', `${err.message} ${NFSRODS_ACCESS(root)} ${importedSoFar(imports) || 'Nothing was imported.'}`.trimEnd(), opts(false));
     case 'folder_missing':
       return new StepFailure(
         'omero_folder_missing',
-        `${err.message} The OMERO CLI must see ${root} at ${mount !== undefined ? mountedPath(root, mount) : 'the staging folder'}` +
-          `${mount !== undefined ? ' (OMERO_IRODS_MOUNT: mount the zone there, e.g. with NFSRODS, on the agent host and the OMERO server alike)' : ''}. Nothing was registered.`,
+        `${err.message} The OMERO CLI must see ${root} at ${imports?.folder ?? 'the folder it was given'}` +
+          `${mount !== undefined ? ' (OMERO_IRODS_MOUNT: mount the collection OMERO_IRODS_MOUNT_COLLECTION names there, e.g. with NFSRODS, on the agent host and the OMERO server alike)' : ''}. Nothing was registered.`,
         opts(false),
       );
     case 'bad_query':
       return new StepFailure('omero_query_refused', err.message, opts(false));
     case 'failed':
       return duringUnpack
-        ? new StepFailure('omero_import_failed', `${err.message} ${UPSTREAM_12}`, opts(false))
+        ? new StepFailure('omero_import_failed', `${err.message} ${importedSoFar(imports)}${UPSTREAM_12}`, opts(false))
         : new StepFailure('omero_cli_failed', err.message, opts(false));
   }
+}
+
+/** What to do when a mount refuses access to the expanded tree. */
+const NFSRODS_ACCESS = (root: string) =>
+  `Through an NFSRODS mount, the iRODS account it maps the OS user to needs read access to ${root}; NFSRODS caches permissions ` +
+  '(user_permissions_refresh_time_in_milliseconds, 300 s by default), so access granted moments ago may not be visible yet: replay the job once that time has passed.';
+
+/** "N image(s) had been imported …" when unpack printed any, else nothing. */
+function importedSoFar(unpacked: UnpackRecord | undefined): string {
+  if (!unpacked || !importedAnything(unpacked)) return '';
+  return `${unpacked.image_ids.length} image(s) had been imported (their OMERO ids are in the step's detail, omero_unpack). `;
 }

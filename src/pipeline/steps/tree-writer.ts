@@ -34,15 +34,10 @@ const FLUSH_MS = 1_000;
 export class TreeWriter {
   private readonly queue: PQueue;
   /**
-   * Big entries stream through a chunked or parallel write that holds several MiB (streams ×
-   * chunk, plus read-ahead: 20 MiB with the defaults): a fixed few at a time (one by default),
-   * so memory stays bounded however many big files a zip holds; small entries keep every other
-   * slot. Two lanes once beat one, when each stream prefetched two segments of its own: the
-   * second filled the first's round-trip stalls. Now the ranged reader's prefetch is shared by the
-   * long streams open at once, so one stream gets all four segments, as a tar's does, and one
-   * lane is at least as fast. Measured with bench/expand (1 GiB zip, 4 big files, 2 vCPUs, four
-   * alternating pairs of 3 rounds): expand step, median of each run, 5.58 / 4.70 / 5.11 / 6.17 s
-   * with two lanes against 4.74 / 4.76 / 4.69 / 4.87 s with one.
+   * Big entries stream through a write that holds several MiB (streams × chunk, plus
+   * read-ahead): a fixed few at a time, so memory stays bounded however many big files a zip
+   * holds; small entries keep every other slot. One by default, since the ranged reader's
+   * prefetch is shared by the open streams (bench/README.md, "One big zip entry at a time again").
    */
   private readonly bigLane: PQueue;
   /** Collections known to exist, or being created (single flight: concurrent writes share one). */

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 
-// POST /v1/events/native: what the native-language rule sends with msiCurlPost (one header, a
-// form content type, the delivery id in the body), and the answers it can read (JSON only).
+// POST /v1/events/native (deprecated, kept for installed rules): what the earlier native-language
+// rule sent with msiCurlPost (one header, a form content type, the delivery id in the body), and
+// the answers it can read (JSON only). The current native rule marks the archive instead
+// (native-marks.test.ts).
 
 const TOKEN = 'native-rule-token-0123456789abcdef0123';
 let agent: TestAgent;

@@ -42,12 +42,12 @@ afterAll(async () => {
   await omero?.close();
 });
 
-async function land(localPath: string) {
+async function land(localPath: string, on: TestAgent = agent) {
   const folder = `/tempZone/home/alice/omero-${++folders}`;
   await alice.client.collections.create(folder);
   const lpath = `${folder}/${basename(localPath)}`;
   const size = await uploadFile(alice.client, lpath, localPath);
-  const res = await agent.postEvent(landedEvent(lpath, { size }));
+  const res = await on.postEvent(landedEvent(lpath, { size }));
   return { lpath, target: lpath.replace(/\.(zip|tar)$/, ''), jobId: res.json.job_id as string };
 }
 
@@ -145,7 +145,8 @@ describe('the omero step, in place (ln_s)', () => {
 
   it('registers the files in place, as OMERO reads them through the mount', async () => {
     const state = await omero.state();
-    const filesets = Object.values(state.filesets);
+    const mounted = `${MOUNT.slice(1)}${project.target.slice('/tempZone'.length)}/`;
+    const filesets = Object.values(state.filesets).filter((f) => f.client_paths.some((p) => p.startsWith(mounted)));
     expect(filesets).toHaveLength(3);
     expect(filesets.every((f) => f.in_place)).toBe(true);
     expect(filesets.flatMap((f) => f.client_paths)).toContain(
@@ -197,37 +198,41 @@ describe('the omero step, in place (ln_s)', () => {
   });
 
   it('keeps the ids on a replay of the whole job: no second import, the AVUs unchanged', async () => {
-    const first = await omeroDetail(project.jobId, 1);
-    const tiff = `${project.target}/pixel_images/52.tiff`;
-    const beforeAvus = { root: await idAvus(project.target, 'collection'), tiff: await idAvus(tiff, 'data_object') };
+    const mine = await land(`${FIXTURES}valid_single_project.zip`);
+    await waitForJob(agent.db.pool, mine.jobId);
+    const first = await omeroDetail(mine.jobId, 1);
+    const tiff = `${mine.target}/pixel_images/52.tiff`;
+    const beforeAvus = { root: await idAvus(mine.target, 'collection'), tiff: await idAvus(tiff, 'data_object') };
     const before = (await omero.calls()).length;
-    await replay(project.jobId);
-    await waitForJob(agent.db.pool, project.jobId);
+    await replay(mine.jobId);
+    await waitForJob(agent.db.pool, mine.jobId);
     expect(await callsSince(before)).toEqual([]);
-    const kept = await omeroDetail(project.jobId, 2);
+    const kept = await omeroDetail(mine.jobId, 2);
     expect(kept.kept_from_run).toBe(1);
     expect(kept.images).toEqual(first.images);
-    expect(await idAvus(project.target, 'collection')).toEqual(beforeAvus.root);
+    expect(await idAvus(mine.target, 'collection')).toEqual(beforeAvus.root);
     expect(await idAvus(tiff, 'data_object')).toEqual(beforeAvus.tiff);
   });
 
   it('registers again when an admin removed the server AVU, replacing the ids instead of adding to them', async () => {
-    const previous = await omeroDetail(project.jobId, 2);
-    await irods.client.collections.modifyMetadata(project.target, [{ operation: 'remove', attribute: `${NS}server`, value: 'omero.test:4064' }]);
+    const mine = await land(`${FIXTURES}valid_single_project.zip`);
+    await waitForJob(agent.db.pool, mine.jobId);
+    const previous = await omeroDetail(mine.jobId, 1);
+    await irods.client.collections.modifyMetadata(mine.target, [{ operation: 'remove', attribute: `${NS}server`, value: 'omero.test:4064' }]);
     const before = (await omero.calls()).length;
-    await replay(project.jobId, { from: 'omero' });
-    await waitForJob(agent.db.pool, project.jobId);
+    await replay(mine.jobId, { from: 'omero' });
+    await waitForJob(agent.db.pool, mine.jobId);
     expect((await callsSince(before)).filter((c) => c.argv[0] === 'transfer')).toHaveLength(1);
-    const again = await omeroDetail(project.jobId, 3);
+    const again = await omeroDetail(mine.jobId, 2);
     expect(again.kept_from_run).toBeUndefined();
     const oldIds = new Set(previous.images.map((i) => i.omero_id));
     expect(again.images.every((i) => !oldIds.has(i.omero_id))).toBe(true);
     for (const image of again.images) {
-      expect(await idAvus(`${project.target}/${image.path}`, 'data_object')).toEqual([`image_id=${image.omero_id}|image:${image.source_id}`]);
+      expect(await idAvus(`${mine.target}/${image.path}`, 'data_object')).toEqual([`image_id=${image.omero_id}|image:${image.source_id}`]);
     }
     // --merge: the project of the first registration was reused, not duplicated.
     expect(again.projects).toEqual(previous.projects);
-    const root = await idAvus(project.target, 'collection');
+    const root = await idAvus(mine.target, 'collection');
     expect(root.filter((a) => a.startsWith('project_id='))).toEqual([`project_id=${again.projects[0]?.omero_id}|project:1`]);
     expect(root.filter((a) => a.startsWith('server='))).toEqual(['server=omero.test:4064|']);
   });
@@ -246,6 +251,41 @@ describe('the omero step, in place (ln_s)', () => {
       expect(error).toMatch(/OMERO at omero\.test:4064 refused the login of "agent".*OMERO_PASSWORD.*Nothing was registered/);
     } finally {
       await omero.control({ password: omero.password });
+    }
+  });
+
+  it('says when in-place import cannot reach OMERO\'s ManagedRepository from the agent host, keeping the importer\'s words', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'managed_repository' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      const lines = rows[0].detail.omero.import.error_lines as string[];
+      expect(lines).toEqual(expect.arrayContaining(['You likely do not have access to the ManagedRepository for in-place import.']));
+      expect(lines.some((l) => /^Check failed: \/OMERO\/ManagedRepository\/.* does not exist!$/.test(l))).toBe(true);
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/OMERO registered 0 of the 1 images.*1 import error\(s\) were reported \(the importer said: "FILE_EXCEPTION: /);
+      expect(error).toMatch(/In-place import \(ln_s\) needs the agent host to see OMERO's ManagedRepository/);
+    } finally {
+      await omero.control({ import_failures: {} });
+    }
+  });
+
+  it('says when the OMERO server cannot read the linked files through its mount', async () => {
+    await omero.control({ import_failures: { 'cycle4.ome_cells.png': 'server_read' } });
+    try {
+      const { lpath, jobId } = await land(`${FIXTURES}valid_single_dataset.zip`);
+      const job = await waitForJob(agent.db.pool, jobId, ['failed']);
+      expect(job.error_code).toBe('omero_import_failed');
+      const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+      expect(rows[0].detail.omero.import.error_lines).toEqual(expect.arrayContaining(['The server could not check the size of the file:']));
+      const error = await archiveError(lpath);
+      expect(error).toMatch(/The OMERO server could not read the files through its mount: the iRODS account NFSRODS maps the server's OS user to needs read access/);
+      // The link the importer made is left in the ManagedRepository: a cleanup matter.
+      expect(error).toMatch(/issue #12/);
+    } finally {
+      await omero.control({ import_failures: {} });
     }
   });
 
@@ -282,5 +322,43 @@ describe('the omero step, in place (ln_s)', () => {
     }
     await waitForJob(agent.db.pool, jobId);
     expect((await omeroDetail(jobId, 1)).images).toHaveLength(1);
+  });
+});
+
+describe('a mount showing a collection below the zone (NFSRODS irods_mount_point = /tempZone/home)', () => {
+  const HOME_MOUNT = '/mnt/irods-home';
+  let homeAgent: TestAgent;
+  let outsideAgent: TestAgent;
+
+  beforeAll(async () => {
+    await omero.control({ nfsrods: { url: irods.standin.baseUrl, zone: irods.zone, mount: HOME_MOUNT, user: 'rods', password: 'rods', mount_point: '/tempZone/home' } });
+    const env = { OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: HOME_MOUNT } as const;
+    homeAgent = await startTestAgent({ label: 'omero-home-mount', irods: irods.client, workers: true, env: omero.agentEnv({ ...env, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home' }) });
+    outsideAgent = await startTestAgent({ label: 'omero-bob-mount', irods: irods.client, workers: true, env: omero.agentEnv({ ...env, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/bob' }) });
+  });
+  afterAll(async () => {
+    await homeAgent?.close();
+    await outsideAgent?.close();
+    await omero.control({ nfsrods: { url: irods.standin.baseUrl, zone: irods.zone, mount: MOUNT, user: 'rods', password: 'rods' } });
+  });
+
+  it('hands OMERO the collection where that mount shows it (no /home in the path)', async () => {
+    const before = (await omero.calls()).length;
+    const { target, jobId } = await land(`${FIXTURES}valid_single_image.zip`, homeAgent);
+    await waitForJob(homeAgent.db.pool, jobId);
+    const unpack = (await callsSince(before)).find((c) => c.argv[0] === 'transfer');
+    expect(unpack?.argv.at(-1)).toBe(`${HOME_MOUNT}${target.slice('/tempZone/home'.length)}`);
+    expect(unpack?.exit).toBe(0);
+    const { rows } = await homeAgent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
+    expect(rows[0].detail.omero.images).toHaveLength(1);
+  });
+
+  it('refuses, before calling OMERO, an archive the mount does not show', async () => {
+    const before = (await omero.calls()).length;
+    const { lpath, jobId } = await land(`${FIXTURES}valid_single_image.zip`, outsideAgent);
+    const job = await waitForJob(outsideAgent.db.pool, jobId, ['failed']);
+    expect(job.error_code).toBe('omero_not_mounted');
+    expect(await callsSince(before)).toEqual([]);
+    expect(await archiveError(lpath)).toMatch(/is not under \/tempZone\/home\/bob, the collection OMERO sees at \/mnt\/irods-home \(OMERO_IRODS_MOUNT_COLLECTION/);
   });
 });

@@ -1,54 +1,21 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
-import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
-import { agentAvus, uploadFile, waitForJob } from '../../support/pipeline.js';
-import { waitFor } from '../../support/wait.js';
-import { startOmeroStandin, type OmeroStandin, type StandinCall } from '../../standins/omero-cli/index.js';
+import { startTestAgent, type TestAgent } from '../../support/agent.js';
+import { agentAvus, waitForJob } from '../../support/pipeline.js';
+import type { StandinCall } from '../../standins/omero-cli/index.js';
+import { FIXTURES, omeroAttempts, useOmeroWorld } from './landing.js';
 
 // The omero step pushing a copy (OMERO_MODE=upload without a mount: the tree is staged out of
 // iRODS first), and the ways it fails: each with its code, a sentence on the archive, and
 // retried only when a retry can help.
 
-const FIXTURES = new URL('../../../../shared/fixtures/omero-cli-transfer/', import.meta.url).pathname;
 const CONNECTION = ['-s', 'omero.test', '-p', '4064', '-u', 'agent'];
 const NS = 'irods_omero_agent::omero_';
 
-let irods: IrodsForTest;
-let omero: OmeroStandin;
-let alice: Awaited<ReturnType<IrodsForTest['makeUser']>>;
-let folders = 0;
-
-beforeAll(async () => {
-  irods = await startIrodsForTest();
-  alice = await irods.makeUser('alice');
-  omero = await startOmeroStandin();
-});
-afterAll(async () => {
-  await irods?.close();
-  await omero?.close();
-});
-
-async function land(agent: TestAgent, localPath: string) {
-  const folder = `/tempZone/home/alice/upload-${++folders}`;
-  await alice.client.collections.create(folder);
-  const lpath = `${folder}/${basename(localPath)}`;
-  const size = await uploadFile(alice.client, lpath, localPath);
-  const res = await agent.postEvent(landedEvent(lpath, { size }));
-  return { lpath, target: lpath.replace(/\.(zip|tar)$/, ''), jobId: res.json.job_id as string };
-}
-
-/** The archive's error AVU: written just after the job row says failed, so waited for. */
-async function archiveError(lpath: string): Promise<string> {
-  return waitFor(`the error AVU on ${lpath}`, async () => (await agentAvus(irods.client, lpath)).error?.[0]);
-}
-
-async function omeroAttempts(agent: TestAgent, jobId: string): Promise<number | undefined> {
-  const { rows } = await agent.db.pool.query<{ attempts: number }>("SELECT attempts FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
-  return rows[0]?.attempts;
-}
+const world = useOmeroWorld('upload');
+const { land, archiveError } = world;
 
 describe('upload mode, staged out of iRODS', () => {
   let agent: TestAgent;
@@ -58,9 +25,9 @@ describe('upload mode, staged out of iRODS', () => {
     staging = await mkdtemp(join(tmpdir(), 'omero-staging-'));
     agent = await startTestAgent({
       label: 'omero-upload',
-      irods: irods.client,
+      irods: world.irods.client,
       workers: true,
-      env: omero.agentEnv({ OMERO_MODE: 'upload', OMERO_MERGE: 'false', OMERO_STAGING_DIR: staging, OMERO_TIMEOUT_SECONDS: '6' }),
+      env: world.omero.agentEnv({ OMERO_MODE: 'upload', OMERO_MERGE: 'false', OMERO_STAGING_DIR: staging, OMERO_TIMEOUT_SECONDS: '6' }),
     });
   });
   afterAll(async () => {
@@ -69,10 +36,10 @@ describe('upload mode, staged out of iRODS', () => {
   });
 
   it('pushes a copy: unpack without --ln_s_import on a staged folder, removed afterwards; plate and screen ids come back', async () => {
-    const before = (await omero.calls()).length;
+    const before = (await world.omero.calls()).length;
     const { target, jobId } = await land(agent, `${FIXTURES}simple_screen.zip`);
     await waitForJob(agent.db.pool, jobId);
-    const calls = (await omero.calls()).slice(before);
+    const calls = (await world.omero.calls()).slice(before);
     const unpack = calls.find((c) => c.argv[0] === 'transfer') as StandinCall;
     const folder = unpack.argv[unpack.argv.length - 1] as string;
     expect(folder.startsWith(join(staging, 'ioa-omero-upload-'))).toBe(true);
@@ -84,7 +51,7 @@ describe('upload mode, staged out of iRODS', () => {
     const { rows } = await agent.db.pool.query("SELECT detail FROM job_steps WHERE job_id = $1 AND step = 'omero'", [jobId]);
     const detail = rows[0].detail.omero;
     expect(detail.mode).toBe('upload');
-    const state = await omero.state();
+    const state = await world.omero.state();
     expect(Object.values(state.filesets).every((f) => !f.in_place)).toBe(true);
     // Two plates (both named "Plate Name 0": told apart by the images they hold) in one screen.
     const plates = detail.plates as { source_id: string; omero_id: string; name: string }[];
@@ -97,14 +64,14 @@ describe('upload mode, staged out of iRODS', () => {
     expect(state.screens[detail.screens[0].omero_id]?.plates.sort()).toEqual(plates.map((p) => p.omero_id).sort());
     expect(detail.images.length).toBeGreaterThan(1);
 
-    const rootRows = await irods.client.query.genqueryAll(
+    const rootRows = await world.irods.client.query.genqueryAll(
       `SELECT META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE WHERE COLL_NAME = '${target}' AND META_COLL_ATTR_NAME like '${NS}%'`,
     );
     const root = rootRows.map(([a, v]) => `${a}=${v}`);
     expect(root).toEqual(expect.arrayContaining([`${NS}mode=upload`, `${NS}plate_id=${plateId}`, `${NS}screen_id=${detail.screens[0].omero_id}`]));
     // All images of the plate file: one AVU each on that one file.
     const platePath = detail.images[0].path as string;
-    const onFile = await agentAvus(irods.client, `${target}/${platePath}`);
+    const onFile = await agentAvus(world.irods.client, `${target}/${platePath}`);
     expect(onFile.omero_image_id).toHaveLength(detail.images.filter((i: { path: string }) => i.path === platePath).length);
   });
 
@@ -120,29 +87,29 @@ describe('upload mode, staged out of iRODS', () => {
     expect(detail.images.length).toBeGreaterThan(0);
     expect(detail.unmatched_source_images).toEqual([]);
     for (const image of detail.images) {
-      expect((await agentAvus(irods.client, `${target}/${image.path}`)).omero_image_id).toEqual([image.omero_id]);
+      expect((await agentAvus(world.irods.client, `${target}/${image.path}`)).omero_image_id).toEqual([image.omero_id]);
     }
   });
 
   it('fails without retrying when the imports fail, and says how many images were registered', async () => {
-    await omero.control({ fail: 'import' });
+    await world.omero.control({ fail: 'import' });
     try {
       const { lpath, target, jobId } = await land(agent, `${FIXTURES}valid_single_image.zip`);
       const job = await waitForJob(agent.db.pool, jobId, ['failed']);
       expect(job.error_code).toBe('omero_import_failed');
       // Nothing registered, so nothing claims a registration in iRODS.
-      expect(await irods.client.query.genqueryAll(`SELECT META_COLL_ATTR_NAME WHERE COLL_NAME = '${target}' AND META_COLL_ATTR_NAME like '${NS}%'`)).toEqual([]);
+      expect(await world.irods.client.query.genqueryAll(`SELECT META_COLL_ATTR_NAME WHERE COLL_NAME = '${target}' AND META_COLL_ATTR_NAME like '${NS}%'`)).toEqual([]);
       expect(job.error_message).toMatch(/OMERO registered 0 of the 1 images.*1 import error.*issue #12/);
       expect(await omeroAttempts(agent, jobId)).toBe(1);
       expect(await archiveError(lpath)).toMatch(/OMERO registered 0 of the 1 images/);
       expect(await readdir(staging)).toEqual([]);
     } finally {
-      await omero.control({ fail: null });
+      await world.omero.control({ fail: null });
     }
   });
 
   it('stops an unpack that runs past OMERO_TIMEOUT_SECONDS and does not retry it', async () => {
-    await omero.control({ fail: 'hang' });
+    await world.omero.control({ fail: 'hang' });
     try {
       const { jobId } = await land(agent, `${FIXTURES}valid_single_image.tar`);
       const job = await waitForJob(agent.db.pool, jobId, ['failed']);
@@ -151,12 +118,12 @@ describe('upload mode, staged out of iRODS', () => {
       expect(await omeroAttempts(agent, jobId)).toBe(1);
       expect(await readdir(staging)).toEqual([]);
     } finally {
-      await omero.control({ fail: null });
+      await world.omero.control({ fail: null });
     }
   });
 
   it('names the missing plugin when the CLI has no transfer command', async () => {
-    await omero.control({ fail: 'no_transfer_plugin' });
+    await world.omero.control({ fail: 'no_transfer_plugin' });
     try {
       const { jobId } = await land(agent, `${FIXTURES}valid_single_image.zip`);
       const job = await waitForJob(agent.db.pool, jobId, ['failed']);
@@ -164,7 +131,7 @@ describe('upload mode, staged out of iRODS', () => {
       expect(job.error_message).toMatch(/has no "transfer" command: install omero-cli-transfer/);
       expect(await omeroAttempts(agent, jobId)).toBe(1);
     } finally {
-      await omero.control({ fail: null });
+      await world.omero.control({ fail: null });
     }
   });
 });
@@ -174,9 +141,9 @@ describe('a missing OMERO CLI', () => {
   beforeAll(async () => {
     agent = await startTestAgent({
       label: 'omero-nocli',
-      irods: irods.client,
+      irods: world.irods.client,
       workers: true,
-      env: omero.agentEnv({ OMERO_CLI: '/nonexistent/bin/omero' }),
+      env: world.omero.agentEnv({ OMERO_CLI: '/nonexistent/bin/omero' }),
     });
   });
   afterAll(async () => agent?.close());
@@ -194,15 +161,15 @@ describe('a missing OMERO CLI', () => {
 describe('OMERO switched off', () => {
   let agent: TestAgent;
   beforeAll(async () => {
-    agent = await startTestAgent({ label: 'omero-off', irods: irods.client, workers: true, env: omero.agentEnv({ OMERO_ENABLED: 'false' }) });
+    agent = await startTestAgent({ label: 'omero-off', irods: world.irods.client, workers: true, env: world.omero.agentEnv({ OMERO_ENABLED: 'false' }) });
   });
   afterAll(async () => agent?.close());
 
   it('does not run the omero step: the job succeeds without calling the CLI', async () => {
-    const before = (await omero.calls()).length;
+    const before = (await world.omero.calls()).length;
     const { jobId } = await land(agent, `${FIXTURES}valid_single_image.zip`);
     await waitForJob(agent.db.pool, jobId);
     expect(await omeroAttempts(agent, jobId)).toBeUndefined();
-    expect((await omero.calls()).slice(before)).toEqual([]);
+    expect((await world.omero.calls()).slice(before)).toEqual([]);
   });
 });

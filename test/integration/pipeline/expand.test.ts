@@ -14,6 +14,7 @@ import { landedEvent, startTestAgent, type TestAgent } from '../../support/agent
 import type { IrodsClient } from '../../../src/irods/types.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
 import { agentAvus, irodsTree, replay, uploadFile, waitForJob } from '../../support/pipeline.js';
+import { Gate } from '../../support/wait.js';
 
 const FIXTURES = new URL('../../../../shared/fixtures/omero-cli-transfer/', import.meta.url).pathname;
 
@@ -232,21 +233,25 @@ describe('expand: big files, crashes and replays', () => {
 
   /** What the expand step asked of iRODS, in order ('write big1.bin', 'checksum done big1.bin'). */
   const timeline: string[] = [];
+  /** Opens when big2.bin starts streaming: big1.bin's checksum answers only then. */
+  let big2Streaming = new Gate();
   const nameOf = (args: unknown[]): string => String(args[0]).slice(String(args[0]).lastIndexOf('/') + 1);
   /**
-   * Records streamed writes and checksums of *.bin objects; each checksum answers 300 ms late,
-   * and with `wrong` a wrong one (as if the bytes had changed on the way).
+   * Records streamed writes and checksums of *.bin objects. The checksum of big1.bin answers once
+   * big2.bin has started streaming (or, if that never comes, after the gate's bound); with
+   * `wrong`, checksums come back wrong (as if the bytes had changed on the way).
    */
   function watched(dataObjects: DataObjects, wrong: boolean): DataObjects {
     return intercept(dataObjects, {
       writeStream: async (call, args) => {
         if (nameOf(args).endsWith('.bin')) timeline.push(`write ${nameOf(args)}`);
+        if (nameOf(args) === 'big2.bin') big2Streaming.open();
         return call(...args);
       },
       calculateChecksum: async (call, args) => {
         const checksum = await call(...args);
         if (!nameOf(args).endsWith('.bin')) return checksum;
-        await new Promise((r) => setTimeout(r, 300));
+        if (nameOf(args) === 'big1.bin') await big2Streaming.wait();
         timeline.push(`checksum done ${nameOf(args)}`);
         return wrong ? 'sha2:d3Jvbmc=' : checksum;
       },
@@ -254,23 +259,35 @@ describe('expand: big files, crashes and replays', () => {
   }
 
   /**
-   * Streamed writes: started ('1:big0.bin', by attempt), in flight now and at most; each one
-   * answers 200 ms late, so that they overlap. With `failFirst`, the write of big0.bin fails at once.
+   * Streamed writes: started ('1:big0.bin', by attempt), in flight now and at most. A big write,
+   * once its bytes are in, holds its lane until `holdLanes` opens, which the test opens when the
+   * code had every chance to start more big streams than it should. With `failFirst`, the write
+   * of big0.bin fails at once.
    */
-  const streaming = { started: [] as string[], now: 0, most: 0 };
+  const streaming = { started: [] as string[], now: 0, most: 0, smallWritten: 0 };
+  let holdLanes = new Gate();
+  /** Called after each counted event: opens holdLanes when the test's condition holds. */
+  let onProgress: () => void = () => undefined;
   function counted(dataObjects: DataObjects, attempt: number, failFirst: boolean): DataObjects {
     return intercept(dataObjects, {
       writeStream: async (call, args) => {
         streaming.started.push(`${attempt}:${nameOf(args)}`);
         if (failFirst && nameOf(args) === 'big0.bin') throw new Error('simulated write failure');
         streaming.most = Math.max(streaming.most, ++streaming.now);
+        onProgress();
         try {
           const result = await call(...args);
-          await new Promise((r) => setTimeout(r, 200));
+          await holdLanes.wait();
           return result;
         } finally {
           streaming.now -= 1;
         }
+      },
+      writeChunk: async (call, args) => {
+        const result = await call(...args);
+        if (nameOf(args).endsWith('.txt')) streaming.smallWritten += 1;
+        onProgress();
+        return result;
       },
     });
   }
@@ -307,6 +324,7 @@ describe('expand: big files, crashes and replays', () => {
       { name: 'img/big2.bin', data: randomBytes(2 * MiB) },
     ]);
     timeline.length = 0;
+    big2Streaming = new Gate();
     const { lpath, jobId } = await landOn(crashAgent, tar, 'verify-overlap.tar');
     await waitForJob(crashAgent.db.pool, jobId);
     // big2 started streaming before big1's checksum came back; the step ended after both.
@@ -320,14 +338,21 @@ describe('expand: big files, crashes and replays', () => {
     await expectExpandedAsLocally(lpath, tar, 'tar');
   });
 
-  /** Expands a zip of `bigCount` big entries and 20 small ones; the most big streams in flight at once. */
-  async function mostBigStreams(name: string, bigCount: number): Promise<number> {
+  /**
+   * Expands a zip of `bigCount` big entries and 20 small ones; the most big streams in flight at
+   * once. Big writes hold their lanes until `enough()` (checked as writes start and finish).
+   */
+  async function mostBigStreams(name: string, bigCount: number, enough: () => boolean): Promise<number> {
     const zip = await buildZip([
       { name: 'transfer.xml', data: '<OME/>' },
       ...Array.from({ length: bigCount }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
       ...Array.from({ length: 20 }, (_, i) => ({ name: `small/${i}.txt`, data: `small ${i}` })),
     ]);
-    streaming.most = 0;
+    Object.assign(streaming, { most: 0, now: 0, smallWritten: 0 });
+    holdLanes = new Gate();
+    onProgress = () => {
+      if (enough()) holdLanes.open();
+    };
     const { lpath, jobId } = await landOn(crashAgent, zip, name);
     await waitForJob(crashAgent.db.pool, jobId);
     await expectExpandedAsLocally(lpath, zip, 'zip');
@@ -335,11 +360,16 @@ describe('expand: big files, crashes and replays', () => {
   }
 
   it('streams one big zip entry at a time by default, while small ones go on beside it', async () => {
-    expect(await mostBigStreams('lanes-one.zip', 3)).toBe(1);
+    // The first big write holds its lane until every small file is written: a second lane
+    // would have started another big entry meanwhile.
+    expect(await mostBigStreams('lanes-one.zip', 3, () => streaming.smallWritten === 20)).toBe(1);
+    expect(holdLanes.isOpen).toBe(true);
   });
 
   it('with two lanes, streams two big zip entries at once, never more, while small ones go on beside them', async () => {
-    expect(await mostBigStreams('lanes-two.zip', 5)).toBe(2);
+    // Big writes hold their lanes until two stream at once and every small file is written.
+    expect(await mostBigStreams('lanes-two.zip', 5, () => streaming.now === 2 && streaming.smallWritten === 20)).toBe(2);
+    expect(holdLanes.isOpen).toBe(true);
   });
 
   it('with two lanes, starts no big entry waiting for a lane once another has failed', async () => {
@@ -348,6 +378,8 @@ describe('expand: big files, crashes and replays', () => {
       ...Array.from({ length: 4 }, (_, i) => ({ name: `img/big${i}.bin`, data: randomBytes(2 * MiB + i) })),
     ]);
     streaming.started = [];
+    holdLanes = new Gate();
+    holdLanes.open(); // nothing to hold: the failure decides the order
     const { lpath, jobId } = await landOn(crashAgent, zip, 'lanes-fail.zip');
     await waitForJob(crashAgent.db.pool, jobId);
     // The first attempt streamed big0 (failed) and big1 (already in the other lane), then stopped;

@@ -22,6 +22,8 @@ export interface WebhookReceiver {
   /** Full URL of the events endpoint, e.g. http://127.0.0.1:40123/v1/events. */
   readonly url: string;
   readonly requests: ReceivedRequest[];
+  /** Requests that reached the handler, answered yet or not (a stalled one counts at once). */
+  arrivals(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   return {
     url: `http://127.0.0.1:${address.port}/v1/events`,
     requests,
+    arrivals: () => arrived,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await app.close();

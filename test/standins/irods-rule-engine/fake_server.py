@@ -182,6 +182,12 @@ class Process(object):
         self.server.log.append({'process': self.name, 'target': str(target), 'message': str(text)})
         return [target, text]
 
+    def msi_msiExit(self, code, message):
+        # msiHelper.cpp msiExit: the message goes onto the connection's rError stack (what the
+        # client shows the user) and the code is returned, which fails the microservice.
+        self.server.client_errors.append({'process': self.name, 'code': int(str(code)), 'message': str(message)})
+        raise IrodsError(int(str(code)), str(message))
+
     def msi_delayExec(self, hints, rule_text, recovery):
         user = self.rei.uoic if self.rei is not None else None
         return self.server.submit_delayed(self, user, str(hints), str(rule_text), str(recovery))
@@ -216,7 +222,10 @@ class Process(object):
     # --- the API framework ---------------------------------------------------------------------
     def comm(self, step):
         zone = step.get('zone', 'tempZone')
-        client = irods_types.UserInfo(step.get('user', 'alice'), zone)
+        if step.get('admin'):  # authFlag LOCAL_PRIV_USER_AUTH (5), as the server sets for a rodsadmin
+            client = irods_types.UserInfo(step.get('user', 'rods'), zone, 'rodsadmin', 5)
+        else:
+            client = irods_types.UserInfo(step.get('user', 'alice'), zone)
         proxy = irods_types.UserInfo(step['proxy'], zone, 'rodsadmin', 5) if step.get('proxy') else None
         return irods_types.RsComm(client, proxy)
 
@@ -246,6 +255,10 @@ class Process(object):
         pre = self.fire('pep_api_{}_pre'.format(op), args, comm)
         if pre is not None and 'raised' in pre:
             return {'api': op, 'failed_by': 'pre'}
+        returned = pre.get('returned') if pre is not None else None
+        if isinstance(returned, int) and not isinstance(returned, bool) and returned < 0:
+            # A pre-PEP returning an error refuses the operation with that code (call_handler).
+            return {'api': op, 'refused': returned}
         result = operation()
         post = self.fire('pep_api_{}_post'.format(op), args, comm)
         if post is not None and 'raised' in post:
@@ -266,6 +279,10 @@ class Server(object):
             raise ValueError('the stand-in models iRODS {}, not {}'.format(' and '.join(VERSIONS), version))
         self.version = version
         self.microservices_called = set()
+        # The catalog GenQuery sees: collection and data object paths with their AVUs.
+        self.catalog = {'collections': {}, 'data_objects': {}}
+        self.fail_genquery = False
+        self.client_errors = []
         self.rules_path = rules_path
         self.core_source = core_source
         self.disabled_microservices = set(disabled_microservices)
@@ -294,6 +311,24 @@ class Server(object):
 
     def catalog_rules(self):
         return [dict(r) for r in self.rules]
+
+    def seed_catalog(self, seed):
+        for kind in ('collections', 'data_objects'):
+            for path, avus in (seed or {}).get(kind, {}).items():
+                self.catalog[kind][path] = [tuple(a) for a in avus]
+
+    def move(self, src, dst):
+        """A rename in the catalog: the object, or the collection and everything below it."""
+        for kind in ('collections', 'data_objects'):
+            table = self.catalog[kind]
+            for path in [p for p in table if p == src or p.startswith(src + '/')]:
+                table[dst + path[len(src):]] = table.pop(path)
+
+    def remove(self, path):
+        for kind in ('collections', 'data_objects'):
+            table = self.catalog[kind]
+            for p in [p for p in table if p == path or p.startswith(path + '/')]:
+                del table[p]
 
     # --- delay queue -------------------------------------------------------------------------
     def submit_delayed(self, process, user, hints, rule_text, recovery):

@@ -147,6 +147,16 @@ class DataObjInp(object):
         self.condInput = KeyValPair(cond)
 
 
+class CollInp(object):
+    """collInp_t (src/types/irods/dataObjInpOut.cpp): collName, flags, oprType, condInput."""
+
+    def __init__(self, coll_name, flags=0, opr_type=0, cond=None):
+        self.collName = CharArray(coll_name)
+        self.flags = flags
+        self.oprType = opr_type
+        self.condInput = KeyValPair(cond)
+
+
 class OpenedDataObjInp(object):
     def __init__(self, l1desc_inx, cond=None):
         self.l1descInx = l1desc_inx

@@ -7,6 +7,7 @@ stdin: {
   "config": the rules' JSON configuration (written to a temporary file),
   "secret": optional whsec_ secret, written to a 0600 file named by config.secret_file,
   "server": {"disabled_microservices": [...], "fail_delay_exec": false, "version": "4.3.5" | "5.0.2"},
+  "catalog": {"collections": {path: [[attr, value, units], ...]}, "data_objects": {...}},
   "steps": [ ... ]
 }
 Steps (what a client does; "process" names the agent process serving it, default "p1"):
@@ -19,6 +20,12 @@ Steps (what a client does; "process" names the agent process serving it, default
   {"op": "register", "path", "physical_path"?, "size"?, "resource"?, "collection"?: false}   ireg
   {"op": "rename", "src", "dst", "collection"?: false}                           imv
   {"op": "copy", "src", "dst", "resource"?}                                      icp
+  {"op": "rm", "path"}                                                           irm of a data object
+  {"op": "rmcoll", "path"}                                                       irm -r of a collection
+  {"op": "imeta", "args": [...]}      imeta (mod_avu_metadata): args as ModAVUMetadataInp's arg0..
+  {"op": "atomic_metadata", "request": {...}}
+                                      the atomic metadata API (HTTP API modify_metadata), JSON
+  Any step may say "admin": true: its user is a rodsadmin (auth flag LOCAL_PRIV_USER_AUTH).
   {"op": "broken_pep", "pep"}         a PEP called with arguments that raise on every access
   {"op": "advance", "seconds"}        move the virtual clock
   {"op": "delay_server", "until_now"?: false}
@@ -111,7 +118,22 @@ def run_step(server, step, fds):
         kind = RENAME_COLL if step.get('collection') else RENAME_DATA_OBJ
         inp = irods_types.DataObjCopyInp(irods_types.DataObjInp(step['src'], opr_type=kind),
                                          irods_types.DataObjInp(step['dst'], opr_type=kind))
-        out = process.api('data_obj_rename', [inp], comm, lambda: 0)
+        out = process.api('data_obj_rename', [inp], comm, lambda: server.move(step['src'], step['dst']) or 0)
+    elif op == 'rm':
+        inp = irods_types.DataObjInp(step['path'])
+        out = process.api('data_obj_unlink', [inp], comm, lambda: server.remove(step['path']) or 0)
+    elif op == 'rmcoll':
+        # rsRmColl(rsComm_t*, collInp_t*, collOprStat_t**): the output pointer's pointee, None here.
+        inp = irods_types.CollInp(step['path'], cond={'recursiveOpr': ''})
+        out = process.api('rm_coll', [inp, None], comm, lambda: server.remove(step['path']) or 0)
+    elif op == 'imeta':
+        # modAVUMetadataInp_t is not an irods_types class: the plugin hands the serialized dict
+        # (irods_re_serialization.cpp serialize_modAVUMetaInp_ptr: arg0..arg9, present ones only).
+        inp = dict(('arg{}'.format(i), a) for i, a in enumerate(step['args']))
+        out = process.api('mod_avu_metadata', [inp], comm, lambda: 0)
+    elif op == 'atomic_metadata':
+        inp = irods_types.BytesBuf(json.dumps(step['request']) + '\x00')
+        out = process.api('atomic_apply_metadata_operations', [inp, irods_types.BytesBuf()], comm, lambda: 0)
     elif op == 'copy':
         dst_cond = {'destRescName': step['resource']} if step.get('resource') else {}
         inp = irods_types.DataObjCopyInp(irods_types.DataObjInp(step['src'], opr_type=10),
@@ -147,12 +169,16 @@ def main():
     server = Server(scenario['rules_path'], scenario.get('core_py') or DEFAULT_CORE,
                     opts.get('disabled_microservices', ()), opts.get('fail_delay_exec', False),
                     opts.get('version', '5.0.2'))
+    server.seed_catalog(scenario.get('catalog'))
+    server.fail_genquery = bool(opts.get('fail_genquery'))
     fds = {}
     steps = [run_step(server, step, fds) for step in scenario.get('steps', [])]
     breaker = config.get('breaker_file')
     json.dump({
         'breaker': json.load(open(breaker)) if breaker and os.path.exists(breaker) else None,
         'microservices_called': sorted(server.microservices_called),
+        'client_errors': server.client_errors,
+        'catalog': server.catalog,
         'steps': steps,
         'peps': server.pep_calls,
         'log': server.log,

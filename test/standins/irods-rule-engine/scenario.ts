@@ -37,7 +37,9 @@ export interface Scenario {
   readonly corePy?: string;
   /** Another rule module than rules/python's (e.g. a broken one). */
   readonly rulesPath?: string;
-  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean; version?: IrodsVersion };
+  readonly server?: { disabled_microservices?: string[]; fail_delay_exec?: boolean; fail_genquery?: boolean; version?: IrodsVersion };
+  /** The catalog GenQuery sees: paths with their AVUs as [attribute, value, units]. */
+  readonly catalog?: { collections?: Record<string, string[][]>; data_objects?: Record<string, string[][]> };
   readonly steps: readonly Step[];
 }
 
@@ -80,6 +82,10 @@ export interface ScenarioResult {
   readonly executions: DelayedRun[];
   /** Every microservice (and rule) name the module called through the callback. */
   readonly microservices_called: string[];
+  /** Messages PEPs put on the connection's error stack (msiExit): what the client shows. */
+  readonly client_errors: { process: string; code: number; message: string }[];
+  /** The catalog after the scenario. */
+  readonly catalog: { collections: Record<string, string[][]>; data_objects: Record<string, string[][]> };
   /** What the server processes wrote to stderr. */
   readonly stderr: string;
   /** The circuit breaker's marker file after the scenario, or null when there is none. */
@@ -93,6 +99,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     config: scenario.config,
     secret: scenario.secret,
     server: scenario.server ?? {},
+    catalog: scenario.catalog ?? {},
     steps: scenario.steps,
   });
   const child = spawn(PYTHON, [RUNNER], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -162,3 +169,8 @@ export const ireg = (p: string, extra: Record<string, unknown> = {}): Step[] => 
 export const imv = (src: string, dst: string): Step[] => [{ op: 'rename', src, dst }];
 export const icp = (src: string, dst: string): Step[] => [{ op: 'copy', src, dst }];
 export const runDelayServer: Step = { op: 'delay_server' };
+export const irm = (p: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rm', path: p, ...extra }];
+export const irmColl = (p: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rmcoll', path: p, ...extra }];
+export const imvColl = (src: string, dst: string, extra: Record<string, unknown> = {}): Step[] => [{ op: 'rename', src, dst, collection: true, ...extra }];
+/** imeta with ModAVUMetadataInp's arguments, e.g. ['add', '-d', path, attribute, value]. */
+export const imeta = (args: string[], extra: Record<string, unknown> = {}): Step[] => [{ op: 'imeta', args, ...extra }];

@@ -9,19 +9,37 @@ export const OMERO_STANDIN = fileURLToPath(new URL('./omero', import.meta.url));
 export type StandinFailure =
   | 'refuse_connection'
   | 'no_transfer_plugin'
+  /** Every import fails on the server (after the upload). */
   | 'import'
   | 'lost_connection_during_import'
   | 'hang'
-  | 'hql_unreachable';
+  | 'hql_unreachable'
+  /** Unpack is refused transfer.xml (PermissionError), as a mount enforcing iRODS permissions does. */
+  | 'transfer_xml_permission';
+
+/**
+ * How the import of one path fails (see importer_output.py): `unreadable` (missing or refused:
+ * "No imports found"), `no_reader` ("No imports due to errors!"), `server_import` (the server
+ * fails it after the upload), and for ln_s imports only `managed_repository` (the agent host
+ * cannot reach OMERO's ManagedRepository) and `server_read` (the server cannot read the link).
+ */
+export type StandinImportFailure = 'unreadable' | 'no_reader' | 'server_import' | 'managed_repository' | 'server_read';
 
 export interface StandinControl {
   /** The only password the "server" accepts. */
   password?: string;
-  /** Groups the account is in (default: any). */
+  /** Groups the account is in (default: any); another `-g` is refused as the real server refuses it. */
   groups?: string[];
   fail?: StandinFailure | null;
-  /** Paths under `mount` are read from iRODS through the HTTP API (an NFSRODS mount). */
-  nfsrods?: { url: string; zone: string; mount: string; user: string; password: string };
+  /** Per archive path (or any part of it): how its import fails. */
+  import_failures?: Record<string, StandinImportFailure>;
+  /** The CLI behaves as OMERO.py run by root does: it refuses to start. */
+  run_as_root?: boolean;
+  /**
+   * Paths under `mount` are read from iRODS through the HTTP API (an NFSRODS mount showing its
+   * `irods_mount_point`, `mount_point` here: the zone by default).
+   */
+  nfsrods?: { url: string; zone: string; mount: string; user: string; password: string; mount_point?: string };
 }
 
 /** One recorded call: what the CLI received and how it authenticated. */
@@ -40,7 +58,7 @@ export interface StandinState {
   projects: Record<string, { name: string; datasets: string[] }>;
   datasets: Record<string, { name: string; images: string[] }>;
   screens: Record<string, { name: string; plates: string[] }>;
-  plates: Record<string, { name: string; images: string[] }>;
+  plates: Record<string, { name: string; images: string[]; annotations?: { ns: string; origin_plate_id: string }[] }>;
   sessions: Record<string, { alive: boolean; user: string }>;
 }
 

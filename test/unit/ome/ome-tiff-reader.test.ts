@@ -8,13 +8,13 @@ import {
   readOmeTiffMetadata,
   readOmeTiffXml,
   TransferXmlError,
-  type RandomAccessSource,
+  type TiffSource,
 } from '../../../src/ome/index.js';
 import { buildTiff } from '../../support/tiff-builder.js';
 import { readZipEntry, transferXmlOf } from './fixture-archives.js';
 
 /** A source over sparse segments (zeros elsewhere) that records every read. */
-class RecordingSource implements RandomAccessSource {
+class RecordingSource implements TiffSource {
   readonly reads: { offset: number; length: number }[] = [];
   constructor(
     readonly size: number,

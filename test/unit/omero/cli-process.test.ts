@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,25 +51,27 @@ describe('runProcess', () => {
 
   it('stops when its signal aborts, and keeps only the tail of a long output', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const out = await runProcess({
+    const done = join(dir, 'output-written');
+    const running = runProcess({
       executable: '/bin/sh',
-      args: ['-c', 'i=0; while [ $i -lt 2000 ]; do echo "line $i" 1>&2; i=$((i+1)); done; sleep 30'],
+      args: ['-c', `i=0; while [ $i -lt 2000 ]; do echo "line $i" 1>&2; i=$((i+1)); done; touch ${done}; sleep 30`],
       env: {},
-      timeoutMs: 10_000,
+      timeoutMs: 60_000,
       signal: controller.signal,
       tailChars: 100,
     });
+    // Aborted once the program has written all its output, whenever that is on a loaded machine.
+    await waitFor('the program to write its output', () => existsSync(done), { timeoutMs: 20_000 });
+    controller.abort();
+    const out = await running;
     expect(out.aborted).toBe(true);
     expect(out.stderrTail.length).toBeLessThanOrEqual(100);
     expect(out.stderrTail).toContain('line 1999');
   });
 
   it('reports a program that does not exist as ProcessStartError ENOENT', async () => {
-    await expect(runProcess({ executable: join(dir, 'nope'), args: [], env: {}, timeoutMs: 1000 })).rejects.toMatchObject({
-      name: 'ProcessStartError',
-      errno: 'ENOENT',
-    });
-    expect(ProcessStartError).toBeDefined();
+    const started = runProcess({ executable: join(dir, 'nope'), args: [], env: {}, timeoutMs: 1000 });
+    await expect(started).rejects.toBeInstanceOf(ProcessStartError);
+    await expect(started).rejects.toMatchObject({ name: 'ProcessStartError', errno: 'ENOENT' });
   });
 });

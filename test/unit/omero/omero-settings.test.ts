@@ -1,11 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/index.js';
+import { ConfigError, configWarnings, loadConfig } from '../../../src/config/index.js';
+import { mountedPath } from '../../../src/omero/index.js';
 
 describe('the OMERO settings', () => {
   it('refuses ln_s without OMERO_IRODS_MOUNT, naming the variable', () => {
     expect(() => loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s' })).toThrow(ConfigError);
     expect(() => loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s' })).toThrow(/^OMERO_IRODS_MOUNT: required with OMERO_MODE=ln_s/);
     expect(loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: '/mnt/irods/' }).omero.irodsMount).toBe('/mnt/irods');
+  });
+
+  it('knows which collection the mount shows (NFSRODS irods_mount_point): the zone unless told, checked against it', () => {
+    const mount = { OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: '/mnt/irods' } as const;
+    expect(loadConfig(mount).omero.irodsMountCollection).toBe('/tempZone');
+    expect(loadConfig({ ...mount, IRODS_ZONE: 'labZone' }).omero.irodsMountCollection).toBe('/labZone');
+    expect(loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/' }).omero.irodsMountCollection).toBe('/tempZone/home');
+    expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: 'tempZone/home' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must be an absolute iRODS logical path/);
+    expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/../x' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must not hold \. or \.\. segments/);
+    expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/home' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must be \/tempZone or a collection under it/);
+    expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZoneB' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: only means something with OMERO_IRODS_MOUNT/);
+  });
+
+  it('warns in config check when watched collections lie outside what the mount shows', () => {
+    const base = { OMERO_ENABLED: 'true', OMERO_PASSWORD: 'x', OMERO_IRODS_MOUNT: '/mnt/irods', OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home' };
+    const warnings = configWarnings(loadConfig({ ...base, AGENT_WATCH: '/tempZone/home/lab /tempZone/projects /tempZone' }));
+    expect(warnings).toContain('OMERO_IRODS_MOUNT shows /tempZone/home only: archives under /tempZone/projects cannot be registered in OMERO');
+    expect(configWarnings(loadConfig({ ...base, AGENT_WATCH: '/tempZone/home/lab' })).filter((w) => w.startsWith('OMERO_IRODS_MOUNT'))).toEqual([]);
+  });
+
+  it('hands OMERO a collection where the mount shows it, and nothing outside it', () => {
+    const mount = { directory: '/mnt/irods', collection: '/tempZone/home' };
+    expect(mountedPath('/tempZone/home/lab/x', mount)).toBe('/mnt/irods/lab/x');
+    expect(mountedPath('/tempZone/home', mount)).toBe('/mnt/irods');
+    expect(mountedPath('/tempZone/homework/x', mount)).toBeUndefined();
+    expect(mountedPath('/tempZone/projects/x', mount)).toBeUndefined();
+    expect(mountedPath('/tempZone/home/lab/x', { directory: '/mnt/irods', collection: '/tempZone' })).toBe('/mnt/irods/home/lab/x');
   });
 
   it('gives the CLI the tools it needs from the environment, never the agent secrets', () => {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
-import { createIrodsClient } from './client.js';
-import type { IrodsClient, IrodsClientOptions } from './types.js';
+import { createIrodsClient, type IrodsClient, type IrodsClientOptions } from '../irods/index.js';
 
 /**
- * The agent's client, from its one Config: the service account (a rodsadmin, hence admin=1 by
+ * The composition root's iRODS client, from the agent's one Config (irods/ itself knows nothing
+ * of the application's configuration): the service account (a rodsadmin, hence admin=1 by
  * default when IRODS_ADMIN_MODE is on) and the transfer tuning. `onRequest` feeds metrics.
  */
 export function createIrodsClientFromConfig(

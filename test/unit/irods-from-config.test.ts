@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/config.js';
-import { ConfigError } from '../../../src/config/config-error.js';
-import { createIrodsClientFromConfig } from '../../../src/irods/client-from-config.js';
-import { createLogger } from '../../../src/logging/logger.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { createIrodsClientFromConfig } from '../../src/cli/irods-from-config.js';
+import { createLogger } from '../../src/logging/logger.js';
 
 describe('createIrodsClientFromConfig', () => {
   const log = createLogger({ level: 'silent' });
