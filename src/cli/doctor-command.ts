@@ -47,7 +47,7 @@ export async function runDoctor(io: CliIo, options: DoctorOptions): Promise<Chec
       import('./doctor/agent-check.js'),
       import('./doctor/canary-check.js'),
       import('./doctor/omero-checks.js'),
-      import('../irods/index.js'),
+      import('./irods-from-config.js'),
       import('../logging/logger.js'),
       import('../store/index.js'),
     ]);

@@ -20,7 +20,7 @@ async function ownerOf(config: Config, lpath: string): Promise<{ user: string; z
   if (!config.irods.password) {
     throw new AdminClientSetupError('IRODS_PASSWORD', 'name the uploader with --user (or set IRODS_PASSWORD so the agent can ask iRODS who owns the archive)');
   }
-  const [{ createIrodsClientFromConfig }, { createLogger }] = await Promise.all([import('../irods/index.js'), import('../logging/logger.js')]);
+  const [{ createIrodsClientFromConfig }, { createLogger }] = await Promise.all([import('./irods-from-config.js'), import('../logging/logger.js')]);
   const irods = createIrodsClientFromConfig(config, createLogger({ level: 'silent' }));
   try {
     const stat = await irods.dataObjects.stat(lpath);
