@@ -8,7 +8,7 @@ export interface AuditRow {
   action: string;
   lpath: string;
   detail: Record<string, unknown>;
-  /** The host and process that made the change (null on rows older than migration 0006). */
+  /** The host and process that made the change (null on rows older than migration 0007). */
   host: string | null;
   pid: number | null;
 }
