@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../src/cli/doctor/checklist.js';
 import { CANARY_USER } from '../../../src/cli/doctor/canary-check.js';
@@ -132,6 +135,24 @@ describe('irods-omero-agent doctor', () => {
     expect(run.byId(`irods.watch:${WATCHED}`)?.status).toBe('ok');
     const missing = run.byId('irods.watch:/tempZone/home/nobody-here');
     expect(missing).toMatchObject({ status: 'fail', fix: 'create it (`imkdir -p /tempZone/home/nobody-here`) or fix AGENT_WATCH' });
+  });
+
+  it('checks that every iRODS user and group the mapping file names exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ioa-doctor-map-'));
+    try {
+      const map = join(dir, 'user-map.yaml');
+      writeFileSync(map, 'users:\n  root: alice\n  jdoe: nobody-in-irods\ngroups:\n  system: no-such-group\n');
+      const run = await doctor(['--no-canary'], { AGENT_USER_MAP: map });
+      const check = run.byId('user_map');
+      expect(check?.status).toBe('fail');
+      expect(check?.detail).toContain('nobody-in-irods');
+      expect(check?.detail).toContain('no-such-group');
+      expect(check?.fix).toContain(map);
+      writeFileSync(map, 'users:\n  root: alice\n');
+      expect((await doctor(['--no-canary'], { AGENT_USER_MAP: map })).byId('user_map')?.status).toBe('ok');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails a Redis that may evict keys, naming maxmemory-policy and AGENT_REDIS_URL', async () => {
