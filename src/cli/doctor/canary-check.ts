@@ -62,7 +62,7 @@ function arrived(event: events.EventRow | undefined, seconds: number, lpath: str
         : 'the rule and the agent disagree on the event: install the rule module of this agent version (rules/python)',
     );
   }
-  return ok('canary', TITLE, `the event arrived after ${(seconds).toFixed(1)} s (${event.verdict}: ${event.reason ?? 'accepted'})`);
+  return ok('canary', TITLE, `the event arrived after ${seconds.toFixed(1)} s (${event.verdict}: ${event.reason ?? 'accepted'})`);
 }
 
 /**
@@ -92,10 +92,9 @@ export async function checkCanary(config: Config, options: CanaryOptions): Promi
       );
     }
     const password = randomBytes(18).toString('base64url');
-    if (!(await irods.users.stat(CANARY_USER, { zone })).exists) {
-      await irods.users.createUser(CANARY_USER, { zone, userType: 'rodsuser' });
-      undo.push(`remove the user ${CANARY_USER}`, () => irods.users.removeUser(CANARY_USER, { zone }));
-    }
+    // One a crashed run left behind is the doctor's own too: reused, and removed at the end.
+    if (!(await irods.users.stat(CANARY_USER, { zone })).exists) await irods.users.createUser(CANARY_USER, { zone, userType: 'rodsuser' });
+    undo.push(`remove the user ${CANARY_USER}`, () => irods.users.removeUser(CANARY_USER, { zone }));
     await irods.users.setPassword(CANARY_USER, password, { zone });
     const { created } = await irods.collections.create(folder);
     if (created) undo.push(`remove ${folder}`, () => irods.collections.remove(folder, { recurse: true, noTrash: true }));

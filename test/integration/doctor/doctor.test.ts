@@ -105,6 +105,8 @@ describe('irods-omero-agent doctor', () => {
   });
 
   it('fails the canary whose event never arrives, says where to look, and still cleans up (exit 1)', async () => {
+    // As a crashed earlier run would have left it: the account is reused, then removed.
+    await irods.client.users.createUser(CANARY_USER, { zone: 'tempZone', userType: 'rodsuser' });
     const run = await doctor(['--canary-timeout', '1']);
     expect(run).toMatchObject({ code: 1, ok: false });
     expect(run.byId('canary')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^no event for .*\.zip within 1 s$/) as unknown });
