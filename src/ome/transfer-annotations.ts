@@ -40,14 +40,6 @@ export interface LinkedAnnotations {
   readonly provenance: Provenance | undefined;
 }
 
-/** The fields every annotation element has. */
-interface CommonFields {
-  readonly id: string;
-  readonly namespace: string | undefined;
-  readonly description: string | undefined;
-  readonly annotationRefs: string[];
-}
-
 /**
  * The StructuredAnnotations of a transfer.xml, read first because everything else links to
  * them: each annotation by ID, the tool's own path and provenance annotations told apart from
@@ -124,69 +116,75 @@ export class TransferAnnotations {
     addUnique(this.byId, a.id, a, 'annotation', () => path);
   }
 
-  private static common(node: XmlNode, element: string, index: number, path: string): CommonFields {
-    return {
-      id: requireId(node, STRUCTURED_PATH, element, index),
-      namespace: nonEmpty(attribute(node, 'Namespace')),
-      description: nonEmpty(childText(node, 'Description')),
-      annotationRefs: refIds(node, 'AnnotationRef', path),
-    };
-  }
-
-  /** Each node of one annotation element, with its index and path. */
-  private static *elements(structured: XmlNode, element: string): Generator<readonly [XmlNode, number, string]> {
-    const nodes = children(structured, element);
-    for (let i = 0; i < nodes.length; i++) yield [nodes[i] ?? {}, i, stepPath(STRUCTURED_PATH, element, i)];
-  }
-
   private checkedPath(raw: string, path: string): void {
     if (normaliseArchivePath(raw) === undefined) fail('unsafe_path', `path ${JSON.stringify(raw)} leaves the archive`, path);
   }
 
+  // The readers below spell out each annotation's fields: they run for ~10^5 annotations, so
+  // no intermediate object or iterator per element.
+
   private readScalars(structured: XmlNode): void {
     for (const [element, kind] of SCALAR_ANNOTATIONS) {
-      for (const [node, i, path] of TransferAnnotations.elements(structured, element)) {
-        const fields = TransferAnnotations.common(node, element, i, path);
+      const nodes = children(structured, element);
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i] ?? {};
+        const path = stepPath(STRUCTURED_PATH, element, i);
+        const id = requireId(node, STRUCTURED_PATH, element, i);
+        const namespace = nonEmpty(attribute(node, 'Namespace'));
+        const description = nonEmpty(childText(node, 'Description'));
+        const annotationRefs = refIds(node, 'AnnotationRef', path);
         const value = childText(node, 'Value') ?? '';
-        if (kind === 'comment' && NEGATIVE_LOCAL_ID.test(fields.id) && fields.namespace !== undefined && OME_ID.test(fields.namespace)) {
+        if (kind === 'comment' && NEGATIVE_LOCAL_ID.test(id) && namespace !== undefined && OME_ID.test(namespace)) {
           // Pre-1.0 packs: the path of an image/plate/attachment/figure, Namespace = its owner.
           this.legacyPaths = true;
           this.checkedPath(value, path);
-          this.add({ kind: 'transfer_path', ...fields, namespace: fields.namespace, path: value, legacy: true }, path);
+          this.add({ kind: 'transfer_path', id, namespace, description, annotationRefs, path: value, legacy: true }, path);
         } else if (kind === 'long') {
           if (!/^-?\d+$/.test(value)) fail('invalid_value', `LongAnnotation value ${JSON.stringify(value)} is not an integer`, path);
-          this.add({ kind, ...fields, value, rating: fields.namespace === RATING_NAMESPACE }, path);
+          this.add({ kind, id, namespace, description, annotationRefs, value, rating: namespace === RATING_NAMESPACE }, path);
         } else {
-          this.add({ kind, ...fields, value }, path);
+          this.add({ kind, id, namespace, description, annotationRefs, value }, path);
         }
       }
     }
   }
 
   private readMaps(structured: XmlNode): void {
-    for (const [node, i, path] of TransferAnnotations.elements(structured, 'MapAnnotation')) {
-      const fields = TransferAnnotations.common(node, 'MapAnnotation', i, path);
+    const nodes = children(structured, 'MapAnnotation');
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] ?? {};
+      const path = stepPath(STRUCTURED_PATH, 'MapAnnotation', i);
+      const id = requireId(node, STRUCTURED_PATH, 'MapAnnotation', i);
+      const namespace = nonEmpty(attribute(node, 'Namespace'));
+      const description = nonEmpty(childText(node, 'Description'));
+      const annotationRefs = refIds(node, 'AnnotationRef', path);
       const entries: MapEntry[] = [];
       for (const value of children(node, 'Value')) {
         for (const m of children(value, 'M')) entries.push({ key: attribute(m, 'K') ?? '', value: textOf(m) });
       }
-      if (NEGATIVE_LOCAL_ID.test(fields.id) && fields.namespace === TRANSFER_NAMESPACE) {
+      if (NEGATIVE_LOCAL_ID.test(id) && namespace === TRANSFER_NAMESPACE) {
         // Pre-1.0 provenance: a MapAnnotation with the CLITransferMetadata keys.
         const read = (key: string): string | undefined => entries.find((e) => e.key === key)?.value;
-        this.add({ kind: 'transfer_provenance', ...fields, provenance: provenanceFrom(read, fields.id, fields.namespace, true) }, path);
+        this.add({ kind: 'transfer_provenance', id, namespace, description, annotationRefs, provenance: provenanceFrom(read, id, namespace, true) }, path);
       } else {
-        this.add({ kind: 'map', ...fields, entries }, path);
+        this.add({ kind: 'map', id, namespace, description, annotationRefs, entries }, path);
       }
     }
   }
 
   private readFiles(structured: XmlNode): void {
-    for (const [node, i, path] of TransferAnnotations.elements(structured, 'FileAnnotation')) {
+    const nodes = children(structured, 'FileAnnotation');
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] ?? {};
+      const path = stepPath(STRUCTURED_PATH, 'FileAnnotation', i);
       const binary = children(node, 'BinaryFile')[0];
       this.add(
         {
           kind: 'file',
-          ...TransferAnnotations.common(node, 'FileAnnotation', i, path),
+          id: requireId(node, STRUCTURED_PATH, 'FileAnnotation', i),
+          namespace: nonEmpty(attribute(node, 'Namespace')),
+          description: nonEmpty(childText(node, 'Description')),
+          annotationRefs: refIds(node, 'AnnotationRef', path),
           fileName: binary ? nonEmpty(attribute(binary, 'FileName')) : undefined,
           size: binary ? nonEmpty(attribute(binary, 'Size')) : undefined,
           mimeType: binary ? nonEmpty(attribute(binary, 'MIMEType')) : undefined,
@@ -198,20 +196,26 @@ export class TransferAnnotations {
   }
 
   private readXmlAnnotations(structured: XmlNode): void {
-    for (const [node, i, path] of TransferAnnotations.elements(structured, 'XMLAnnotation')) {
-      const fields = TransferAnnotations.common(node, 'XMLAnnotation', i, path);
+    const nodes = children(structured, 'XMLAnnotation');
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] ?? {};
+      const path = stepPath(STRUCTURED_PATH, 'XMLAnnotation', i);
+      const id = requireId(node, STRUCTURED_PATH, 'XMLAnnotation', i);
+      const namespace = nonEmpty(attribute(node, 'Namespace'));
+      const description = nonEmpty(childText(node, 'Description'));
+      const annotationRefs = refIds(node, 'AnnotationRef', path);
       const value = children(node, 'Value')[0];
       const serverPath = value && children(value, 'CLITransferServerPath')[0];
       const metadata = value && children(value, 'CLITransferMetadata')[0];
       if (serverPath) {
         const raw = childText(serverPath, 'Path') ?? '';
         this.checkedPath(raw, path);
-        this.add({ kind: 'transfer_path', ...fields, path: raw, legacy: false }, path);
+        this.add({ kind: 'transfer_path', id, namespace, description, annotationRefs, path: raw, legacy: false }, path);
       } else if (metadata) {
-        const provenance = provenanceFrom((key) => childText(metadata, key), fields.id, fields.namespace, false);
-        this.add({ kind: 'transfer_provenance', ...fields, provenance }, path);
+        const provenance = provenanceFrom((key) => childText(metadata, key), id, namespace, false);
+        this.add({ kind: 'transfer_provenance', id, namespace, description, annotationRefs, provenance }, path);
       } else {
-        this.add({ kind: 'xml', ...fields }, path);
+        this.add({ kind: 'xml', id, namespace, description, annotationRefs }, path);
       }
     }
   }

@@ -38,11 +38,6 @@ export class TransferModelBuilder {
     return this.freeze();
   }
 
-  /** The Name attribute and Description child every OME object may have. */
-  private described(node: XmlNode): { name: string | undefined; description: string | undefined } {
-    return { name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')) };
-  }
-
   private readRois(): void {
     const nodes = children(this.root, 'ROI');
     for (let i = 0; i < nodes.length; i++) {
@@ -96,7 +91,7 @@ export class TransferModelBuilder {
       const { roiRefs, roiShapes } = this.readImageRois(node, path);
       const image: ImageDraft = {
         id,
-        ...this.described(node),
+        name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')),
         pixels: this.readPixels(node, path),
         annotationRefs: linked.refs,
         roiRefs,
@@ -116,7 +111,7 @@ export class TransferModelBuilder {
       const id = requireId(node, ROOT_PATH, 'Dataset', i);
       const imageRefs = unique(refIds(node, 'ImageRef', path, this.images, 'Image'));
       for (const imageId of imageRefs) this.images.get(imageId)?.datasetIds.push(id);
-      const dataset = { id, ...this.described(node), imageRefs, annotationRefs: this.annotations.link(node, path).refs };
+      const dataset = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), imageRefs, annotationRefs: this.annotations.link(node, path).refs };
       addUnique(this.datasets, id, { dataset, projectIds: [] }, 'Dataset', () => path);
     });
   }
@@ -127,7 +122,7 @@ export class TransferModelBuilder {
       const id = requireId(node, ROOT_PATH, 'Project', i);
       const datasetRefs = unique(refIds(node, 'DatasetRef', path, this.datasets, 'Dataset'));
       for (const datasetId of datasetRefs) this.datasets.get(datasetId)?.projectIds.push(id);
-      const project = { id, ...this.described(node), datasetRefs, annotationRefs: this.annotations.link(node, path).refs };
+      const project = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), datasetRefs, annotationRefs: this.annotations.link(node, path).refs };
       addUnique(this.projects, id, project, 'Project', () => path);
     });
   }
@@ -165,7 +160,7 @@ export class TransferModelBuilder {
       const linked = this.annotations.link(node, path);
       const plate = {
         id: plateId,
-        ...this.described(node),
+        name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')),
         wells,
         annotationRefs: linked.refs,
         path: this.annotations.serverPathOf(linked.path, 'image'),
@@ -181,7 +176,7 @@ export class TransferModelBuilder {
       const id = requireId(node, ROOT_PATH, 'Screen', i);
       const plateRefs = unique(refIds(node, 'PlateRef', path, this.plates, 'Plate'));
       for (const plateId of plateRefs) this.plates.get(plateId)?.screenIds.push(id);
-      const screen = { id, ...this.described(node), plateRefs, annotationRefs: this.annotations.link(node, path).refs };
+      const screen = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), plateRefs, annotationRefs: this.annotations.link(node, path).refs };
       addUnique(this.screens, id, screen, 'Screen', () => path);
     });
   }
