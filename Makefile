@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all install build services test typecheck lint unit demo bench clean
+.PHONY: all deps build install uninstall services test typecheck lint unit demo bench clean
+
+# Where `make install` puts the irods-omero-agent command (PREFIX=$$HOME/.local needs no root).
+PREFIX ?= /usr/local
+BINDIR := $(DESTDIR)$(PREFIX)/bin
 
 all: build
 
@@ -10,31 +14,40 @@ $(NODE_MODULES_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(NODE_MODULES_STAMP)
+deps: $(NODE_MODULES_STAMP)
 
-build: install
+build: deps
 	npm run --silent build
+
+# The command on the PATH: a link to the built CLI, whose shebang passes the agent's Node flags.
+install: build
+	install -d "$(BINDIR)"
+	ln -sfn "$(CURDIR)/dist/src/cli/main.js" "$(BINDIR)/irods-omero-agent"
+	@echo "installed $(BINDIR)/irods-omero-agent -> $(CURDIR)/dist/src/cli/main.js"
+
+uninstall:
+	rm -f "$(BINDIR)/irods-omero-agent"
 
 services:
 	@./scripts/ensure-services.sh
 
-typecheck: install
+typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 
-lint: install
+lint: deps
 	npx eslint . --max-warnings=0
 
 # Everything CI runs: type-check, lint, then every vitest project against the real services.
-test: install services typecheck lint build
+test: deps services typecheck lint build
 	npx vitest run
 
-unit: install
+unit: deps
 	npx vitest run --project unit
 
-demo: install services build
-	node dist/scripts/demo.js
+demo: deps services build
+	node dist/scripts/demo.js $(DEMO_ARGS)
 
-bench: install services build
+bench: deps services build
 	node dist/bench/run-all.js
 
 clean:

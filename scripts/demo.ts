@@ -1,10 +1,12 @@
 /**
  * `make demo`: the whole job end to end on one machine, no Docker. Starts the iRODS HTTP API
  * stand-in and the agent (`irods-omero-agent start`, as a real process, on the local PostgreSQL
- * and Redis), uploads two OMERO transfer archives into a watched collection as a scientist,
- * lets the project's Python rule (under the rule-engine stand-in) deliver the events exactly as
- * iRODS would, waits for the jobs, prints the expanded trees and the archives' status AVUs, and
- * cleans everything up.
+ * and Redis), uploads three OMERO transfer archives into a watched collection as a scientist
+ * (omero-cli-transfer's test archives when they are there, else archives the project makes with
+ * its own test-archive code), lets the project's Python rule (under the rule-engine stand-in)
+ * deliver the events exactly as iRODS would, waits for the jobs, prints what the scientist sees
+ * in iRODS and what an admin sees with `jobs show`, and cleans everything up; with --keep it
+ * leaves the stack running until Ctrl-C and says how to reach it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,11 +18,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { AGENT_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { createIrodsClient } from '../src/irods/index.js';
+import { collectionAvus, createIrodsClient, dataObjectAvus, dataObjectsUnder, dataObjectsWithAttribute } from '../src/irods/index.js';
 import type { IrodsClient } from '../src/irods/types.js';
 import { dropDatabase } from '../src/store/database.js';
 import { startIrodsStandin } from '../test/standins/irods-http-api/index.js';
 import { iput, runDelayServer, runScenario, serverLog } from '../test/standins/irods-rule-engine/scenario.js';
+import { writeDemoArchives } from '../test/support/archives/transfer-archives.js';
 import { deleteKeysWithPrefix } from '../test/support/redis.js';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -29,7 +32,9 @@ const REDIS = { host: '127.0.0.1', port: 6379 };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = [path.resolve(here, '..'), path.resolve(here, '../..')].find((d) => existsSync(path.join(d, 'package.json'))) as string;
 const FIXTURES = process.env['DEMO_FIXTURES'] ?? path.resolve(root, '../shared/fixtures/omero-cli-transfer');
-const ARCHIVES = ['valid_single_project.zip', 'valid_single_image.tar'];
+/** omero-cli-transfer's test archives (ome/omero-cli-transfer, test/data; README, Demo), when they are there. */
+const FIXTURE_ARCHIVES = ['valid_single_project.zip', 'valid_single_image.tar', 'incomplete_project.zip'];
+const KEEP = process.argv.includes('--keep');
 
 function answers(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -73,11 +78,17 @@ async function preflight(): Promise<void> {
   if (missing.length) {
     throw new Error(`${missing.join(' and ')} not answering. Start them with \`make services\` (it installs them from Debian's packages if needed), then run \`make demo\` again.`);
   }
-  for (const name of ARCHIVES) {
-    if (!existsSync(path.join(FIXTURES, name))) {
-      throw new Error(`the demo archive ${name} is not in ${FIXTURES} (set DEMO_FIXTURES to the folder holding omero-cli-transfer's test archives)`);
-    }
-  }
+}
+
+/** The archives to upload: omero-cli-transfer's when all are there, else the project's own, made now in `work`. */
+async function demoArchives(work: string): Promise<{ files: string[]; origin: string }> {
+  const fixtures = FIXTURE_ARCHIVES.map((name) => path.join(FIXTURES, name));
+  if (fixtures.every((f) => existsSync(f))) return { files: fixtures, origin: `omero-cli-transfer's test archives in ${FIXTURES}` };
+  const made = await writeDemoArchives(work);
+  return {
+    files: [made.project, made.images, made.incomplete],
+    origin: `archives made by the project's test-archive code (transfer.xml and OME-TIFFs; ${FIXTURES} has none; DEMO_FIXTURES names another folder)`,
+  };
 }
 
 function humanBytes(n: number): string {
@@ -85,13 +96,10 @@ function humanBytes(n: number): string {
 }
 
 async function printTree(irods: IrodsClient, target: string): Promise<void> {
-  const rows = await irods.query.genqueryAll(`SELECT COLL_NAME, DATA_NAME, DATA_SIZE, DATA_CHECKSUM WHERE COLL_NAME like '${target}%'`);
-  const files = rows
-    .filter(([coll = '']) => coll === target || coll.startsWith(`${target}/`))
-    .map(([coll = '', name = '', size = '0', checksum = '']) => ({ rel: `${coll}/${name}`.slice(target.length + 1), size: Number(size), checksum }))
-    .sort((a, b) => a.rel.localeCompare(b.rel));
   say(`  ${target}/`);
-  for (const f of files) say(`    ${f.rel.padEnd(64)} ${humanBytes(f.size).padStart(10)}  ${f.checksum}`);
+  for (const f of await dataObjectsUnder(irods.query, target)) {
+    say(`    ${f.lpath.slice(target.length + 1).padEnd(64)} ${humanBytes(f.size).padStart(10)}  ${f.checksum}`);
+  }
 }
 
 async function printAccess(irods: IrodsClient, target: string): Promise<void> {
@@ -100,29 +108,56 @@ async function printAccess(irods: IrodsClient, target: string): Promise<void> {
   say(`  ils -A ${target}:  ${acl}${stat.inheritanceEnabled ? '  (inheritance on)' : ''}`);
 }
 
-/** The OME metadata of the first image file, as `imeta ls -d` shows it (map annotations shortened). */
+function printAvus(avus: readonly { attribute: string; value: string; units?: string | undefined }[], shown: number): void {
+  for (const a of avus.slice(0, shown)) say(`    ${a.attribute} = ${a.value}${a.units ? `   [${a.units}]` : ''}`);
+  if (avus.length > shown) say(`    … and ${avus.length - shown} more`);
+}
+
+/** What the expanded collection itself says: project and dataset names, key-value pairs, summary, provenance. */
+async function printCollectionMetadata(irods: IrodsClient, target: string): Promise<void> {
+  const avus = await collectionAvus(irods.query, target, 'omero.');
+  const first = (a: { attribute: string }) => (/\.(name|description)$/.test(a.attribute) ? 0 : a.attribute.startsWith('omero.map.') ? 1 : a.attribute.startsWith('omero.summary.') ? 2 : 3);
+  say(`  imeta ls -C ${target}   (the collection: ${avus.length} AVUs)`);
+  printAvus([...avus].sort((a, b) => first(a) - first(b)), 18);
+}
+
+/** The OME metadata of the first image file, as `imeta ls -d` shows it. */
 async function printImageMetadata(irods: IrodsClient, target: string): Promise<void> {
-  const rows = await irods.query.genqueryAll(`SELECT COLL_NAME, DATA_NAME WHERE COLL_NAME like '${target}%' AND META_DATA_ATTR_NAME = 'omero.image.id'`);
-  const first = rows.filter(([coll = '']) => coll === target || coll.startsWith(`${target}/`)).sort()[0];
-  if (!first) return;
-  const lpath = `${first[0] ?? ''}/${first[1] ?? ''}`;
-  const avus = await irods.query.genqueryAll(
-    `SELECT META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME = '${first[0] ?? ''}' AND DATA_NAME = '${first[1] ?? ''}' AND META_DATA_ATTR_NAME like 'omero.%'`,
-  );
+  const [lpath] = await dataObjectsWithAttribute(irods.query, target, 'omero.image.id');
+  if (!lpath) return;
+  const avus = await dataObjectAvus(irods.query, lpath, 'omero.');
   say(`  imeta ls -d ${lpath}   (OME metadata, ${avus.length} AVUs)`);
-  for (const [a = '', v = '', u = ''] of avus.sort((x, y) => String(x[0]).localeCompare(String(y[0]))).slice(0, 14)) {
-    say(`    ${a} = ${v}${u ? `   [${u}]` : ''}`);
-  }
-  if (avus.length > 14) say(`    … and ${avus.length - 14} more`);
+  printAvus(avus, 14);
 }
 
 async function printStatus(irods: IrodsClient, lpath: string): Promise<void> {
-  const i = lpath.lastIndexOf('/');
-  const rows = await irods.query.genqueryAll(
-    `SELECT META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE WHERE COLL_NAME = '${lpath.slice(0, i)}' AND DATA_NAME = '${lpath.slice(i + 1)}'`,
-  );
   say(`  imeta ls -d ${lpath}`);
-  for (const [attribute = '', value = ''] of rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])))) say(`    ${attribute} = ${value}`);
+  for (const a of await dataObjectAvus(irods.query, lpath, 'irods_omero_agent::')) say(`    ${a.attribute} = ${a.value}`);
+}
+
+/** `irods-omero-agent jobs show <job>` as an admin runs it, against the demo's agent. */
+function jobsShow(agentUrl: string, token: string, jobId: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, path.join(root, 'dist/src/cli/main.js'), 'jobs', 'show', jobId.slice(0, 8), '--audit', '5'], {
+      env: { PATH: process.env['PATH'] ?? '', AGENT_URL: agentUrl, AGENT_ADMIN_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('error', reject);
+    child.once('close', () => resolve(out));
+  });
+}
+
+/** --keep: everything stays up until Ctrl-C; say where it is and how to use it. */
+async function keepRunning(lines: readonly string[]): Promise<void> {
+  say();
+  for (const line of lines) say(line);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say();
 }
 
 async function main(): Promise<void> {
@@ -138,6 +173,7 @@ async function main(): Promise<void> {
   let agent: ChildProcess | undefined;
 
   try {
+    const { files, origin } = await demoArchives(work);
     say('1. Starting the iRODS HTTP API stand-in (zone tempZone, rodsadmin rods/rods)');
     const standin = await startIrodsStandin({ vaultDir: path.join(work, 'vault') });
     cleanups.push(() => standin.close());
@@ -195,15 +231,14 @@ async function main(): Promise<void> {
     await until('the agent to be ready', async () => ((await fetch(`${agentUrl}/readyz`)).ok ? true : undefined), 30_000);
     say(`   ready at ${agentUrl}`);
 
-    say('3. Uploading the archives as alice (what `omero transfer pack` + a save-as into iRODS leave behind)');
+    say(`3. Uploading the archives as alice (what \`omero transfer pack\` + a save-as into iRODS leave behind): ${origin}`);
     const landed: { lpath: string; size: number }[] = [];
-    for (const name of ARCHIVES) {
-      const local = path.join(FIXTURES, name);
+    for (const local of files) {
       const { size } = await stat(local);
-      const lpath = `${watched}/${name}`;
+      const lpath = `${watched}/${path.basename(local)}`;
       await alice.dataObjects.writeStream(lpath, createReadStream(local), { size });
       landed.push({ lpath, size });
-      say(`   iput ${name} → ${lpath} (${humanBytes(size)})`);
+      say(`   iput ${path.basename(local)} → ${lpath} (${humanBytes(size)})`);
     }
 
     say('4. The Python rule (rules/python) fires on each upload and its delayed rule POSTs a signed event');
@@ -222,16 +257,16 @@ async function main(): Promise<void> {
     await db.connect();
     cleanups.push(() => db.end());
     const jobs = await until(
-      'both jobs to finish',
+      'the jobs to finish',
       async () => {
         const { rows } = await db.query<{ id: string; path: string; state: string; error_message: string | null; target_path: string | null; flags: string[] }>(
-          `SELECT j.id, a.logical_path AS path, j.state, j.error_message, j.target_path, j.flags FROM jobs j JOIN archives a ON a.id = j.archive_id`,
+          `SELECT j.id, a.logical_path AS path, j.state, j.error_message, j.target_path, j.flags FROM jobs j JOIN archives a ON a.id = j.archive_id ORDER BY a.logical_path`,
         );
         return rows.length === landed.length && rows.every((r) => ['succeeded', 'failed', 'cancelled'].includes(r.state)) ? rows : undefined;
       },
       120_000,
     );
-    for (const job of jobs) say(`   job ${job.id}: ${job.path} → ${job.state}${job.error_message ? ` (${job.error_message})` : ''}`);
+    for (const job of jobs) say(`   job ${job.id}: ${job.path} → ${job.state}${job.flags.length ? ` (flagged: ${job.flags.join(', ')})` : ''}${job.error_message ? ` (${job.error_message})` : ''}`);
 
     say('6. What the scientist sees in iRODS');
     for (const job of jobs) {
@@ -240,14 +275,37 @@ async function main(): Promise<void> {
       if (job.target_path) {
         await printTree(rods, job.target_path);
         await printAccess(rods, job.target_path);
+        await printCollectionMetadata(rods, job.target_path);
         await printImageMetadata(rods, job.target_path);
       }
     }
-    say();
-    say(`The admin API shows the same: curl -H 'authorization: Bearer <token>' ${agentUrl}/v1/jobs (while the demo runs).`);
+
+    const shown = jobs.find((j) => j.flags.length) ?? jobs[0];
+    if (shown) {
+      say();
+      say(`7. What an admin sees: irods-omero-agent jobs show ${shown.id.slice(0, 8)}   (a job id, or its first 8 characters)`);
+      for (const line of (await jobsShow(agentUrl, adminToken, shown.id)).trimEnd().split('\n')) say(`   ${line}`);
+    }
     if (jobs.some((j) => j.state !== 'succeeded')) process.exitCode = 1;
+
+    if (KEEP) {
+      await keepRunning([
+        'The stack keeps running (--keep). Press Ctrl-C to stop it and clean up.',
+        `  agent        ${agentUrl}   (admin API, /docs, /metrics, /admin/queues)`,
+        `  admin token  ${adminToken}   (operator)`,
+        `  iRODS API    ${standin.baseUrl}   (rods/rods, alice/alice-demo-pass)`,
+        '  try:',
+        `    export AGENT_URL=${agentUrl} AGENT_ADMIN_TOKEN=${adminToken}`,
+        '    npx irods-omero-agent jobs list',
+        `    curl -H "Authorization: Bearer $AGENT_ADMIN_TOKEN" ${agentUrl}/v1/jobs`,
+        `    npx irods-omero-agent events send ${landed[0]?.lpath ?? `${watched}/x.zip`} --user alice   (with AGENT_WEBHOOK_SECRETS=${secret})`,
+      ]);
+    } else {
+      say();
+      say('`make demo DEMO_ARGS=--keep` leaves all this running and prints the agent\'s URL and an admin token to explore it.');
+    }
   } finally {
-    say(`7. Cleaning up (agent, stand-in, demo database, queue keys, temp files); the agent's log stays in .tmp/demo-agent.log`);
+    say(`8. Cleaning up (agent, stand-in, demo database, queue keys, temp files); the agent's log stays in .tmp/demo-agent.log`);
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => say(`   cleanup: ${(err as Error).message}`));
     rmSync(work, { recursive: true, force: true });
   }

@@ -26,7 +26,7 @@ export class AgentUnreachable extends Error {
     const inner = cause.cause;
     const detail =
       typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : typeof cause.message === 'string' ? cause.message : 'no answer';
-    super(`the agent at ${url} does not answer (${detail})`, options);
+    super(`the agent at ${url} (AGENT_URL) does not answer (${detail})`, options);
   }
 }
 
@@ -66,13 +66,7 @@ export interface AdminClientSettings {
  *   host, the first operator (then reader) token of AGENT_ADMIN_TOKENS.
  */
 export function resolveClientSettings(config: Config, flags: { url?: string | undefined; token?: string | undefined }): AdminClientSettings {
-  const host = ['0.0.0.0', '::', '[::]', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const url = (flags.url ?? config.admin.client.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`).replace(/\/+$/, '');
-  try {
-    if (!['http:', 'https:'].includes(new URL(url).protocol)) throw new Error('not http');
-  } catch {
-    throw new AdminClientSetupError('AGENT_URL', `${url} is not an http(s) URL`);
-  }
+  const url = agentBaseUrl(config, flags.url);
   const configured = config.admin.tokens;
   const token =
     flags.token ??
@@ -83,6 +77,18 @@ export function resolveClientSettings(config: Config, flags: { url?: string | un
     throw new AdminClientSetupError('AGENT_ADMIN_TOKEN', 'no admin token: set AGENT_ADMIN_TOKEN (or AGENT_ADMIN_TOKEN_FILE), or pass --token');
   }
   return { url, token };
+}
+
+/** The agent's base URL: `--url`, AGENT_URL, else http://AGENT_HOST:AGENT_PORT (a wildcard host means this machine). */
+export function agentBaseUrl(config: Config, flagUrl: string | undefined): string {
+  const host = ['0.0.0.0', '::', '[::]', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+  const url = (flagUrl ?? config.admin.client.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`).replace(/\/+$/, '');
+  try {
+    if (!['http:', 'https:'].includes(new URL(url).protocol)) throw new Error('not http');
+  } catch {
+    throw new AdminClientSetupError('AGENT_URL', `${url} is not an http(s) URL`);
+  }
+  return url;
 }
 
 export interface JobQuery {
@@ -96,6 +102,7 @@ export interface JobQuery {
   readonly stuck?: boolean | undefined;
   readonly limit?: number | undefined;
   readonly cursor?: string | undefined;
+  readonly id_prefix?: string | undefined;
 }
 
 export interface BulkReplayRequest {

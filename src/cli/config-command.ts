@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configWarnings, describeConfig, loadConfig } from '../config/index.js';
+import { configWarnings, describeConfig, describeUnknownSetting, loadConfig, unknownSettings } from '../config/index.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { checkUserMap, describeUserMapReport } from './user-map-check.js';
@@ -12,7 +12,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig(io.env);
-      const warnings = configWarnings(cfg);
+      const warnings = [...unknownSettings(io.env).map(describeUnknownSetting), ...configWarnings(cfg)];
       const userMap = await checkUserMap(cfg);
       const described = describeUserMapReport(userMap);
       const ok = userMap.state !== 'invalid';

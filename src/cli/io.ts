@@ -10,7 +10,19 @@ export interface CliIo {
   readonly progress?: NodeJS.WriteStream | undefined;
 }
 
+/**
+ * `jobs show … | head`: the reader went away, so nothing more can be said to it. End at once and
+ * quietly, as a Unix tool does on SIGPIPE, instead of dying on an unhandled EPIPE with a stack.
+ */
+function endQuietlyWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function processIo(): CliIo {
+  endQuietlyWhenReaderCloses(process.stdout);
   return {
     env: process.env,
     out: (line) => process.stdout.write(`${line}\n`),

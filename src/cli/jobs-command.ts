@@ -14,6 +14,9 @@ import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { bulkReplayLines, jobDetailLines, jobsTable } from './jobs-format.js';
 import { watchJob } from './jobs-watch.js';
+import { jobIdArgument, resolveJobId } from './job-id.js';
+
+const JOB_ID_HELP = 'job id, or its first 8 or more characters';
 
 const RELATIVE = /^(\d+)\s*(s|m|h|d|w)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -124,13 +127,13 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
   jobs
     .command('show')
     .description('one job: archive, steps, errors, progress, events, admin actions, audit trail')
-    .argument('<id>', 'job id')
+    .argument('<id>', JOB_ID_HELP, jobIdArgument)
     .option('--audit <n>', 'audit rows to include', (v) => Number.parseInt(v, 10), 20)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { audit: number; json?: boolean }, cmd: Command) => {
       await runAdmin(io, cmd, opts.json ?? false, async (client) => {
         const auditShown = Number.isInteger(opts.audit) && opts.audit >= 0 ? Math.min(opts.audit, 1000) : 20;
-        const job = await client.getJob(id, { auditLimit: auditShown });
+        const job = await client.getJob(await resolveJobId(client, id), { auditLimit: auditShown });
         if (opts.json) io.out(JSON.stringify(job));
         else for (const line of jobDetailLines(job, { auditShown })) io.out(line);
         return ExitCode.ok;
@@ -141,7 +144,7 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
     jobs
       .command('replay')
       .description('replay one job, or every finished job matching a filter (--failed, --state)')
-      .argument('[id]', 'job id (omit with --failed or --state for a bulk replay)')
+      .argument('[id]', `${JOB_ID_HELP} (omit with --failed or --state for a bulk replay)`, jobIdArgument)
       .option('--from <step>', 'step to start at (default: where the job stopped; the first for a succeeded job)', stepName)
       .option('--failed', 'bulk: replay failed jobs')
       .option('--state <states>', 'bulk: replay jobs in these finished states (failed, cancelled, succeeded)'),
@@ -169,7 +172,7 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
         }
         await runAdmin(io, cmd, opts.json ?? false, async (client) => {
           if (id !== undefined) {
-            const r = await client.replay(id, opts.from);
+            const r = await client.replay(await resolveJobId(client, id), opts.from);
             if (opts.json) io.out(JSON.stringify(r));
             else io.out(`replayed ${r.job_id} from ${r.from} (was ${r.previous_state} at ${r.previous_step}${r.error_code ? `: ${r.error_code}` : ''})`);
             return ExitCode.ok;
@@ -191,11 +194,11 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
   jobs
     .command('cancel')
     .description('cancel a queued or running job (a running expansion stops at its next entry)')
-    .argument('<id>', 'job id')
+    .argument('<id>', JOB_ID_HELP, jobIdArgument)
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }, cmd: Command) => {
       await runAdmin(io, cmd, opts.json ?? false, async (client) => {
-        const r = await client.cancel(id);
+        const r = await client.cancel(await resolveJobId(client, id));
         if (opts.json) io.out(JSON.stringify(r));
         else if (r.outcome === 'cancelled') io.out(`cancelled ${r.job_id} (at ${r.step})`);
         else io.out(`cancel requested for ${r.job_id}: the running ${r.step} step stops at its next entry boundary (jobs watch ${r.job_id})`);
@@ -206,12 +209,12 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
   jobs
     .command('watch')
     .description("follow a job's progress until it ends; the exit code is its outcome (0 succeeded, 1 failed, 6 cancelled)")
-    .argument('<id>', 'job id')
+    .argument('<id>', JOB_ID_HELP, jobIdArgument)
     .option('--interval <seconds>', 'seconds between polls', (v) => Number(v), 1)
     .option('--json', 'print one JSON line per change')
     .action(async (id: string, opts: { interval: number; json?: boolean }, cmd: Command) => {
-      await runAdmin(io, cmd, opts.json ?? false, (client) =>
-        watchJob(client, io, id, { intervalMs: Number.isFinite(opts.interval) && opts.interval > 0 ? opts.interval * 1000 : 1000, json: opts.json ?? false }),
+      await runAdmin(io, cmd, opts.json ?? false, async (client) =>
+        watchJob(client, io, await resolveJobId(client, id), { intervalMs: Number.isFinite(opts.interval) && opts.interval > 0 ? opts.interval * 1000 : 1000, json: opts.json ?? false }),
       );
     });
 }

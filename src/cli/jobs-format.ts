@@ -34,18 +34,29 @@ function stateText(job: Pick<JobSummary, 'state' | 'step' | 'stuck' | 'cancel_re
   return `${job.state}${where}${marks.length ? ` [${marks.join(', ')}]` : ''}`;
 }
 
+/** `done/total`, or `done` alone while the total is not known (never a `?`). */
+export function outOf(done: string, total: string | null): string {
+  return total === null ? done : `${done}/${total}`;
+}
+
+/**
+ * Entries and bytes done, and their totals once known. Without an entry count (a tar before its
+ * end: it has no directory) the bytes total is the archive's own size, not what it expands to,
+ * so it is not shown as one.
+ */
 export function progressText(p: JobSummary['progress']): string {
   const parts: string[] = [];
-  if (p.entries_done !== null || p.entries_total !== null) parts.push(`${p.entries_done ?? 0}/${p.entries_total ?? '?'} entries`);
+  const totalsKnown = p.entries_total !== null;
+  if (p.entries_done !== null || p.entries_total !== null) parts.push(`${outOf(String(p.entries_done ?? 0), totalsKnown ? String(p.entries_total) : null)} entries`);
   if (p.bytes_done !== null || p.bytes_total !== null) {
-    parts.push(`${formatBytes(p.bytes_done ?? 0)}/${p.bytes_total === null ? '?' : formatBytes(p.bytes_total)}`);
+    parts.push(outOf(formatBytes(p.bytes_done ?? 0), totalsKnown && p.bytes_total !== null ? formatBytes(p.bytes_total) : null));
   }
   return parts.join(', ');
 }
 
 export function jobsTable(items: readonly JobSummary[]): string[] {
   return table(
-    ['JOB', 'STATE', 'STEP', 'RUN', 'UPDATED', 'ERROR', 'ARCHIVE'],
+    ['JOB', 'STATE', 'STEP', 'RUN', 'UPDATED', 'ERROR', 'FLAGS', 'ARCHIVE'],
     items.map((j) => [
       j.id,
       j.stuck ? `${j.state}!` : j.state,
@@ -53,6 +64,7 @@ export function jobsTable(items: readonly JobSummary[]): string[] {
       String(j.run),
       shortTime(j.updated_at),
       j.error?.code ?? '',
+      j.flags.join(','),
       j.archive.path,
     ]),
   );
@@ -86,7 +98,7 @@ export function jobDetailLines(job: JobDetail, options: { auditShown: number }):
   out.push(
     ...indent(
       table(
-        ['RUN', 'STEP', 'STATE', 'ATTEMPTS', 'STARTED', 'TOOK', 'ERROR'],
+        ['RUN', 'STEP', 'STATE', 'ATTEMPTS', 'STARTED', 'TOOK', 'WORKER', 'ERROR'],
         job.steps.map((s) => [
           String(s.run),
           s.step,
@@ -94,11 +106,34 @@ export function jobDetailLines(job: JobDetail, options: { auditShown: number }):
           String(s.attempts),
           shortTime(s.started_at),
           s.seconds === null ? '-' : duration(s.seconds),
+          workerText(s.worker),
           s.error ? `${s.error.code ?? ''}: ${s.error.message ?? ''}` : '',
         ]),
       ),
     ),
   );
+  // Retried steps: each attempt, where it ran and how it ended (the steps table shows the last).
+  const retried = job.steps.filter((s) => s.attempt_history.length > 1);
+  if (retried.length) {
+    out.push('', 'attempts');
+    out.push(
+      ...indent(
+        table(
+          ['RUN', 'STEP', 'ATTEMPT', 'STARTED', 'WORKER', 'OUTCOME'],
+          retried.flatMap((s) =>
+            s.attempt_history.map((a) => [
+              String(s.run),
+              s.step,
+              String(a.attempt),
+              shortTime(a.started_at),
+              workerText(a.worker),
+              `${a.state}${a.error_code ? `: ${a.error_code}` : ''}`,
+            ]),
+          ),
+        ),
+      ),
+    );
+  }
   out.push('', 'events');
   out.push(
     ...indent(
@@ -120,7 +155,7 @@ export function jobDetailLines(job: JobDetail, options: { auditShown: number }):
     );
   }
   out.push('', `audit: ${job.audit.total} change(s) in iRODS${job.audit.total > options.auditShown ? ` (first ${options.auditShown} shown; --audit N for more)` : ''}`);
-  out.push(...indent(table(['AT', 'ACTION', 'LPATH'], job.audit.items.map((x) => [shortTime(x.at), x.action, x.lpath]))));
+  out.push(...indent(table(['AT', 'ACTION', 'BY', 'LPATH'], job.audit.items.map((x) => [shortTime(x.at), x.action, workerText(x.worker), x.lpath]))));
   return out;
 }
 
@@ -140,6 +175,11 @@ export function bulkReplayLines(report: BulkReplayReply): string[] {
   if (report.truncated) out.push(`more than ${report.limit} matched: run the command again to continue`);
   if (report.dry_run) out.push('dry run: nothing was changed');
   return out;
+}
+
+/** `host:pid`, as a person finds the process's log (journalctl _PID=, the host's agent log). */
+function workerText(worker: { host: string; pid: number } | null): string {
+  return worker ? `${worker.host}:${worker.pid}` : '-';
 }
 
 function indent(lines: readonly string[]): string[] {

@@ -5,7 +5,7 @@ import type { JobDetail } from '../http/routes/jobs.js';
 import type { AdminClient } from './admin-client.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { duration } from './jobs-format.js';
+import { duration, outOf } from './jobs-format.js';
 
 /** Rate and ETA over the last few seconds, so a burst or a stall shows soon, yet numbers do not jitter. */
 const RATE_WINDOW_MS = 10_000;
@@ -30,6 +30,13 @@ export interface WatchFrame {
   readonly rate: number | null;
   readonly etaSeconds: number | null;
   readonly unit: 'bytes' | 'entries';
+  /**
+   * Whether the totals are those of what the archive expands to. A zip's directory says them
+   * before the first byte; a tar has none, so until it has been read to its end only the
+   * archive's own size is known, which is not the size it expands to (a .tar.gz expands to
+   * more): no total, no percentage and no ETA are shown from it.
+   */
+  readonly totalsKnown: boolean;
 }
 
 /** Follows the progress of one job: what the bar shows, from successive polls. */
@@ -40,7 +47,8 @@ export class ProgressTracker {
     const p = job.progress;
     const unit = p.bytes_total !== null || p.bytes_done !== null ? 'bytes' : 'entries';
     const done = (unit === 'bytes' ? p.bytes_done : p.entries_done) ?? 0;
-    const total = unit === 'bytes' ? p.bytes_total : p.entries_total;
+    const totalsKnown = p.entries_total !== null;
+    const total = totalsKnown ? (unit === 'bytes' ? p.bytes_total : p.entries_total) : null;
     // A replay or a retry can move progress backwards: start the window again.
     const last = this.samples[this.samples.length - 1];
     if (last && done < last.done) this.samples = [];
@@ -56,18 +64,19 @@ export class ProgressTracker {
       entriesDone: p.entries_done,
       entriesTotal: p.entries_total,
       bytesDone: p.bytes_done,
-      bytesTotal: p.bytes_total,
+      bytesTotal: totalsKnown ? p.bytes_total : null,
       rate,
       etaSeconds,
       unit,
+      totalsKnown,
     };
   }
 }
 
 export function frameText(f: WatchFrame): string {
   const parts = [`${f.state} ${f.step}`];
-  if (f.entriesDone !== null || f.entriesTotal !== null) parts.push(`${f.entriesDone ?? 0}/${f.entriesTotal ?? '?'} entries`);
-  if (f.bytesDone !== null || f.bytesTotal !== null) parts.push(`${formatBytes(f.bytesDone ?? 0)}/${f.bytesTotal === null ? '?' : formatBytes(f.bytesTotal)}`);
+  if (f.entriesDone !== null || f.entriesTotal !== null) parts.push(`${outOf(String(f.entriesDone ?? 0), f.entriesTotal === null ? null : String(f.entriesTotal))} entries`);
+  if (f.bytesDone !== null || f.bytesTotal !== null) parts.push(outOf(formatBytes(f.bytesDone ?? 0), f.bytesTotal === null ? null : formatBytes(f.bytesTotal)));
   if (f.rate !== null) parts.push(f.unit === 'bytes' ? `${formatBytes(Math.round(f.rate))}/s` : `${f.rate.toFixed(1)} entries/s`);
   if (f.etaSeconds !== null) parts.push(`ETA ${duration(f.etaSeconds)}`);
   return parts.join(', ');
@@ -80,12 +89,13 @@ function finalText(job: JobDetail): string {
   return `job ${job.id} failed at ${job.step}${error}`;
 }
 
-/** A bar on a terminal: entries, bytes, rate and ETA beside it. */
+/** A bar on a terminal: entries, bytes, rate and ETA beside it; the text alone while no total is known. */
 function terminalBar(stream: NodeJS.WriteStream) {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{bar} {percentage}% | {text}',
+      format: (options, params, payload: { text: string; totalsKnown: boolean }) =>
+        payload.totalsKnown ? `${cliProgress.Format.BarFormat(params.progress, options)} ${Math.round(params.progress * 100)}% | ${payload.text}` : payload.text,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
@@ -100,12 +110,13 @@ function terminalBar(stream: NodeJS.WriteStream) {
     update(f: WatchFrame) {
       const total = (f.unit === 'bytes' ? f.bytesTotal : f.entriesTotal) ?? 0;
       const done = (f.unit === 'bytes' ? f.bytesDone : f.entriesDone) ?? 0;
+      const payload = { text: frameText(f), totalsKnown: f.totalsKnown };
       if (!started) {
-        bar.start(Math.max(total, 1), Math.min(done, Math.max(total, 1)), { text: frameText(f) });
+        bar.start(Math.max(total, 1), Math.min(done, Math.max(total, 1)), payload);
         started = true;
       } else {
         bar.setTotal(Math.max(total, 1));
-        bar.update(Math.min(done, Math.max(total, 1)), { text: frameText(f) });
+        bar.update(Math.min(done, Math.max(total, 1)), payload);
       }
     },
     stop() {

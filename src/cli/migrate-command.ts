@@ -4,6 +4,7 @@ import { createLogger } from '../logging/logger.js';
 import { migrate } from '../store/migrate.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { postgresAddress, reaching } from './service-unreachable.js';
 
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
@@ -13,7 +14,7 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig(io.env);
       const log = createLogger({ level: cfg.logLevel });
-      const applied = await migrate(cfg.databaseUrl, log);
+      const applied = await reaching(postgresAddress(cfg.databaseUrl), () => migrate(cfg.databaseUrl, log));
       if (opts.json) io.out(JSON.stringify({ applied }));
       else io.out(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
       io.exitCode = ExitCode.ok;

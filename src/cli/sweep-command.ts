@@ -4,6 +4,7 @@ import type { SweepReport } from '../pipeline/sweeper.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { shortTime, table } from './jobs-format.js';
+import { ServiceUnreachable, connectionFailure, irodsAddress, postgresAddress, redisAddress } from './service-unreachable.js';
 
 function reportLines(r: SweepReport): string[] {
   if (!r.ran) return ['another agent is sweeping right now; nothing done'];
@@ -68,9 +69,7 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
       const queues = new PipelineQueues(connection, config.queuePrefix, { attempts: config.workers.attempts, backoffMs: config.workers.backoffMs });
       try {
         if (!(await queues.waitUntilReady(5_000))) {
-          io.err(`unavailable: Redis at ${config.redisUrl} does not answer`);
-          io.exitCode = ExitCode.unavailable;
-          return;
+          throw new ServiceUnreachable(redisAddress(config.redisUrl), 'does not answer');
         }
         const report = await sweep({ config, pool, queues, irods, log, metrics: createMetrics({ defaultMetrics: false }) }, { dryRun: opts.dryRun ?? false });
         if (opts.json) io.out(JSON.stringify(report));
@@ -78,10 +77,11 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
         io.exitCode = ExitCode.ok;
       } catch (err) {
         if (err instanceof IrodsError && err.retryable) {
-          io.err(`unavailable: the iRODS HTTP API at ${config.irods.baseUrl}: ${err.message}`);
-          io.exitCode = ExitCode.unavailable;
-          return;
+          throw new ServiceUnreachable(irodsAddress(config.irods.baseUrl), `failed: ${err.message}`, { cause: err });
         }
+        // Redis answered above, and iRODS errors are IrodsErrors: a refused connection left is PostgreSQL's.
+        const failure = connectionFailure(err);
+        if (failure !== undefined) throw new ServiceUnreachable(postgresAddress(config.databaseUrl), failure, { cause: err });
         throw err;
       } finally {
         await queues.close().catch(() => undefined);

@@ -49,8 +49,11 @@ export async function checkUserMap(config: Config): Promise<UserMapReport> {
     try {
       await irods.authenticate();
     } catch (err) {
-      const why = err instanceof IrodsError && err.status === 0 ? 'iRODS is unreachable' : 'iRODS refused the agent account';
-      return { ...valid, irods: { checked: false, reason: `${why} at ${config.irods.baseUrl} (${(err as Error).message})` } };
+      const why =
+        err instanceof IrodsError && err.status === 0
+          ? `iRODS is unreachable at ${config.irods.baseUrl} (IRODS_HTTP_API_URL)`
+          : `iRODS refused the agent account at ${config.irods.baseUrl} (IRODS_USERNAME, IRODS_PASSWORD)`;
+      return { ...valid, irods: { checked: false, reason: `${why}: ${(err as Error).message}` } };
     }
     const result = await checkUserMapAgainstIrods(map, (name, zone) => irods.users.stat(name, zone === undefined ? undefined : { zone }));
     return { ...valid, irods: { checked: true, result } };

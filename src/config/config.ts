@@ -8,8 +8,15 @@ const GiB = 1024 * MiB;
 
 const words = (s: string): string[] => s.split(/[\s,]+/).filter(Boolean);
 
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+/** A whole number within bounds; the message says the bounds and what was given ("must be an integer 1-65535"). */
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => {
+  const bounds = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `${min}-${max}`;
+  return z
+    .string()
+    .default(String(def))
+    .refine((raw) => /^\s*-?\d+\s*$/.test(raw) && Number(raw) >= min && Number(raw) <= max, `must be an integer ${bounds}`)
+    .transform(Number);
+};
 const bool = (def: boolean) =>
   z
     .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -268,6 +275,26 @@ export interface Config {
   };
 }
 
+/** zod's own wording for the few checks that carry no message of ours ("Invalid option: …"), said plainly. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  return issue.message;
+}
+
+/** ", got 'abc'": what was given, so a typo shows; never for a setting that may hold a secret. */
+function givenValue(key: string, raw: string | undefined): string {
+  if (raw === undefined || (SECRET_KEYS as readonly string[]).includes(key)) return '';
+  const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+  return `, got '${shown}'`;
+}
+
+/** Every variable the configuration reads: the settings, their `_FILE` forms and AGENT_CONFIG_FILE. */
+export const KNOWN_VARIABLES: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...SECRET_KEYS.map((k) => `${k}_FILE`),
+  'AGENT_CONFIG_FILE',
+];
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -287,7 +314,7 @@ export function loadConfig(env: EnvLike): Config {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? 'configuration');
     const where = issue && issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : '';
-    throw new ConfigError(key, `${issue?.message ?? 'invalid'}${where}`);
+    throw new ConfigError(key, `${issue ? issueMessage(issue) : 'invalid'}${where}${givenValue(key, raw[key])}`);
   }
   const e = parsed.data;
   if (e.IRODS_WRITE_CHUNK_BYTES > e.IRODS_MAX_BODY_BYTES - 64 * 1024) {

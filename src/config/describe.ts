@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 
 const MASK = '********';
 
-function maskUrlPassword(raw: string): string {
+/** A URL as it may be shown: its password, if any, masked. */
+export function maskUrlPassword(raw: string): string {
   try {
     const u = new URL(raw);
     if (u.password) u.password = MASK;

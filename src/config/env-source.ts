@@ -12,6 +12,26 @@ function scalarOrList(key: string, file: string, value: unknown): string {
   return Array.isArray(value) ? value.map(scalar).join(' ') : scalar(value);
 }
 
+/** The settings of a YAML or JSON file (keys spelled as the environment variables). */
+export function readConfigFile(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('AGENT_CONFIG_FILE', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  const settings: Record<string, string> = {};
+  if (parsed === null || parsed === undefined) return settings;
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('AGENT_CONFIG_FILE', `${file} must be a mapping of NAME: value`);
+  }
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    settings[key] = scalarOrList(key, file, value);
+  }
+  return settings;
+}
+
 /**
  * Merges the three places configuration may come from, later ones winning:
  * an optional file named by AGENT_CONFIG_FILE (YAML or JSON, keys spelled as the environment
@@ -20,25 +40,8 @@ function scalarOrList(key: string, file: string, value: unknown): string {
  * environment).
  */
 export function collectEnv(env: EnvLike, fileKeys: readonly string[]): Record<string, string> {
-  const merged: Record<string, string> = {};
   const file = env.AGENT_CONFIG_FILE;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError('AGENT_CONFIG_FILE', `cannot read ${file}: ${(err as Error).message}`);
-    }
-    if (parsed !== null && parsed !== undefined) {
-      if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-        throw new ConfigError('AGENT_CONFIG_FILE', `${file} must be a mapping of NAME: value`);
-      }
-      for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
-        if (value === null || value === undefined) continue;
-        merged[key] = scalarOrList(key, file, value);
-      }
-    }
-  }
+  const merged: Record<string, string> = file ? readConfigFile(file) : {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') merged[key] = value;
   }

@@ -1,3 +1,5 @@
+import { isCanaryPath } from './canary.js';
+
 export type WatchVerdict = { watched: true } | { watched: false; reason: string };
 
 /**
@@ -12,6 +14,7 @@ export function classifyPath(
   user: string,
   options: { prefixes: readonly string[]; archiveSuffixes: readonly string[]; agentUser: string },
 ): WatchVerdict {
+  if (isCanaryPath(logicalPath)) return { watched: false, reason: 'the doctor\'s canary (irods-omero-agent doctor): recorded, nothing else' };
   if (user === options.agentUser) {
     return { watched: false, reason: `written by the agent's own account (${options.agentUser})` };
   }

@@ -3,3 +3,4 @@ export { createIrodsClient, CLIENT_DEFAULTS } from './client.js';
 export { IrodsError, IrodsCode, isNotFound, isAlreadyExists, isPermissionDenied } from './errors.js';
 export { irodsCodeName } from './error-codes.js';
 export type * from './types.js';
+export { collectionAvus, dataObjectAvus, dataObjectsUnder, dataObjectsWithAttribute, type CatalogObject } from './catalog-queries.js';

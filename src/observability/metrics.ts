@@ -15,6 +15,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['verdict'] as const,
       registers: [registry],
     }),
+    eventAnswers: new Counter({
+      name: 'ioa_event_answers_total',
+      help: 'Answers of the event routes by HTTP status (202, 200, 400, 401, 413, 503: the store or the queue was down)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
     jobs: new Counter({
       name: 'ioa_job_transitions_total',
       help: 'Job state transitions, by step and resulting state',

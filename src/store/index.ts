@@ -1,7 +1,7 @@
 export { createPool, withTransaction, type Queryable } from './pool.js';
 export { isStorableText, safeJson, safeText } from './safe-text.js';
 export { isDataRefusal, isDatabaseUnavailable, sqlStateOf } from './pg-errors.js';
-export { migrate } from './migrate.js';
+export { migrate, migrationStatus, type MigrationStatus } from './migrate.js';
 export { ensureDatabase } from './database.js';
 export { withTryAdvisoryLock } from './advisory-lock.js';
 export * as archives from './repositories/archives.js';

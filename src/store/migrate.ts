@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
@@ -51,4 +52,45 @@ async function runMigrations(dbClient: pg.Client, log: Logger): Promise<string[]
   const names = applied.map((m) => m.name);
   if (names.length) log.info({ migrations: names }, 'applied migrations');
   return names;
+}
+
+/** Where the database stands against the migrations this version of the agent ships. */
+export interface MigrationStatus {
+  readonly databaseExists: boolean;
+  readonly applied: readonly string[];
+  /** Shipped, not applied: `migrate` (or `start`) would apply them. */
+  readonly pending: readonly string[];
+  /** Applied, not shipped: a newer version of the agent migrated this database. */
+  readonly unknown: readonly string[];
+}
+
+const UNDEFINED_DATABASE = '3D000';
+const UNDEFINED_TABLE = '42P01';
+
+/** Compares the applied migrations with the shipped ones, changing nothing (the doctor's check). */
+export async function migrationStatus(databaseUrl: string): Promise<MigrationStatus> {
+  const shipped = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -'.sql'.length)).sort();
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === UNDEFINED_DATABASE) return { databaseExists: false, applied: [], pending: shipped, unknown: [] };
+    throw err;
+  }
+  try {
+    let applied: string[] = [];
+    try {
+      applied = (await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY run_on, id')).rows.map((r) => r.name);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== UNDEFINED_TABLE) throw err;
+    }
+    return {
+      databaseExists: true,
+      applied,
+      pending: shipped.filter((name) => !applied.includes(name)),
+      unknown: applied.filter((name) => !shipped.includes(name)),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +82,7 @@ describe('irods-omero-agent jobs', () => {
     const table = await cli(['jobs', 'list', '--state', 'failed', '--prefix', failed.lpath]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^JOB\s+STATE\s+STEP\s+RUN\s+UPDATED\s+ERROR\s+ARCHIVE$/);
+    expect(lines[0]).toMatch(/^JOB\s+STATE\s+STEP\s+RUN\s+UPDATED\s+ERROR\s+FLAGS\s+ARCHIVE$/);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(failed.jobId);
     expect(lines[1]).toContain('target_exists');
@@ -95,12 +96,25 @@ describe('irods-omero-agent jobs', () => {
     expect(human.stdout).toMatch(/^\s+1\s+inspect\s+failed/m);
     const json = await cli(['jobs', 'show', failed.jobId, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ id: failed.jobId, archive: { path: failed.lpath }, events: [{ verdict: 'accepted' }] });
+    // Each step names the process that ran it (the agent of this test runs in this process).
+    expect(human.stdout).toMatch(/^\s+RUN\s+STEP\s+STATE\s+ATTEMPTS\s+STARTED\s+TOOK\s+WORKER\s+ERROR$/m);
+    expect(human.stdout).toContain(`${hostname()}:${process.pid}`);
     const missing = await cli(['jobs', 'show', randomUUID()]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('no job');
     const missingJson = await cli(['jobs', 'show', randomUUID(), '--json']);
     expect(missingJson.code).toBe(4);
     expect(JSON.parse(missingJson.stdout)).toMatchObject({ error: 'not_found', status: 404 });
+  });
+
+  it('takes the first 8 or more characters of a job id; fewer is bad usage (exit 2); a prefix of no job exits 4', async () => {
+    const short = await cli(['jobs', 'show', failed.jobId.slice(0, 8), '--json']);
+    expect(short.code, short.stderr).toBe(0);
+    expect(JSON.parse(short.stdout)).toMatchObject({ id: failed.jobId });
+    expect((await cli(['jobs', 'show', failed.jobId.slice(0, 7)])).code).toBe(2);
+    const none = await cli(['jobs', 'show', failed.jobId.startsWith('0') ? 'ffffffff' : '00000000']);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain('no job id starts with');
   });
 
   it('refuses a reader replaying (exit 5), a wrong token (exit 5), a cancel of a finished job (exit 1), bad usage (exit 2)', async () => {
@@ -124,7 +138,7 @@ describe('irods-omero-agent jobs', () => {
     });
     const res = await cli(['jobs', 'list', '--url', `http://127.0.0.1:${closed}`]);
     expect(res.code).toBe(3);
-    expect(res.stderr).toContain(`the agent at http://127.0.0.1:${closed} does not answer (ECONNREFUSED)`);
+    expect(res.stderr).toContain(`the agent at http://127.0.0.1:${closed} (AGENT_URL) does not answer (ECONNREFUSED)`);
   });
 
   it('replay --failed --dry-run shows what it would replay and changes nothing; replay <id> then brings the job through', async () => {

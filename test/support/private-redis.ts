@@ -25,13 +25,15 @@ function answers(port: number): Promise<boolean> {
 
 /**
  * A redis-server of the test's own on a free port, that the test may stop and start again to
- * simulate an outage without disturbing the shared Redis other tests use.
+ * simulate an outage, or start with other settings (`args`), without disturbing the shared Redis
+ * other tests use.
  */
-export async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+export async function startPrivateRedis(options: { args?: readonly string[] } = {}): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.args ?? [])];
+    child = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(`redis-server on ${port}`, () => answers(port), { timeoutMs: 10_000 });
   };
   const stop = async () => {

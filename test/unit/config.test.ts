@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, describeConfig, loadConfig } from '../../src/config/index.js';
+import { ConfigError, configWarnings, describeConfig, describeUnknownSetting, loadConfig, unknownSettings } from '../../src/config/index.js';
 
 const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 
@@ -66,5 +66,39 @@ describe('loadConfig', () => {
     const text = JSON.stringify(describeConfig(cfg));
     for (const s of ['pgpass', secret, 'bbbbbbbbbbbbbbbb', 'rods-password']) expect(text).not.toContain(s);
     expect(configWarnings(cfg)).toEqual(['AGENT_WATCH is empty: every event will be ignored (no watched collection)']);
+  });
+
+  it('says what a number must be and what was given, in words a person reads', () => {
+    expect(() => loadConfig({ AGENT_PORT: 'abc' })).toThrow("AGENT_PORT: must be an integer 0-65535, got 'abc'");
+    expect(() => loadConfig({ AGENT_PORT: '70000' })).toThrow("AGENT_PORT: must be an integer 0-65535, got '70000'");
+    expect(() => loadConfig({ AGENT_MAX_ENTRIES: '0' })).toThrow("AGENT_MAX_ENTRIES: must be an integer of at least 1, got '0'");
+    expect(() => loadConfig({ AGENT_LOG_LEVEL: 'loud' })).toThrow(/^AGENT_LOG_LEVEL: must be one of fatal, error, .*, got 'loud'$/);
+    expect(() => loadConfig({ IRODS_ADMIN_MODE: 'maybe' })).toThrow(/^IRODS_ADMIN_MODE: must be one of .*true.*, got 'maybe'$/);
+    expect(loadConfig({ AGENT_PORT: '8081' }).http.port).toBe(8081);
+  });
+
+  it('never repeats a value that may be a secret in its message', () => {
+    expect(() => loadConfig({ AGENT_WEBHOOK_SECRETS: 'hunter2-hunter2' })).toThrow(/^AGENT_WEBHOOK_SECRETS: must be a Standard Webhooks secret/);
+    expect(() => loadConfig({ AGENT_WEBHOOK_SECRETS: 'hunter2-hunter2' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ AGENT_DATABASE_URL: 'mysql://u:pw@db/x' })).not.toThrow(/pw@/);
+  });
+});
+
+describe('unknownSettings', () => {
+  it('names a misspelled AGENT_* variable and the setting it most likely meant; other prefixes are left alone', () => {
+    const found = unknownSettings({ AGENT_WACH: '/tempZone/home', AGENT_PORT: '1', IRODS_HOST: 'icat', AGENT_FROBNICATE_EVERYTHING: 'x' });
+    expect(found).toEqual([
+      { name: 'AGENT_FROBNICATE_EVERYTHING', source: 'environment', suggestion: undefined },
+      { name: 'AGENT_WACH', source: 'environment', suggestion: 'AGENT_WATCH' },
+    ]);
+    expect(describeUnknownSetting(found[1] as (typeof found)[number])).toBe('AGENT_WACH in the environment is not a setting of the agent: did you mean AGENT_WATCH?');
+    expect(unknownSettings({ AGENT_WEBHOOK_SECRETS_FILE: '/x', AGENT_CONFIG_FILE: '' })).toEqual([]);
+  });
+
+  it('checks every key of AGENT_CONFIG_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ioa-config-'));
+    const file = join(dir, 'agent.yaml');
+    writeFileSync(file, 'AGENT_PORT: 9999\nIRODS_USERNAM: rods\n');
+    expect(unknownSettings({ AGENT_CONFIG_FILE: file })).toEqual([{ name: 'IRODS_USERNAM', source: file, suggestion: 'IRODS_USERNAME' }]);
   });
 });

@@ -19,6 +19,20 @@ export function redactJobData(data: unknown): Record<string, unknown> {
   return shown;
 }
 
+/** Stylesheet links to another origin (bull-board's page asks Google Fonts for Ubuntu). */
+const EXTERNAL_STYLESHEET = /<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>\s*/gi;
+
+/**
+ * The page may load nothing from outside the agent: air-gapped sites would wait on the request,
+ * and every other site would tell Google who opens its dashboard. The font falls back to the
+ * system's sans-serif; the policy keeps any later bull-board version honest too.
+ */
+const DASHBOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'";
+
+export function withoutExternalAssets(html: string): string {
+  return html.replace(EXTERNAL_STYLESHEET, '');
+}
+
 /**
  * bull-board at /admin/queues, behind the admin tokens (a reader may view). Browsers send the
  * token as the password of HTTP Basic (any user name): a 401 carries a Basic challenge so the
@@ -32,6 +46,12 @@ export function bullBoardRoutes(deps: { readonly queues: PipelineQueues; readonl
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         await reply.code(405).header('allow', 'GET, HEAD').send({ error: 'read_only', message: 'the queue dashboard is read-only; use the admin API to replay or cancel' });
       }
+    });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      if (typeof type !== 'string' || !type.startsWith('text/html')) return payload;
+      reply.header('content-security-policy', DASHBOARD_CSP);
+      return typeof payload === 'string' ? withoutExternalAssets(payload) : payload;
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);

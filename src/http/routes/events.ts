@@ -185,6 +185,11 @@ export function eventRoutes(deps: EventRouteDeps) {
       done(null, body);
     });
 
+    // Every answer by status: a 503 (PostgreSQL or Redis down) is what an alert watches for.
+    app.addHook('onResponse', async (_request, reply) => {
+      deps.metrics.eventAnswers.inc({ status: String(reply.statusCode) });
+    });
+
     app.addHook('onError', async (request, _reply, error) => {
       // The same status the error handler answers; the reason keeps the real message of a 5xx.
       const answer = errorAnswer(error, request, { log: false });

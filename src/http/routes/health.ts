@@ -61,20 +61,26 @@ function irodsCheck(irods: IrodsClient, zone: string): () => Promise<Check> {
 export function healthRoutes(deps: HealthDeps) {
   const irods = deps.irods && deps.irodsZone ? irodsCheck(deps.irods, deps.irodsZone) : undefined;
   return async function register(app: FastifyInstance): Promise<void> {
-    app.get('/healthz', () => ({ status: 'ok' }));
-    app.get('/readyz', async (_request, reply) => {
-      const [postgresql, redis, irodsLogin] = await Promise.all([postgresCheck(deps), redisCheck(deps.queues), irods?.()]);
-      const checks: Record<string, boolean> = { postgresql: postgresql.ok, redis: redis.ok };
-      const problems: Record<string, string> = {};
-      for (const [name, check] of [['postgresql', postgresql], ['redis', redis], ['irods', irodsLogin]] as const) {
-        if (!check) continue;
-        checks[name] = check.ok;
-        if (!check.ok) problems[name] = check.problem;
-      }
-      const ready = postgresql.ok && redis.ok;
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'unavailable', checks, ...(Object.keys(problems).length ? { problems } : {}) });
-    });
+    // Probes call these every few seconds: their access log at info would bury every other line.
+    const probe = { logLevel: 'warn' as const };
+    app.get('/healthz', { ...probe, schema: { summary: 'Liveness: the process answers', tags: ['operations'] } }, () => ({ status: 'ok' }));
+    app.get(
+      '/readyz',
+      { ...probe, schema: { summary: 'Readiness: PostgreSQL and Redis answer (503 otherwise); the iRODS login is reported too', tags: ['operations'] } },
+      async (_request, reply) => {
+        const [postgresql, redis, irodsLogin] = await Promise.all([postgresCheck(deps), redisCheck(deps.queues), irods?.()]);
+        const checks: Record<string, boolean> = { postgresql: postgresql.ok, redis: redis.ok };
+        const problems: Record<string, string> = {};
+        for (const [name, check] of [['postgresql', postgresql], ['redis', redis], ['irods', irodsLogin]] as const) {
+          if (!check) continue;
+          checks[name] = check.ok;
+          if (!check.ok) problems[name] = check.problem;
+        }
+        const ready = postgresql.ok && redis.ok;
+        return reply
+          .code(ready ? 200 : 503)
+          .send({ status: ready ? 'ready' : 'unavailable', checks, ...(Object.keys(problems).length ? { problems } : {}) });
+      },
+    );
   };
 }

@@ -8,7 +8,8 @@ import type { Metrics } from '../../observability/metrics.js';
 import { CancelRefused, cancelJob } from '../../pipeline/cancel.js';
 import type { PipelineQueues } from '../../pipeline/queues.js';
 import { ReplayRefused, replayJob, replayMatching, type ReplayChoice } from '../../pipeline/replay.js';
-import { entries, events, jobSteps } from '../../store/index.js';
+import { entries, events, jobSteps, type AuditRow, type JobStepRow } from '../../store/index.js';
+import type { StepAttemptRow } from '../../store/repositories/job-steps.js';
 import { adminActionsForJob } from '../../store/repositories/admin-actions.js';
 import { auditCount, auditPage, getJobListing, listJobs, type JobFilter } from '../../store/repositories/job-search.js';
 import { HttpError } from '../http-errors.js';
@@ -58,6 +59,9 @@ const ListQuery = Type.Object(
     ),
     ...FilterProperties,
     stuck: Type.Optional(Type.Boolean({ description: 'true: only queued or running jobs unchanged for longer than AGENT_STUCK_AFTER_SECONDS' })),
+    id_prefix: Type.Optional(
+      Type.String({ pattern: '^[0-9a-fA-F]{8}[0-9a-fA-F-]{0,28}$', description: 'jobs whose id starts with these hex digits (at least 8), as the CLI resolves a short id' }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'next_cursor of the previous page (same filters)' })),
   },
@@ -71,6 +75,20 @@ const JobPage = Type.Object({
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
+const WorkerView = Type.Object(
+  { host: Type.String(), pid: Type.Integer() },
+  { description: 'the host and process (its id) that did it' },
+);
+
+const AttemptView = Type.Object({
+  attempt: Type.Integer(),
+  worker: WorkerView,
+  started_at: DateTime,
+  finished_at: Nullable(DateTime),
+  state: Type.String({ description: 'running, succeeded, failed, retried (failed, tried again), rescheduled (not ready yet), skipped, cancelled' }),
+  error_code: Nullable(Type.String()),
+});
+
 const StepView = Type.Object({
   run: Type.Integer(),
   step: Type.String(),
@@ -81,6 +99,8 @@ const StepView = Type.Object({
   seconds: Nullable(Type.Number({ description: 'duration of the last attempt' })),
   error: Nullable(Type.Object({ code: Nullable(Type.String()), message: Nullable(Type.String()) })),
   detail: Detail,
+  worker: Nullable(WorkerView),
+  attempt_history: Type.Array(AttemptView, { description: 'every attempt, oldest first, with the process that made it' }),
 });
 
 const EventView = Type.Object({
@@ -93,7 +113,14 @@ const EventView = Type.Object({
   webhook_id: Nullable(Type.String()),
 });
 
-const AuditView = Type.Object({ id: Type.Integer(), at: DateTime, action: Type.String(), lpath: Type.String(), detail: Detail });
+const AuditView = Type.Object({
+  id: Type.Integer(),
+  at: DateTime,
+  action: Type.String(),
+  lpath: Type.String(),
+  detail: Detail,
+  worker: Nullable(WorkerView),
+});
 
 const AuditPage = Type.Object({
   total: Type.Integer(),
@@ -114,6 +141,34 @@ const JobDetail = Type.Object({
   admin_actions: Type.Array(AdminActionView, { description: 'replays, cancels and sweeps concerning this job' }),
   audit: AuditPage,
 });
+
+type AttemptJson = Static<typeof AttemptView>;
+
+/** A step row with its attempts (those of the same run and step), as the API shows them. */
+function stepWithAttempts(step: JobStepRow, attempts: readonly StepAttemptRow[]): { step: JobStepRow; history: AttemptJson[] } {
+  const history = attempts
+    .filter((a) => a.run === step.run && a.step === step.step)
+    .map((a) => ({
+      attempt: a.attempt,
+      worker: { host: a.host, pid: a.pid },
+      started_at: a.started_at.toISOString(),
+      finished_at: isoDate(a.finished_at),
+      state: a.state,
+      error_code: a.error_code,
+    }));
+  return { step, history };
+}
+
+function auditItem(a: AuditRow): Static<typeof AuditView> {
+  return {
+    id: a.id,
+    at: a.at.toISOString(),
+    action: a.action,
+    lpath: a.lpath,
+    detail: a.detail,
+    worker: a.host !== null && a.pid !== null ? { host: a.host, pid: a.pid } : null,
+  };
+}
 
 const DetailQuery = Type.Object(
   { audit_limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 100, description: 'audit rows included (page on with /audit)' })) },
@@ -254,6 +309,7 @@ export function jobRoutes(deps: AdminRouteDeps) {
           ...filterFrom(q),
           states: parseStates(q.state),
           stuckAfterSeconds: q.stuck ? deps.config.sweeper.stuckAfterSeconds : undefined,
+          idPrefix: q.id_prefix,
         };
         const rows = await listJobs(deps.pool, filter, { limit: limit + 1, beforeSeq });
         const page = rows.slice(0, limit);
@@ -283,8 +339,9 @@ export function jobRoutes(deps: AdminRouteDeps) {
         const job = await getJobListing(deps.pool, id);
         if (!job) throw new HttpError(404, 'not_found', `no job ${id}`);
         const auditLimit = request.query.audit_limit ?? 100;
-        const [steps, counts, evts, actions, audit, total] = await Promise.all([
+        const [steps, attempts, counts, evts, actions, audit, total] = await Promise.all([
           jobSteps.stepsForJob(deps.pool, id),
+          jobSteps.attemptsForJob(deps.pool, id),
           entries.entryCounts(deps.pool, id),
           events.eventsForJob(deps.pool, id),
           adminActionsForJob(deps.pool, id),
@@ -303,7 +360,7 @@ export function jobRoutes(deps: AdminRouteDeps) {
         return {
           ...summary,
           progress,
-          steps: steps.map((s) => ({
+          steps: steps.map((s) => stepWithAttempts(s, attempts)).map(({ step: s, history }) => ({
             run: s.run,
             step: s.step,
             state: s.state,
@@ -313,6 +370,8 @@ export function jobRoutes(deps: AdminRouteDeps) {
             seconds: s.started_at && s.finished_at ? (s.finished_at.getTime() - s.started_at.getTime()) / 1000 : null,
             error: s.error_code || s.error_message ? { code: s.error_code, message: s.error_message } : null,
             detail: s.detail,
+            worker: history.length ? (history[history.length - 1] as AttemptJson).worker : null,
+            attempt_history: history,
           })),
           entries: { pending: counts.pending, writing: counts.writing, written: counts.written, failed: counts.failed, bytes_written: counts.bytes },
           events: evts.map((e) => ({
@@ -327,7 +386,7 @@ export function jobRoutes(deps: AdminRouteDeps) {
           admin_actions: actions.map((a) => ({ at: a.at.toISOString(), action: a.action, actor: a.actor, detail: a.detail })),
           audit: {
             total,
-            items: audit.map((a) => ({ id: a.id, at: a.at.toISOString(), action: a.action, lpath: a.lpath, detail: a.detail })),
+            items: audit.map(auditItem),
             next_cursor: total > audit.length && lastAudit ? encodeCursor({ a: lastAudit.id }) : null,
           },
         };
@@ -359,7 +418,7 @@ export function jobRoutes(deps: AdminRouteDeps) {
         const last = page[page.length - 1];
         return {
           total,
-          items: page.map((a) => ({ id: a.id, at: a.at.toISOString(), action: a.action, lpath: a.lpath, detail: a.detail })),
+          items: page.map(auditItem),
           next_cursor: rows.length > limit && last ? encodeCursor({ a: last.id }) : null,
         };
       },

@@ -59,6 +59,8 @@ export function metricsRoutes(deps: MetricsRouteDeps) {
     app.get(
       '/metrics',
       {
+        // Scraped every few seconds: no access log line per scrape at info.
+        logLevel: 'warn',
         schema: {
           summary: 'Prometheus metrics (text exposition format)',
           description: 'Open unless AGENT_METRICS_TOKEN is set; then `Authorization: Bearer <that token or an admin token>`.',

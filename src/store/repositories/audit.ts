@@ -1,5 +1,6 @@
 import type { Queryable } from '../pool.js';
 import { safeJson, safeText } from '../safe-text.js';
+import { thisProcess, type WorkerIdentity } from '../worker-identity.js';
 
 export interface AuditRow {
   id: number;
@@ -8,11 +9,28 @@ export interface AuditRow {
   action: string;
   lpath: string;
   detail: Record<string, unknown>;
+  /** The host and process that made the change (null on rows older than migration 0007). */
+  host: string | null;
+  pid: number | null;
 }
 
-/** Records a change the agent made in iRODS (create_collection, write, modify_metadata, modify_permissions, ...). */
-export async function recordAudit(db: Queryable, jobId: string | null, action: string, lpath: string, detail: Record<string, unknown> = {}): Promise<void> {
-  await db.query('INSERT INTO audit (job_id, action, lpath, detail) VALUES ($1, $2, $3, $4)', [jobId, action, safeText(lpath), safeJson(detail)]);
+/** Records a change the agent made in iRODS (create_collection, write, modify_metadata, modify_permissions, ...), and which process made it. */
+export async function recordAudit(
+  db: Queryable,
+  jobId: string | null,
+  action: string,
+  lpath: string,
+  detail: Record<string, unknown> = {},
+  worker: WorkerIdentity = thisProcess(),
+): Promise<void> {
+  await db.query('INSERT INTO audit (job_id, action, lpath, detail, host, pid) VALUES ($1, $2, $3, $4, $5, $6)', [
+    jobId,
+    action,
+    safeText(lpath),
+    safeJson(detail),
+    worker.host,
+    worker.pid,
+  ]);
 }
 
 /** Many audit rows in one statement (expansion writes thousands). */
@@ -20,12 +38,13 @@ export async function recordAuditBatch(
   db: Queryable,
   jobId: string | null,
   rows: readonly { action: string; lpath: string; detail?: Record<string, unknown> }[],
+  worker: WorkerIdentity = thisProcess(),
 ): Promise<void> {
   if (!rows.length) return;
   await db.query(
-    `INSERT INTO audit (job_id, action, lpath, detail)
-     SELECT $1, r.action, r.lpath, r.detail FROM jsonb_to_recordset($2::jsonb) AS r(action text, lpath text, detail jsonb)`,
-    [jobId, safeJson(rows.map((r) => ({ action: r.action, lpath: r.lpath, detail: r.detail ?? {} })))],
+    `INSERT INTO audit (job_id, action, lpath, detail, host, pid)
+     SELECT $1, r.action, r.lpath, r.detail, $3, $4 FROM jsonb_to_recordset($2::jsonb) AS r(action text, lpath text, detail jsonb)`,
+    [jobId, safeJson(rows.map((r) => ({ action: r.action, lpath: r.lpath, detail: r.detail ?? {} }))), worker.host, worker.pid],
   );
 }
 

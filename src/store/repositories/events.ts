@@ -76,3 +76,13 @@ export async function eventsForJob(db: Queryable, jobId: string): Promise<EventR
   );
   return rows;
 }
+
+/** The events recorded for a logical path since a moment, oldest first (the doctor's canary waits for one). */
+export async function eventsForPath(db: Queryable, logicalPath: string, since: Date): Promise<EventRow[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT id, webhook_id, received_at, event_type, logical_path, verdict, reason, http_status, archive_id, job_id
+       FROM events WHERE logical_path = $1 AND received_at >= $2 ORDER BY received_at`,
+    [logicalPath, since],
+  );
+  return rows;
+}

@@ -22,6 +22,14 @@ export interface JobFilter {
   readonly stuckAfterSeconds?: number | undefined;
   /** Only the newest job of the newest version of each archive path (older ones are superseded). */
   readonly latestOnly?: boolean | undefined;
+  /** Jobs whose id starts with these hex digits (dashes ignored): how people type ids they read. */
+  readonly idPrefix?: string | undefined;
+}
+
+/** The lowest and highest uuid starting with `prefix`: a range the primary key's index answers. */
+function uuidRange(prefix: string): [string, string] {
+  const hex = prefix.replace(/-/g, '').toLowerCase().slice(0, 32);
+  return [hex.padEnd(32, '0'), hex.padEnd(32, 'f')];
 }
 
 /** A job with its archive and its position in the listing. */
@@ -45,6 +53,10 @@ function whereClause(filter: JobFilter, values: unknown[]): string {
   if (filter.since) where.push(`j.updated_at >= ${bind(filter.since)}`);
   if (filter.until) where.push(`j.updated_at < ${bind(filter.until)}`);
   if (filter.stuckAfterSeconds !== undefined) where.push(stuckCondition(bind(filter.stuckAfterSeconds)));
+  if (filter.idPrefix) {
+    const [low, high] = uuidRange(filter.idPrefix);
+    where.push(`j.id BETWEEN ${bind(low)}::uuid AND ${bind(high)}::uuid`);
+  }
   if (filter.latestOnly) {
     where.push(`j.id = (SELECT j2.id FROM jobs j2 JOIN archives a2 ON a2.id = j2.archive_id
       WHERE a2.logical_path = a.logical_path ORDER BY a2.id DESC, j2.created_at DESC LIMIT 1)`);

@@ -105,6 +105,16 @@ describe('queue dashboard (/admin/queues)', () => {
     expect((await call('/admin/queues/api/queues', { headers: bearer(TEST_READER_TOKEN) })).status).toBe(200);
   });
 
+  it('loads nothing from outside the agent (no web fonts: air-gapped sites), and says so in its policy', async () => {
+    const page = await call('/admin/queues', { headers: basic(TEST_READER_TOKEN) });
+    expect(page.status).toBe(200);
+    const assets = [...page.text.matchAll(/<(?:link|script)\b[^>]*\b(?:href|src)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThan(0);
+    expect(assets.filter((a) => /^(https?:)?\/\//.test(a ?? ''))).toEqual([]);
+    expect(page.text).not.toContain('fonts.googleapis.com');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
   it('is read-only for everyone, operators included', async () => {
     const res = await call('/admin/queues/api/queues/inspect/retry/failed', { method: 'PUT', headers: basic(TEST_OPERATOR_TOKEN) });
     expect(res.status).toBe(405);

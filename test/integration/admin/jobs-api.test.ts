@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullJobId } from '../../../src/pipeline/queues.js';
-import { jobSteps } from '../../../src/store/index.js';
+import { audit, jobSteps } from '../../../src/store/index.js';
 import { TEST_OPERATOR_TOKEN, TEST_READER_TOKEN, landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -142,6 +143,54 @@ describe('GET /v1/jobs', () => {
       action: 'replay',
       detail: { from: 'expand', run: 2, previous_state: 'failed', previous_error: 'irods_error' },
     });
+  });
+});
+
+describe('job ids by their first characters', () => {
+  it('lists the jobs whose id starts with a prefix, with or without its dashes', async () => {
+    const jobId = await newJob(`/tempZone/home/alice/${randomName('prefix')}.zip`);
+    for (const prefix of [jobId.slice(0, 8), jobId.slice(0, 13), jobId.slice(0, 13).replace('-', '')]) {
+      const res = await api(`/v1/jobs?id_prefix=${prefix}`, { token: TEST_READER_TOKEN });
+      expect(ids(res.json), prefix).toEqual([jobId]);
+    }
+    const other = jobId.startsWith('0') ? 'ffffffff' : '00000000';
+    expect(ids((await api(`/v1/jobs?id_prefix=${other}0000`, { token: TEST_READER_TOKEN })).json)).not.toContain(jobId);
+    expect((await api('/v1/jobs?id_prefix=3f2c', { token: TEST_READER_TOKEN })).status).toBe(400);
+  });
+});
+
+describe('where each step attempt ran', () => {
+  it('names the host and process of every attempt, a retried one included, and of every change in the audit trail', async () => {
+    const path = `/tempZone/home/alice/${randomName('workers')}.zip`;
+    const jobId = await newJob(path);
+    const first = { host: 'worker-a.example.org', pid: 4101 };
+    const second = { host: 'worker-b.example.org', pid: 5202 };
+    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'expand', first);
+    await audit.recordAudit(agent.db.pool, jobId, 'create_collection', `${path.slice(0, -4)}`, {}, first);
+    // A retryable failure leaves the step running; BullMQ tries again, here on another host.
+    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'running', errorCode: 'irods_unavailable', errorMessage: 'no answer' });
+    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'expand', second);
+    await audit.recordAuditBatch(agent.db.pool, jobId, [{ action: 'write', lpath: `${path.slice(0, -4)}/a.tif` }], second);
+    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'succeeded' });
+
+    const res = await api(`/v1/jobs/${jobId}`, { token: TEST_READER_TOKEN });
+    const [expand] = res.json.steps as { step: string; attempts: number; worker: Json; attempt_history: Json[] }[];
+    expect(expand).toMatchObject({ step: 'expand', attempts: 2, worker: second });
+    expect(expand?.attempt_history).toMatchObject([
+      { attempt: 1, worker: first, state: 'retried', error_code: 'irods_unavailable' },
+      { attempt: 2, worker: second, state: 'succeeded', error_code: null },
+    ]);
+    expect((res.json.audit as { items: { action: string; worker: Json }[] }).items.map((a) => [a.action, a.worker])).toEqual([
+      ['create_collection', first],
+      ['write', second],
+    ]);
+  });
+
+  it('defaults to this process: a worker records itself', async () => {
+    const jobId = await newJob(`/tempZone/home/alice/${randomName('self')}.zip`);
+    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'inspect');
+    const res = await api(`/v1/jobs/${jobId}`, { token: TEST_READER_TOKEN });
+    expect((res.json.steps as { worker: Json }[])[0]?.worker).toEqual({ host: hostname(), pid: process.pid });
   });
 });
 

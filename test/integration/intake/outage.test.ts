@@ -36,6 +36,10 @@ describe('when Redis is unavailable', () => {
     // The rule's delay server retries the same event with the same webhook id: it must be accepted.
     const retried = await agent.postEvent(body, { id: 'msg_retry_me' });
     expect(retried.status).toBe(202);
+    // What the IntakeUnavailable alert (deploy/prometheus/alerts.yml) counts.
+    const answers = await agent.metrics.eventAnswers.get();
+    expect(answers.values.find((v) => v.labels.status === '503')?.value).toBe(1);
+    expect(answers.values.find((v) => v.labels.status === '202')?.value).toBe(1);
   });
 
   it('keeps a job committed before an enqueue failure in the outbox, and the flusher enqueues it later', async () => {

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { resolveClientSettings } from '../../../src/cli/admin-client.js';
 import { parseWhen } from '../../../src/cli/jobs-command.js';
+import { progressText } from '../../../src/cli/jobs-format.js';
 import { ProgressTracker, frameText } from '../../../src/cli/jobs-watch.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { AdminTokens, checkAdmin, presentedToken, tokenFingerprint } from '../../../src/http/plugins/admin-auth.js';
@@ -125,5 +126,22 @@ describe('CLI helpers', () => {
     expect(f.etaSeconds).toBe(8);
     expect(frameText(f)).toBe('running expand, 20/100 entries, 2 KiB/9.8 KiB, 1000 bytes/s, ETA 8.0s');
     expect(tracker.frame(job(500), t0 + 3_000).rate).toBeNull();
+  });
+
+  it('on a tar (no entry count until its end) shows counts without "?" and no ETA from the archive size', () => {
+    const tracker = new ProgressTracker();
+    // inspect knows only the archive's size; a .tar.gz expands to more than that.
+    const job = (entries: number, bytesDone: number) => ({
+      state: 'running' as const,
+      step: 'expand',
+      progress: { entries_done: entries, entries_total: null, bytes_done: bytesDone, bytes_total: 1_000 },
+    });
+    const t0 = 1_000_000;
+    tracker.frame(job(0, 0), t0);
+    const f = tracker.frame(job(12, 3_072), t0 + 3_000);
+    expect(f).toMatchObject({ totalsKnown: false, etaSeconds: null, bytesTotal: null });
+    expect(frameText(f)).toBe('running expand, 12 entries, 3 KiB, 1 KiB/s');
+    expect(frameText(f)).not.toContain('?');
+    expect(progressText(job(12, 3_072).progress)).toBe('12 entries, 3 KiB');
   });
 });

@@ -1,0 +1,61 @@
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../logging/logger.js';
+import { classifyExit, OmeroCliError, openOmeroSession, ProcessStartError, runProcess } from '../../omero/index.js';
+import { fail, ok, skip, type CheckResult } from './checklist.js';
+
+/** `omero transfer --help`: starts the CLI (found?) and asks for the plugin's command (installed?). */
+async function checkCliAndPlugin(config: Config): Promise<{ results: CheckResult[]; usable: boolean }> {
+  const cli = config.omero.cli;
+  try {
+    const outcome = await runProcess({ executable: cli, args: ['transfer', '--help'], env: config.omero.cliEnv, timeoutMs: config.omero.queryTimeoutSeconds * 1000 });
+    const found = ok('omero.cli', 'OMERO CLI found', cli);
+    if (outcome.exitCode === 0) return { results: [found, ok('omero.transfer', 'omero-cli-transfer plugin installed', '`omero transfer` answers')], usable: true };
+    const sorted = classifyExit(outcome.exitCode ?? 1, outcome.stderrTail);
+    if (sorted.code === 'transfer_plugin_missing') {
+      return {
+        results: [found, fail('omero.transfer', 'omero-cli-transfer plugin installed', '`omero transfer` is unknown to this CLI', `install it into the CLI's Python environment (\`pip install omero-cli-transfer\`), or point OMERO_CLI at a CLI that has it`)],
+        usable: false,
+      };
+    }
+    return { results: [found, fail('omero.transfer', 'omero-cli-transfer plugin installed', `\`omero transfer --help\` failed: ${sorted.reason}`, 'run it by hand as the agent\'s user to see why')], usable: false };
+  } catch (err) {
+    if (!(err instanceof ProcessStartError)) throw err;
+    return { results: [fail('omero.cli', 'OMERO CLI found', `cannot start ${cli} (${err.errno})`, 'install OMERO.py (with omero-cli-transfer) on this host, or set OMERO_CLI to its `omero` executable')], usable: false };
+  }
+}
+
+/** `omero login` with the agent's settings, then logout: what every omero step does first. */
+async function checkLogin(config: Config, log: Logger): Promise<CheckResult> {
+  const o = config.omero;
+  const title = `OMERO login as ${o.user} at ${o.host}:${o.port}`;
+  try {
+    const session = await openOmeroSession({
+      executable: o.cli,
+      connection: { host: o.host, port: o.port, user: o.user, group: o.group },
+      password: o.password,
+      env: o.cliEnv,
+      workDir: o.stagingDir,
+      queryTimeoutMs: o.queryTimeoutSeconds * 1000,
+      log,
+    });
+    await session.close();
+    return ok('omero.login', title, 'session opened and closed');
+  } catch (err) {
+    if (!(err instanceof OmeroCliError)) throw err;
+    const fix =
+      err.code === 'unreachable'
+        ? 'start OMERO.server, or fix OMERO_HOST and OMERO_PORT'
+        : err.code === 'login_refused'
+          ? 'fix OMERO_USER and OMERO_PASSWORD (or OMERO_PASSWORD_FILE), and OMERO_GROUP if set'
+          : 'run `omero login` by hand as the agent\'s user with the same settings to see why';
+    return fail('omero.login', title, err.message, fix);
+  }
+}
+
+/** With OMERO_ENABLED: the CLI, its transfer plugin, and a login. */
+export async function checkOmero(config: Config, log: Logger): Promise<CheckResult[]> {
+  if (!config.omero.enabled) return [skip('omero', 'OMERO step', 'OMERO_ENABLED is false')];
+  const cli = await checkCliAndPlugin(config);
+  if (!cli.usable) return cli.results;
+  return [...cli.results, await checkLogin(config, log)];
+}
