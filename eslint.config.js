@@ -26,6 +26,22 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // DESIGN.md: SQL lives in src/store only, and every write of a job's state goes through the
+    // job lifecycle's public functions (store/index.ts `lifecycle`), never its statements.
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/store/lifecycle/*'], message: 'Use `lifecycle` from store/index.js: its transitions are the only writers of job state.' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in src/store (a repository or the job lifecycle).' },
+      ],
+    },
+  },
+  {
     // Tests and benches may be looser with unsafe-* on parsed JSON.
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {

@@ -12,7 +12,7 @@ import { PipelineQueues, createProducerConnection } from '../pipeline/queues.js'
 import { createStepHandlers, openUserMapSource } from '../pipeline/steps/index.js';
 import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
 import { startWorkers, type WorkerHost } from '../pipeline/workers.js';
-import { createPool, migrate } from '../store/index.js';
+import { createPool, migrate, pingDatabase } from '../store/index.js';
 import { createIrodsClientFromConfig } from './irods-from-config.js';
 import { reportRedisAttempts, untilPostgresAnswers, untilRedisAnswers } from './service-availability.js';
 
@@ -90,7 +90,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
   const started = (async () => {
     const migrateOrPing = async (): Promise<void> => {
       if (options.migrate ?? true) await migrate(config.databaseUrl, log);
-      else await pool.query('SELECT 1');
+      else await pingDatabase(pool);
     };
     await untilPostgresAnswers(config.databaseUrl, migrateOrPing, log, stopping.signal);
     schemaReady = true;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { STEP_ORDER } from '../pipeline/steps.js';
+import { STEP_ORDER } from '../store/index.js';
 import {
   AdminApiError,
   AdminClient,

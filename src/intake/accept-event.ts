@@ -8,6 +8,8 @@ import {
   archives,
   events,
   jobs,
+  lifecycle,
+  lockArchivePath,
   isDataRefusal,
   sqlStateOf,
   withTransaction,
@@ -193,7 +195,7 @@ async function decideLocked(
 ): Promise<{ outcome: IntakeOutcome; enqueue: Decision['enqueue'] }> {
   const path = incoming.body.data.logical_path;
   return withTransaction(deps.pool, async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [path]);
+    await lockArchivePath(tx, path);
     if (!(await events.claimDelivery(tx, incoming.webhookId))) {
       const latest = await jobs.latestJobForPath(tx, path);
       return { outcome: await record(tx, { verdict: 'replayed', reason: 'webhook id already seen', jobId: latest?.job.id }), enqueue: undefined };
@@ -255,7 +257,7 @@ async function decide(
       // Still inside the debounce window: later reports of the upload join the waiting job, and
       // the newest facts win (the inspect step re-checks that the size has settled).
       if (!sameVersion(archive, facts)) await archives.replaceArchiveVersion(tx, archive.id, facts);
-      await jobs.updateJob(tx, job.id, { not_before: new Date(Date.now() + config.webhook.debounceSeconds * 1000) });
+      await lifecycle.postponeStart(tx, job.id, new Date(Date.now() + config.webhook.debounceSeconds * 1000));
       return { verdict: 'duplicate', reason: 'joined the job waiting for this archive', jobId: job.id, archiveId: archive.id };
     }
     if (sameVersion(archive, facts)) {
@@ -265,7 +267,7 @@ async function decide(
   }
   const archive = await archives.insertArchive(tx, body.data.zone, path, { ...facts, uploader: uploaderOf(body.data) });
   const notBefore = new Date(Date.now() + config.webhook.debounceSeconds * 1000);
-  const job = await jobs.insertJob(tx, archive.id, firstStep, notBefore);
+  const job = await lifecycle.createJob(tx, archive.id, firstStep, notBefore);
   return {
     verdict: 'accepted',
     reason: latest ? 'a new version of the archive' : undefined,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { IrodsError, isNotFound, isUnauthorized } from '../irods/errors.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
-import { jobs, type JobRow } from '../store/index.js';
+import { lifecycle, withTryAdvisoryLock, type JobRow } from '../store/index.js';
 import { writeArchiveStatus, type ArchiveStatus, type ArchiveStatusValue } from './archive-status.js';
 
 /**
@@ -63,22 +63,12 @@ export interface ReconcileReport {
  * archive that no longer exists, or whose AVUs iRODS refuses, is not tried again.
  */
 export async function reconcileArchiveStatuses(deps: StatusSyncDeps, options: { limit?: number } = {}): Promise<ReconcileReport> {
-  const lockClient = await deps.pool.connect();
-  try {
-    const { rows } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILE_LOCK_KEY]);
-    if (!rows[0]?.locked) return { ran: false, written: 0, deferred: false };
-    try {
-      return await reconcilePending(deps, options.limit ?? 100);
-    } finally {
-      await lockClient.query('SELECT pg_advisory_unlock($1)', [RECONCILE_LOCK_KEY]).catch(() => undefined);
-    }
-  } finally {
-    lockClient.release();
-  }
+  const pass = await withTryAdvisoryLock(deps.pool, RECONCILE_LOCK_KEY, () => reconcilePending(deps, options.limit ?? 100));
+  return pass.ran ? pass.value : { ran: false, written: 0, deferred: false };
 }
 
 async function reconcilePending(deps: StatusSyncDeps, limit: number): Promise<ReconcileReport> {
-  const pending = await jobs.pendingArchiveStatuses(deps.pool, limit, RECONCILE_WITHIN_SECONDS);
+  const pending = await lifecycle.pendingArchiveStatuses(deps.pool, limit, RECONCILE_WITHIN_SECONDS);
   let written = 0;
   for (const { job, logicalPath } of pending) {
     const log = deps.log.child({ job_id: job.id, archive: logicalPath });
@@ -94,7 +84,7 @@ async function reconcilePending(deps: StatusSyncDeps, limit: number): Promise<Re
       if (isNotFound(err)) log.info('the archive of a finished job no longer exists; no status to write on it');
       else log.warn({ err }, 'iRODS refused the status AVUs of a finished job; not tried again (a replay writes them)');
     }
-    if (await jobs.recordFinalArchiveStatus(deps.pool, job)) written += 1;
+    if (await lifecycle.recordFinalArchiveStatus(deps.pool, job)) written += 1;
   }
   if (written) deps.log.info({ written }, 'wrote the status AVUs that finished jobs could not write');
   return { ran: true, written, deferred: false };

@@ -2,11 +2,9 @@ import type pg from 'pg';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { archives, jobSteps, jobs, type JobRow } from '../store/index.js';
-import { recordAdminAction } from '../store/repositories/admin-actions.js';
+import { archives, isStepName, jobs, lifecycle, type JobRow } from '../store/index.js';
 import { tryWriteArchiveStatus } from './archive-status-sync.js';
 import { bullJobId, type PipelineQueues } from './queues.js';
-import { isStepName } from './steps.js';
 
 export type CancelRefusalCode = 'not_found' | 'not_cancellable';
 
@@ -36,35 +34,29 @@ export interface CancelOutcome {
 
 /**
  * Cancels a queued or running job.
- * 1. The flag goes up first (cancel_requested): from then on no worker starts a step of this job
- *    and a running expansion stops at its next entry boundary (run-step.ts).
+ * 1. The flag goes up first (lifecycle.requestCancel): from then on no worker starts a step of
+ *    this job and a running expansion stops at its next entry boundary (run-step.ts).
  * 2. The BullMQ job of the current step is removed unless a worker holds it. BullMQ refuses to
  *    remove a locked (active) job, which tells the two cases apart atomically.
  * 3. Removed (or never there: outbox, debounce): nothing can run the step any more, so the job
- *    is marked cancelled at once, provided it is still at that run and step (a worker that moved
- *    it on meanwhile sees the flag at its next step and cancels it there).
+ *    is cancelled at once (lifecycle.cancelAtStep), provided it is still at that run and step (a
+ *    worker that moved it on meanwhile sees the flag at its next step and cancels it there).
  */
 export async function cancelJob(deps: CancelDeps, jobId: string, actor: string): Promise<CancelOutcome> {
-  const { rows } = await deps.pool.query<JobRow>(
-    `UPDATE jobs SET cancel_requested = true, updated_at = now()
-      WHERE id = $1 AND state IN ('queued', 'running') RETURNING *`,
-    [jobId],
-  );
-  const flagged = rows[0];
-  if (!flagged) {
-    const { rows: found } = await deps.pool.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [jobId]);
-    const state = found[0]?.state;
+  const request = await lifecycle.requestCancel(deps.pool, jobId, actor);
+  if (request.outcome !== 'requested') {
     deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'refused' });
-    if (!state) throw new CancelRefused('not_found', `no job ${jobId}`);
-    throw new CancelRefused('not_cancellable', `the job is already ${state}`);
+    if (request.outcome === 'not_found') throw new CancelRefused('not_found', `no job ${jobId}`);
+    throw new CancelRefused('not_cancellable', `the job is already ${request.state}`);
   }
-  await recordAdminAction(deps.pool, { jobId, action: 'cancel', actor, detail: { state: flagged.state, step: flagged.step, run: flagged.run } });
+  const flagged = request.job;
+  const at = { jobId, run: flagged.run, step: flagged.step };
 
   let removed = true;
-  if (isStepName(flagged.step)) {
-    const id = bullJobId({ jobId, run: flagged.run, step: flagged.step });
+  const { step } = flagged;
+  if (isStepName(step)) {
     // 1: removed, or not there at all; 0: locked by a worker.
-    removed = (await deps.queues.queue(flagged.step).remove(id)) === 1;
+    removed = (await deps.queues.queue(step).remove(bullJobId({ jobId, run: flagged.run, step }))) === 1;
   }
   const log = deps.log.child({ job_id: jobId, actor });
   if (!removed) {
@@ -73,19 +65,13 @@ export async function cancelJob(deps: CancelDeps, jobId: string, actor: string):
     return { outcome: 'cancel_requested', job: flagged };
   }
 
-  const { rows: done } = await deps.pool.query<JobRow>(
-    `UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now()
-      WHERE id = $1 AND run = $2 AND step = $3 AND state IN ('queued', 'running') RETURNING *`,
-    [jobId, flagged.run, flagged.step],
-  );
-  const cancelled = done[0];
+  const cancelled = await lifecycle.cancelAtStep(deps.pool, at, { archiveShows: false });
   if (!cancelled) {
     // A worker took the job to its next step meanwhile; that step sees the flag and cancels.
-    const current = (await deps.pool.query<JobRow>('SELECT * FROM jobs WHERE id = $1', [jobId])).rows[0] ?? flagged;
+    const current = (await jobs.getJob(deps.pool, jobId)) ?? flagged;
     deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'requested' });
     return { outcome: current.state === 'cancelled' ? 'cancelled' : 'cancel_requested', job: current };
   }
-  await jobSteps.finishStep(deps.pool, jobId, cancelled.run, cancelled.step, { state: 'cancelled' });
   deps.metrics.adminActions.inc({ action: 'cancel', outcome: 'cancelled' });
   deps.metrics.jobs.inc({ step: cancelled.step, state: 'cancelled' });
   log.info({ step: cancelled.step, was: flagged.state }, 'job cancelled');
@@ -99,5 +85,5 @@ async function writeCancelledStatus(deps: CancelDeps, job: JobRow, log: Logger):
   const archive = await archives.getArchive(deps.pool, job.archive_id);
   if (!archive) return;
   const status = { status: 'cancelled', jobId: job.id, step: job.step, expandedTo: job.target_path, flags: job.flags, warnings: job.warnings } as const;
-  if (await tryWriteArchiveStatus(deps.irods, archive.logical_path, status, log)) await jobs.recordArchiveStatus(deps.pool, job.id, job.run, 'cancelled');
+  if (await tryWriteArchiveStatus(deps.irods, archive.logical_path, status, log)) await lifecycle.recordArchiveStatus(deps.pool, { jobId: job.id, run: job.run }, 'cancelled');
 }

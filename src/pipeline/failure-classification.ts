@@ -46,17 +46,3 @@ export function classifyFailure(err: unknown): Failure {
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal_error', message: `internal error: ${message}`, retryable: true, entry: undefined, irodsStatus: undefined };
 }
-
-const RENDERED_CHARS = 500;
-
-/**
- * A failure's message in plain printable ASCII (other characters escaped as in JSON), short:
- * what is recorded when PostgreSQL refused the message as it was, so that the failure itself
- * is never lost.
- */
-export function safeRendering(message: string): string {
-  const short = message.length > RENDERED_CHARS ? `${message.slice(0, RENDERED_CHARS)}...` : message;
-  return JSON.stringify(short)
-    .slice(1, -1)
-    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

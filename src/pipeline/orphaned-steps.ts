@@ -2,10 +2,8 @@ import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { jobSteps, jobs, withTransaction, type JobRow } from '../store/index.js';
-import { safeRendering } from './failure-classification.js';
+import { isStepName, lifecycle, safeRendering, type JobRow } from '../store/index.js';
 import { bullJobId, type PipelineQueues, type StepJobData } from './queues.js';
-import { isStepName } from './steps.js';
 
 /**
  * No job stays queued or running in PostgreSQL at a step no worker will ever run. BullMQ can
@@ -58,11 +56,7 @@ export function lostStepFailure(step: string, failedReason: string | undefined):
  */
 export async function failLostStep(deps: OrphanDeps, data: StepJobData, failedReason: string | undefined): Promise<boolean> {
   const error = lostStepFailure(data.step, failedReason);
-  const failed = await withTransaction(deps.pool, async (tx) => {
-    const job = await jobs.failAtStep(tx, { id: data.jobId, run: data.run, step: data.step }, error);
-    if (job) await jobSteps.finishStep(tx, job.id, job.run, job.step, { state: 'failed', errorCode: error.code, errorMessage: error.message });
-    return job !== undefined;
-  });
+  const failed = (await lifecycle.failLostStep(deps.pool, data, error)) !== undefined;
   if (failed) {
     deps.metrics.jobs.inc({ step: data.step, state: 'failed' });
     deps.log.error({ job_id: data.jobId, step: data.step, run: data.run, code: error.code, reason: failedReason }, 'BullMQ ended the step without its outcome recorded; job failed');
@@ -84,11 +78,12 @@ export interface OrphanReport {
 
 /** Enqueues the step job of `job` again when BullMQ no longer has it; true when it did. */
 export async function requeueIfLost(deps: OrphanDeps, job: Pick<JobRow, 'id' | 'run' | 'step'>): Promise<boolean> {
-  if (!isStepName(job.step)) return false;
-  const data: StepJobData = { jobId: job.id, run: job.run, step: job.step };
-  if (await deps.queues.queue(job.step).getJob(bullJobId(data))) return false;
+  const { step } = job;
+  if (!isStepName(step)) return false;
+  const data: StepJobData = { jobId: job.id, run: job.run, step };
+  if (await deps.queues.queue(step).getJob(bullJobId(data))) return false;
   await deps.queues.enqueue(data);
-  await jobs.markEnqueued(deps.pool, job.id, job.run, job.step);
+  await lifecycle.markEnqueued(deps.pool, data);
   return true;
 }
 
@@ -96,10 +91,11 @@ export async function requeueIfLost(deps: OrphanDeps, job: Pick<JobRow, 'id' | '
 export async function settleOrphanedSteps(deps: OrphanDeps, options: { dryRun: boolean }): Promise<OrphanReport> {
   const requeued: string[] = [];
   const failed: string[] = [];
-  for (const job of await jobs.quietScheduledJobs(deps.pool, QUIET_SECONDS, CHECKED_PER_SWEEP)) {
-    if (!isStepName(job.step)) continue;
-    const data: StepJobData = { jobId: job.id, run: job.run, step: job.step };
-    const bull = await deps.queues.queue(job.step).getJob(bullJobId(data));
+  for (const job of await lifecycle.quietScheduledJobs(deps.pool, QUIET_SECONDS, CHECKED_PER_SWEEP)) {
+    const { step } = job;
+    if (!isStepName(step)) continue;
+    const data: StepJobData = { jobId: job.id, run: job.run, step };
+    const bull = await deps.queues.queue(step).getJob(bullJobId(data));
     if (!bull) {
       if (options.dryRun || (await requeueIfLost(deps, job))) requeued.push(job.id);
       continue;

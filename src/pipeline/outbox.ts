@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../logging/logger.js';
-import { jobs, withTransaction } from '../store/index.js';
+import { isStepName, lifecycle } from '../store/index.js';
 import type { PipelineQueues } from './queues.js';
-import { isStepName } from './steps.js';
 
 /**
  * How long after a job's step was due (its last change or the end of its debounce) the periodic
@@ -14,9 +13,9 @@ export const OUTBOX_GRACE_SECONDS = 30;
 
 /**
  * Enqueues jobs that were committed to PostgreSQL but never reached BullMQ (a crash or a Redis
- * outage between commit and enqueue), and marks them enqueued. Rows are locked while being
- * enqueued, so several agents can flush at once. At the start of the workers with a grace of 0:
- * every unmarked job. Returns how many were enqueued.
+ * outage between commit and enqueue), and marks them enqueued (lifecycle.drainOutbox, one batch
+ * per transaction, rows locked so several agents can flush at once). At the start of the
+ * workers with a grace of 0: every unmarked job. Returns how many were enqueued.
  */
 export async function flushOutbox(
   deps: { pool: pg.Pool; queues: PipelineQueues; log: Logger },
@@ -26,18 +25,14 @@ export async function flushOutbox(
   const batch = options.batch ?? 100;
   let total = 0;
   for (;;) {
-    const n = await withTransaction(deps.pool, async (tx) => {
-      const pending = await jobs.claimOutbox(tx, batch, graceSeconds);
-      for (const job of pending) {
-        if (!isStepName(job.step)) {
-          deps.log.error({ job_id: job.id, step: job.step }, 'outbox job names an unknown step; left alone');
-          continue;
-        }
-        const delayMs = job.not_before ? job.not_before.getTime() - Date.now() : 0;
-        await deps.queues.enqueue({ jobId: job.id, run: job.run, step: job.step }, delayMs);
-        await jobs.markEnqueued(tx, job.id, job.run, job.step);
+    const n = await lifecycle.drainOutbox(deps.pool, { limit: batch, graceSeconds }, async (job) => {
+      if (!isStepName(job.step)) {
+        deps.log.error({ job_id: job.id, step: job.step }, 'outbox job names an unknown step; left alone');
+        return false;
       }
-      return pending.length;
+      const delayMs = job.not_before ? job.not_before.getTime() - Date.now() : 0;
+      await deps.queues.enqueue({ jobId: job.id, run: job.run, step: job.step }, delayMs);
+      return true;
     });
     total += n;
     if (n < batch) break;

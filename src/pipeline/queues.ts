@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { FIRST_STEP, STEP_ORDER, type StepName } from './steps.js';
+import { FIRST_STEP, STEP_ORDER, type StepName } from '../store/index.js';
 
 /** What a BullMQ job carries: only pointers; PostgreSQL holds the facts. */
 export interface StepJobData {

@@ -2,11 +2,9 @@ import type pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { jobs, withTransaction, type JobState } from '../store/index.js';
-import { recordAdminAction } from '../store/repositories/admin-actions.js';
+import { FIRST_STEP, STEP_ORDER, isStepName, lifecycle, type JobRow, type JobState, type StepName } from '../store/index.js';
 import { countJobs, getJobListing, latestJobIdsForPaths, listJobs, type JobFilter, type JobListing } from '../store/repositories/job-search.js';
 import type { PipelineQueues } from './queues.js';
-import { FIRST_STEP, STEP_ORDER, isStepName, type StepName } from './steps.js';
 
 export type ReplayRefusalCode = 'not_found' | 'not_replayable' | 'superseded' | 'unknown_step' | 'step_disabled' | 'step_after_stop';
 
@@ -80,9 +78,7 @@ export async function replayJob(deps: ReplayDeps, jobId: string, options: { from
   }
   const from = replayStart(deps.config, job, options.from);
   if (from instanceof ReplayRefused) return refuse(deps, from);
-  const choice = await restart(deps, job, from, options.actor, {});
-  await enqueue(deps, choice.jobId, from);
-  return choice;
+  return restart(deps, job, from, options.actor, {});
 }
 
 export interface BulkReplayReport {
@@ -126,7 +122,6 @@ export async function replayMatching(
     }
     try {
       replayed.push(await restart(deps, job, from, options.actor, { bulk: true }));
-      await enqueue(deps, job.id, from);
     } catch (err) {
       if (!(err instanceof ReplayRefused)) throw err;
       refused.push({ jobId: job.id, path: job.archive.logical_path, code: err.code, message: err.message });
@@ -149,30 +144,23 @@ function refuse(deps: ReplayDeps, refusal: ReplayRefused): never {
 
 async function restart(deps: ReplayDeps, job: JobListing, from: StepName, actor: string, detail: Record<string, unknown>): Promise<ReplayChoice> {
   const choice = choiceOf(job, from);
-  await withTransaction(deps.pool, async (tx) => {
-    // Conditional on the job still being finished: a concurrent replay or a worker wins cleanly.
-    const restarted = await jobs.restartJob(tx, job.id, from);
-    if (!restarted) throw new ReplayRefused('not_replayable', 'the job changed meanwhile (replayed or running already)');
-    await recordAdminAction(tx, {
-      jobId: job.id,
-      action: 'replay',
-      actor,
-      detail: { ...detail, from, run: restarted.run, previous_state: job.state, previous_step: job.step, previous_error: job.error_code },
-    });
-  });
+  // Conditional on the job still being finished: a concurrent replay or a worker wins cleanly.
+  const restarted = await lifecycle.restartJob(deps.pool, job.id, from, { actor, detail });
+  if (!restarted) throw new ReplayRefused('not_replayable', 'the job changed meanwhile (replayed or running already)');
   deps.metrics.adminActions.inc({ action: 'replay', outcome: 'replayed' });
   deps.metrics.jobs.inc({ step: from, state: 'queued' });
   deps.log.info({ job_id: job.id, from, actor, archive: job.archive.logical_path }, 'job replayed');
+  await enqueue(deps, restarted.job, from);
   return choice;
 }
 
-async function enqueue(deps: ReplayDeps, jobId: string, step: StepName): Promise<void> {
-  const job = await jobs.getJob(deps.pool, jobId);
-  if (!job || job.step !== step || job.state !== 'queued') return;
+/** The replayed job's first step to BullMQ; if that fails, the job waits in the outbox and the next flush enqueues it. */
+async function enqueue(deps: ReplayDeps, job: JobRow, step: StepName): Promise<void> {
+  const at = { jobId: job.id, run: job.run, step };
   try {
-    await deps.queues.enqueue({ jobId, run: job.run, step });
-    await jobs.markEnqueued(deps.pool, jobId, job.run, step);
+    await deps.queues.enqueue(at);
+    await lifecycle.markEnqueued(deps.pool, at);
   } catch (err) {
-    deps.log.warn({ err, job_id: jobId }, 'could not enqueue the replayed job; left in the outbox');
+    deps.log.warn({ err, job_id: job.id }, 'could not enqueue the replayed job; left in the outbox');
   }
 }

@@ -8,7 +8,7 @@ import { classifyPath } from '../intake/watch-filter.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { jobs } from '../store/index.js';
+import { lifecycle, withTryAdvisoryLock } from '../store/index.js';
 import { recordAdminAction } from '../store/repositories/admin-actions.js';
 import { countStuckJobs, latestArchivesForPaths, listJobs, pathsInsideTargets } from '../store/repositories/job-search.js';
 import { reconcileArchiveStatuses } from './archive-status-sync.js';
@@ -90,61 +90,56 @@ interface FoundObject {
  */
 export async function sweep(deps: SweepDeps, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<SweepReport> {
   const dryRun = options.dryRun ?? false;
-  const started = Date.now();
-  const lockClient = await deps.pool.connect();
   try {
-    const { rows } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK_KEY]);
-    if (!rows[0]?.locked) {
-      deps.metrics.sweeps.inc({ outcome: 'skipped' });
-      deps.log.info('another agent is sweeping; skipped');
-      return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, orphans: { requeued: [], failed: [] }, statusesWritten: 0, seconds: 0 };
-    }
-    try {
-      // Jobs overdue by the outbox grace only: a healthy job waiting for its debounce is not "found".
-      const outbox = dryRun ? await jobs.countOutbox(deps.pool, OUTBOX_GRACE_SECONDS) : await flushOutbox(deps);
-      if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
-      const { scanned, missed } = await findMissedArchives(deps, dryRun, options.signal);
-      const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);
-      const orphans = await settleOrphanedSteps(deps, { dryRun });
-      // After the orphans: a job failed just now gets its status on the archive in this pass.
-      const statusesWritten = dryRun ? 0 : (await reconcileArchiveStatuses(deps)).written;
-      const report: SweepReport = {
-        dryRun,
-        ran: true,
-        scanned,
-        missed,
-        stuckCount,
-        stuck,
-        outbox,
-        orphans,
-        statusesWritten,
-        seconds: (Date.now() - started) / 1000,
-      };
-      deps.metrics.sweeps.inc({ outcome: 'done' });
-      deps.log.info(
-        {
-          dry_run: dryRun,
-          scanned,
-          missed: missed.length,
-          stuck: stuckCount,
-          outbox,
-          requeued: orphans.requeued.length,
-          failed_orphans: orphans.failed.length,
-          statuses_written: statusesWritten,
-          seconds: Number(report.seconds.toFixed(3)),
-        },
-        'sweep done',
-      );
-      return report;
-    } finally {
-      await lockClient.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]).catch(() => undefined);
-    }
+    const pass = await withTryAdvisoryLock(deps.pool, SWEEP_LOCK_KEY, () => sweepLocked(deps, dryRun, options.signal));
+    if (pass.ran) return pass.value;
+    deps.metrics.sweeps.inc({ outcome: 'skipped' });
+    deps.log.info('another agent is sweeping; skipped');
+    return { dryRun, ran: false, scanned: 0, missed: [], stuckCount: 0, stuck: [], outbox: 0, orphans: { requeued: [], failed: [] }, statusesWritten: 0, seconds: 0 };
   } catch (err) {
     deps.metrics.sweeps.inc({ outcome: 'failed' });
     throw err;
-  } finally {
-    lockClient.release();
   }
+}
+
+async function sweepLocked(deps: SweepDeps, dryRun: boolean, signal: AbortSignal | undefined): Promise<SweepReport> {
+  const started = Date.now();
+  // Jobs overdue by the outbox grace only: a healthy job waiting for its debounce is not "found".
+  const outbox = dryRun ? await lifecycle.countOutbox(deps.pool, OUTBOX_GRACE_SECONDS) : await flushOutbox(deps);
+  if (outbox && !dryRun) deps.metrics.sweepFound.inc({ kind: 'outbox' }, outbox);
+  const { scanned, missed } = await findMissedArchives(deps, dryRun, signal);
+  const { stuckCount, stuck } = await surfaceStuckJobs(deps, dryRun);
+  const orphans = await settleOrphanedSteps(deps, { dryRun });
+  // After the orphans: a job failed just now gets its status on the archive in this pass.
+  const statusesWritten = dryRun ? 0 : (await reconcileArchiveStatuses(deps)).written;
+  const report: SweepReport = {
+    dryRun,
+    ran: true,
+    scanned,
+    missed,
+    stuckCount,
+    stuck,
+    outbox,
+    orphans,
+    statusesWritten,
+    seconds: (Date.now() - started) / 1000,
+  };
+  deps.metrics.sweeps.inc({ outcome: 'done' });
+  deps.log.info(
+    {
+      dry_run: dryRun,
+      scanned,
+      missed: missed.length,
+      stuck: stuckCount,
+      outbox,
+      requeued: orphans.requeued.length,
+      failed_orphans: orphans.failed.length,
+      statuses_written: statusesWritten,
+      seconds: Number(report.seconds.toFixed(3)),
+    },
+    'sweep done',
+  );
+  return report;
 }
 
 function quoteLiteral(value: string): string | undefined {

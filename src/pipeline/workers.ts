@@ -8,7 +8,7 @@ import { createWorkerConnection, isRedisConnectionError } from './queues.js';
 import { processStepJob, type RunnerDeps } from './run-step.js';
 import type { StepJobData } from './queues.js';
 import { ConfigError } from '../config/index.js';
-import { STEP_ORDER, isStepName, type StepName } from './steps.js';
+import { STEP_ORDER, isStepName, type StepName } from '../store/index.js';
 
 /**
  * One AbortSignal per job that aborts with the worker's shutdown or BullMQ's own signal. The

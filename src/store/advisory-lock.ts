@@ -23,3 +23,11 @@ export async function withTryAdvisoryLock<T>(pool: pg.Pool, key: number, fn: () 
     client.release(broken);
   }
 }
+
+/**
+ * Takes the advisory lock of an archive path until the transaction ends: the intake decides
+ * about one path at a time. The key is the one migration 0005's `ioa_accept_new_archives` takes.
+ */
+export async function lockArchivePath(tx: pg.PoolClient, logicalPath: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [logicalPath]);
+}

@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/index.js';
-import { STEP_ORDER, type StepName as PipelineStep } from '../../pipeline/steps.js';
-import type { ArchiveRow, JobProgress, JobState } from '../../store/index.js';
+import { STEP_ORDER, type ArchiveRow, type JobProgress, type JobState, type StepName as PipelineStep } from '../../store/index.js';
 import type { JobListing } from '../../store/repositories/job-search.js';
 import { HttpError } from '../http-errors.js';
 

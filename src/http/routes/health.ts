@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { IrodsClient } from '../../irods/types.js';
 import type { PipelineQueues } from '../../pipeline/queues.js';
+import { pingDatabase } from '../../store/index.js';
 
 /** How long one iRODS login check answers /readyz: probes must not each cost an iRODS request. */
 const IRODS_CHECK_CACHE_MS = 5_000;
@@ -24,7 +25,7 @@ function messageOf(err: unknown): string {
 
 async function postgresCheck(deps: HealthDeps): Promise<Check> {
   try {
-    await deps.pool.query('SELECT 1');
+    await pingDatabase(deps.pool);
   } catch (err) {
     return { ok: false, problem: `PostgreSQL does not answer: ${messageOf(err)}` };
   }

@@ -1,5 +1,4 @@
 import { detectSourceFormat, openArchive, type ArchiveFormat } from '../../archive/index.js';
-import { entries } from '../../store/index.js';
 import { splitLpath } from '../archive-status.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
@@ -42,7 +41,7 @@ export function expandStep(options: ExpandOptions = {}) {
       throw new StepFailure('archive_changed', `The archive ${lpath} changed size since it was inspected; the new version gets its own job.`);
     }
 
-    const known = await entries.entriesForJob(ctx.pool, ctx.job.id);
+    const known = await ctx.recordedEntries();
     const existing = known.size ? await existingObjects(ctx, target) : new Map<string, { size: number; checksum: string | undefined }>();
     const writer = new TreeWriter(ctx, target, lpath, { smallFileBytes, concurrency, bigEntriesAtOnce, existing, known });
     const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size });
@@ -109,7 +108,7 @@ export function expandStep(options: ExpandOptions = {}) {
 /** Creates and marks the target, or confirms it is this job's own earlier partial result. */
 async function claimTarget(ctx: StepContext, target: string): Promise<void> {
   const lpath = ctx.archive.logical_path;
-  const state = await checkTarget(ctx.irods, ctx.pool, target, ctx.job.id, lpath);
+  const state = await checkTarget(ctx, target);
   await ctx.setTarget(target);
   if (state === 'ours') return;
   await ensureAgentCanCreateIn(ctx, target.slice(0, target.lastIndexOf('/')));

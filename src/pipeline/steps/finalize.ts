@@ -1,10 +1,12 @@
-import { jobs } from '../../store/index.js';
 import { writeArchiveStatus } from '../archive-status.js';
 import type { StepContext, StepResult } from '../step-context.js';
 
-/** Tells the user it worked: the archive's status AVUs become `expanded`, with flags and warnings. */
+/**
+ * Tells the user it worked: the archive's status AVUs become `expanded`, with flags and warnings.
+ * The runner remembers that they say so (jobs.archive_status) with the job's success.
+ */
 export async function finalize(ctx: StepContext): Promise<StepResult> {
-  const job = (await jobs.getJob(ctx.pool, ctx.job.id)) ?? ctx.job;
+  const job = await ctx.currentJob();
   await writeArchiveStatus(ctx.irods, ctx.archive.logical_path, {
     status: 'expanded',
     jobId: job.id,
@@ -12,6 +14,5 @@ export async function finalize(ctx: StepContext): Promise<StepResult> {
     flags: job.flags,
     warnings: job.warnings,
   });
-  await jobs.recordArchiveStatus(ctx.pool, job.id, job.run, 'expanded');
-  return { detail: { expanded_to: job.target_path, flags: job.flags } };
+  return { detail: { expanded_to: job.target_path, flags: job.flags }, archiveStatus: 'expanded' };
 }

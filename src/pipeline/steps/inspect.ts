@@ -1,6 +1,5 @@
 import { detectSourceFormat, listZip } from '../../archive/index.js';
 import { IrodsError, isNotFound } from '../../irods/errors.js';
-import { archives } from '../../store/index.js';
 import { splitLpath } from '../archive-status.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure, StepNotReady } from '../step-errors.js';
@@ -42,7 +41,7 @@ export async function inspect(ctx: StepContext): Promise<StepResult> {
       await ctx.progress({ bytesTotal: stat.size, bytesDone: 0, entriesDone: 0 });
     }
     const checksum = stat.checksum ?? (await archiveChecksum(ctx, lpath));
-    await archives.updateArchiveFacts(ctx.pool, ctx.archive.id, { format, checksum, size: stat.size });
+    await ctx.updateArchiveFacts({ format, checksum, size: stat.size });
     detail.checksum = checksum ?? null;
   } catch (err) {
     throw asStepFailure(err);
@@ -50,7 +49,7 @@ export async function inspect(ctx: StepContext): Promise<StepResult> {
 
   const target = targetCollectionFor(lpath, ctx.config.watch.archiveSuffixes);
   detail.target = target;
-  detail.target_state = await checkTarget(ctx.irods, ctx.pool, target, ctx.job.id, lpath);
+  detail.target_state = await checkTarget(ctx, target);
   await ctx.setTarget(target);
   return { detail };
 }
@@ -100,13 +99,13 @@ async function waitUntilSettled(ctx: StepContext, now: { size: number; checksum:
   const quietFor = Date.now() - recorded.updated_at.getTime();
   const stable = !changed && quietFor >= ctx.config.workers.stableSeconds * 1000;
   if (stable && good && !writing) {
-    if (recorded.modified_at === null) await archives.updateArchiveFacts(ctx.pool, recorded.id, { modifiedAt: now.modifiedAt });
+    if (recorded.modified_at === null) await ctx.updateArchiveFacts({ modifiedAt: now.modifiedAt });
     return;
   }
   if (Date.now() - ctx.job.created_at.getTime() > MAX_WAIT_MS) {
     throw new StepFailure('upload_never_settled', `The archive was still being written (or has no good replica) after 24 hours; it was not expanded.`);
   }
-  if (changed) await archives.replaceArchiveVersion(ctx.pool, recorded.id, { size: now.size, checksum: now.checksum, modifiedAt: now.modifiedAt });
+  if (changed) await ctx.replaceArchiveVersion({ size: now.size, checksum: now.checksum, modifiedAt: now.modifiedAt });
   const why = writing ? 'a replica is still being written' : !good ? 'no good replica yet' : 'the upload is still changing';
   throw new StepNotReady(why, Math.max(1_000, ctx.config.workers.stableSeconds * 1000));
 }

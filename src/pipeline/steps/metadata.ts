@@ -13,7 +13,6 @@ import {
   type ScopeType,
   type TransferModel,
 } from '../../ome/index.js';
-import { entries } from '../../store/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import { loadTransferXml } from './transfer-xml.js';
@@ -60,7 +59,7 @@ export function metadataStep(options: MetadataOptions = {}) {
     }
     const { model } = loaded;
 
-    const present = new Set([...(await entries.entriesForJob(ctx.pool, ctx.job.id)).values()].filter((e) => e.state === 'written').map((e) => e.path));
+    const present = new Set([...(await ctx.recordedEntries()).values()].filter((e) => e.state === 'written').map((e) => e.path));
     const { omeTiff, warnings: tiffWarnings } = await readOmeTiffHeaders(ctx, root, model, present);
     const targets = mapTransferToAvus(model, { omeTiff });
     const current = await currentAgentAvus(ctx, root);

@@ -26,7 +26,7 @@ import {
   type UnpackRun,
   type ZoneMount,
 } from '../../omero/index.js';
-import { entries, jobSteps, type JobStepRow } from '../../store/index.js';
+import type { JobStepRow } from '../../store/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
 
@@ -95,7 +95,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     const directories = new Set(model.images.flatMap((i) => (i.path?.kind === 'directory' ? [i.path.target] : [])));
     const kindOf = (path: string) => (directories.has(path) ? 'collection' : 'data_object');
 
-    const history = (await jobSteps.stepsForJob(ctx.pool, ctx.job.id)).filter((s) => s.step === 'omero');
+    const history = (await ctx.stepHistory()).filter((s) => s.step === 'omero');
 
     const previous = previousRegistration(history, ctx.job.run, server);
     if (previous && cfg.onReplay === 'keep' && (await rootRecordsServer(ctx, root, server))) {
@@ -284,7 +284,7 @@ interface ExpandedTree {
 async function expandedTree(ctx: StepContext): Promise<ExpandedTree> {
   const files = new Map<string, number>();
   const directories = new Set<string>();
-  for (const e of (await entries.entriesForJob(ctx.pool, ctx.job.id)).values()) {
+  for (const e of (await ctx.recordedEntries()).values()) {
     if (e.state !== 'written') continue;
     if (e.kind === 'directory') directories.add(e.path);
     else files.set(e.path, Number(e.size ?? 0));
@@ -399,7 +399,7 @@ async function recordCliError(ctx: StepContext, err: OmeroCliError, log: StepCon
 
 /** Merges into this run's step detail now (run-step only writes it when the step ends). */
 async function recordDetail(ctx: StepContext, detail: Record<string, unknown>): Promise<void> {
-  await jobSteps.recordStepDetail(ctx.pool, ctx.job.id, ctx.job.run, ctx.step, detail);
+  await ctx.recordDetail(detail);
 }
 
 /**

@@ -14,7 +14,6 @@ import {
   type PlanPermissionsInput,
   type PlanWarning,
 } from '../../users/index.js';
-import { entries } from '../../store/index.js';
 import type { StepContext, StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import { checkPlannedEntities } from './planned-entities.js';
@@ -57,7 +56,7 @@ export function permissionsStep(options: PermissionsOptions): StepHandler {
       throw new StepFailure('no_uploader', `The event for ${ctx.archive.logical_path} named no uploader, so the agent cannot tell who must keep access.`);
     }
 
-    const rows = await entries.entriesForJob(ctx.pool, ctx.job.id);
+    const rows = await ctx.recordedEntries();
     const collections: string[] = [];
     const dataObjects: string[] = [];
     for (const row of rows.values()) {

@@ -1,7 +1,6 @@
-import type pg from 'pg';
 import { isNotFound } from '../../irods/errors.js';
-import type { IrodsClient } from '../../irods/types.js';
 import { AGENT_NS } from '../archive-status.js';
+import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 
 /** The collection an archive expands into: its path without the archive suffix (DESIGN.md). */
@@ -22,7 +21,10 @@ export type TargetState = 'absent' | 'ours';
  * result — marked by SOURCE_JOB on the collection, or created by this job per the audit trail
  * (a crash between creating and marking). Anything else is a conflict: never overwritten.
  */
-export async function checkTarget(irods: IrodsClient, pool: pg.Pool, target: string, jobId: string, archiveLpath: string): Promise<TargetState> {
+export async function checkTarget(ctx: Pick<StepContext, 'irods' | 'job' | 'archive' | 'audited'>, target: string): Promise<TargetState> {
+  const { irods } = ctx;
+  const jobId = ctx.job.id;
+  const archiveLpath = ctx.archive.logical_path;
   try {
     await irods.collections.stat(target);
   } catch (err) {
@@ -40,8 +42,7 @@ export async function checkTarget(irods: IrodsClient, pool: pg.Pool, target: str
     `SELECT META_COLL_ATTR_VALUE WHERE COLL_NAME = '${target}' AND META_COLL_ATTR_NAME = '${SOURCE_JOB}'`,
   );
   if (rows.some(([value]) => value === jobId)) return 'ours';
-  const audited = await pool.query('SELECT 1 FROM audit WHERE job_id = $1 AND action = $2 AND lpath = $3 LIMIT 1', [jobId, 'create_collection', target]);
-  if (audited.rowCount) return 'ours';
+  if (await ctx.audited('create_collection', target)) return 'ours';
   throw conflict(target, jobId, archiveLpath, 'a collection');
 }
 

@@ -3,8 +3,7 @@ import PQueue from 'p-queue';
 import type { ArchiveEntry } from '../../archive/index.js';
 import { readEntryBytes } from '../../archive/index.js';
 import { isAlreadyExists } from '../../irods/errors.js';
-import { entries, type EntryRow } from '../../store/index.js';
-import type { EntryUpdate } from '../../store/repositories/entries.js';
+import type { EntryRow, EntryUpdate } from '../../store/index.js';
 import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import { SOURCE_ARCHIVE } from './target-collection.js';
@@ -241,7 +240,7 @@ export class TreeWriter {
     this.pendingRows = [];
     this.pendingAudit = [];
     this.lastFlush = Date.now();
-    await entries.upsertEntries(this.ctx.pool, this.ctx.job.id, rows);
+    await this.ctx.recordEntries(rows);
     await this.ctx.auditBatch(auditRows);
     // What the job has done in all its runs: files found in place count as much as files written.
     await this.ctx.progress(this.done());

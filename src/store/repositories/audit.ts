@@ -52,3 +52,9 @@ export async function auditForJob(db: Queryable, jobId: string, limit = 1000): P
   const { rows } = await db.query<AuditRow>('SELECT * FROM audit WHERE job_id = $1 ORDER BY id LIMIT $2', [jobId, limit]);
   return rows;
 }
+
+/** Whether the job recorded `action` on `lpath` (e.g. that it created the target collection itself). */
+export async function hasAudit(db: Queryable, jobId: string, action: string, lpath: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM audit WHERE job_id = $1 AND action = $2 AND lpath = $3 LIMIT 1', [jobId, action, lpath]);
+  return (rowCount ?? 0) > 0;
+}

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullJobId } from '../../../src/pipeline/queues.js';
-import { audit, jobSteps } from '../../../src/store/index.js';
+import { audit } from '../../../src/store/index.js';
+import * as stepRows from '../../../src/store/lifecycle/step-rows.js';
 import { TEST_OPERATOR_TOKEN, TEST_READER_TOKEN, landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -101,10 +102,10 @@ describe('GET /v1/jobs', () => {
   it('shows one job with its archive, error, steps, events and the admin actions taken on it', async () => {
     const path = `/tempZone/home/alice/${randomName('detail')}.zip`;
     const jobId = await newJob(path);
-    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'inspect');
-    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'inspect', { state: 'succeeded', detail: { format: 'zip', files: 3 } });
-    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'expand');
-    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'failed', errorCode: 'irods_error', errorMessage: 'iRODS refused', detail: { entry: 'a/b.tif' } });
+    await stepRows.startStepAttempt(agent.db.pool, jobId, 1, 'inspect');
+    await stepRows.finishStep(agent.db.pool, jobId, 1, 'inspect', { state: 'succeeded', detail: { format: 'zip', files: 3 } });
+    await stepRows.startStepAttempt(agent.db.pool, jobId, 1, 'expand');
+    await stepRows.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'failed', errorCode: 'irods_error', errorMessage: 'iRODS refused', detail: { entry: 'a/b.tif' } });
     await agent.db.pool.query(
       `UPDATE jobs SET state = 'failed', step = 'expand', error_code = 'irods_error', error_message = 'iRODS refused', error_entry = 'a/b.tif', irods_status = -818000, progress = '{"entriesDone": 1, "entriesTotal": 3, "bytesDone": 10, "bytesTotal": 30}' WHERE id = $1`,
       [jobId],
@@ -165,13 +166,13 @@ describe('where each step attempt ran', () => {
     const jobId = await newJob(path);
     const first = { host: 'worker-a.example.org', pid: 4101 };
     const second = { host: 'worker-b.example.org', pid: 5202 };
-    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'expand', first);
+    await stepRows.startStepAttempt(agent.db.pool, jobId, 1, 'expand', first);
     await audit.recordAudit(agent.db.pool, jobId, 'create_collection', `${path.slice(0, -4)}`, {}, first);
     // A retryable failure leaves the step running; BullMQ tries again, here on another host.
-    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'running', errorCode: 'irods_unavailable', errorMessage: 'no answer' });
-    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'expand', second);
+    await stepRows.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'running', errorCode: 'irods_unavailable', errorMessage: 'no answer' });
+    await stepRows.startStepAttempt(agent.db.pool, jobId, 1, 'expand', second);
     await audit.recordAuditBatch(agent.db.pool, jobId, [{ action: 'write', lpath: `${path.slice(0, -4)}/a.tif` }], second);
-    await jobSteps.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'succeeded' });
+    await stepRows.finishStep(agent.db.pool, jobId, 1, 'expand', { state: 'succeeded' });
 
     const res = await api(`/v1/jobs/${jobId}`, { token: TEST_READER_TOKEN });
     const [expand] = res.json.steps as { step: string; attempts: number; worker: Json; attempt_history: Json[] }[];
@@ -188,7 +189,7 @@ describe('where each step attempt ran', () => {
 
   it('defaults to this process: a worker records itself', async () => {
     const jobId = await newJob(`/tempZone/home/alice/${randomName('self')}.zip`);
-    await jobSteps.startStepAttempt(agent.db.pool, jobId, 1, 'inspect');
+    await stepRows.startStepAttempt(agent.db.pool, jobId, 1, 'inspect');
     const res = await api(`/v1/jobs/${jobId}`, { token: TEST_READER_TOKEN });
     expect((res.json.steps as { worker: Json }[])[0]?.worker).toEqual({ host: hostname(), pid: process.pid });
   });
@@ -320,8 +321,8 @@ describe('GET /v1/archives (the feed)', () => {
       await newJob(`/tempZone/home/alice/${randomName('feed')}.zip`),
       await newJob(`/tempZone/home/alice/${randomName('feed')}.zip`),
     ] as [string, string, string, string];
-    await jobSteps.startStepAttempt(agent.db.pool, a, 1, 'metadata');
-    await jobSteps.finishStep(agent.db.pool, a, 1, 'metadata', { state: 'succeeded', detail: { images: 3, projects: 1 } });
+    await stepRows.startStepAttempt(agent.db.pool, a, 1, 'metadata');
+    await stepRows.finishStep(agent.db.pool, a, 1, 'metadata', { state: 'succeeded', detail: { images: 3, projects: 1 } });
     await agent.db.pool.query(`UPDATE jobs SET target_path = '/tempZone/home/alice/x' WHERE id = $1`, [a]);
     await finish(a, 'succeeded', 'finalize');
     const first = await collect(1);

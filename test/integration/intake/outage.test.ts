@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Intake } from '../../../src/intake/accept-event.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import { flushOutbox } from '../../../src/pipeline/outbox.js';
-import { jobs } from '../../../src/store/index.js';
+import { lifecycle } from '../../../src/store/index.js';
 import { bullJobId } from '../../../src/pipeline/queues.js';
 import { landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startPrivateRedis } from '../../support/private-redis.js';
@@ -88,8 +88,8 @@ describe('when Redis is unavailable', () => {
 
   it('marks a job enqueued when its step starts (a worker got it from BullMQ), so no flush touches it', async () => {
     const res = await agent.postEvent(landedEvent(`/tempZone/home/alice/${randomName('started')}.zip`, { size: 3, checksum: 'sha2:s' }));
-    const started = await jobs.markRunning(agent.db.pool, res.json.job_id as string);
-    expect(started?.enqueued_at).not.toBeNull();
+    const started = await lifecycle.startStep(agent.db.pool, { jobId: res.json.job_id as string, run: 1, step: 'inspect' });
+    expect(started?.job.enqueued_at).not.toBeNull();
     await agent.db.pool.query("UPDATE jobs SET updated_at = now() - interval '1 hour' WHERE id = $1", [res.json.job_id]);
     expect(await flushOutbox({ pool: agent.db.pool, queues: agent.queues, log: createLogger({ level: 'silent' }) })).toBe(0);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, maskedUrl } from '../../../src/cli/service-availability.js';
 import { IrodsError } from '../../../src/irods/errors.js';
-import { classifyFailure, safeRendering } from '../../../src/pipeline/failure-classification.js';
+import { classifyFailure } from '../../../src/pipeline/failure-classification.js';
+import { safeRendering } from '../../../src/store/safe-text.js';
 import { lostStepFailure, unrecordedFailure } from '../../../src/pipeline/orphaned-steps.js';
 
 describe('failures as the job records them', () => {

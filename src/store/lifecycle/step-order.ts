@@ -1,6 +1,7 @@
 /**
- * The pipeline's steps, in order. Each is its own BullMQ queue and job (own retries, backoff,
- * concurrency). Permissions run before metadata so people get access even if metadata fails.
+ * The steps of a job, in the order the lifecycle advances it through them (completeStep). Each
+ * is its own BullMQ queue and job (own retries, backoff, concurrency). Permissions run before
+ * metadata so people get access even if metadata fails.
  */
 export const STEP_ORDER = ['inspect', 'expand', 'permissions', 'metadata', 'omero', 'finalize'] as const;
 export type StepName = (typeof STEP_ORDER)[number];
