@@ -15,8 +15,8 @@ import type { StepPointer } from './guards.js';
  * twice is harmless (BullMQ ids are per job, run and step, so adding twice is too). It does not
  * count as a change of the job (updated_at stays): the sweeper measures quiet from it.
  */
-export async function markEnqueued(db: pg.Pool, at: StepPointer): Promise<void> {
-  await markIn(db, at);
+export async function markEnqueued(pool: pg.Pool, at: StepPointer): Promise<void> {
+  await markIn(pool, at);
 }
 
 async function markIn(db: Queryable, at: StepPointer): Promise<void> {
