@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIrodsStandin, type IrodsStandin } from '../../standins/irods-http-api/index.js';
+import { ADMIN_PASSWORD, openApiTarget, type ApiTarget } from './api-target.js';
 import { CODES, authenticate, get, post, statusCode, tokenFor } from './api-client.js';
 
 describe('iRODS HTTP API stand-in: users and groups', () => {
-  let standin: IrodsStandin;
+  let target: ApiTarget;
   let base: string;
   let rods: string;
 
   beforeAll(async () => {
-    standin = await startIrodsStandin({ users: [{ name: 'alice', password: 'alicepass' }] });
-    base = standin.baseUrl;
-    rods = await tokenFor(base, 'rods', 'rods');
+    target = await openApiTarget({ users: [{ name: 'alice', password: 'alicepass' }] });
+    base = target.baseUrl;
+    rods = await tokenFor(base, 'rods', ADMIN_PASSWORD);
   });
 
   afterAll(async () => {
-    await standin.close();
+    await target.close();
   });
 
   const admin = (params: Record<string, string>) => post(base, 'users-groups', rods, params);
