@@ -44,7 +44,7 @@ export function expandStep(options: ExpandOptions = {}) {
       throw new StepFailure('archive_changed', `The archive ${lpath} changed size since it was inspected; the new version gets its own job.`);
     }
     const replica = await readableArchiveReplica(ctx, lpath);
-    if (replicaChanged(replica, ctx.archive.size, ctx.archive.modified_at)) {
+    if (replicaChanged(replica, ctx.archive)) {
       throw new StepFailure('archive_changed', `The archive ${lpath} was written again since it was inspected; the new version gets its own job.`);
     }
 
@@ -140,10 +140,12 @@ async function ensureAgentCanCreateIn(ctx: StepContext, parent: string): Promise
 }
 
 /**
- * The good replica read now is not the version inspect settled on: another size, or a later
- * modify time (a write that kept the size). Inspect records both once the upload settled.
+ * The good replica read now is not the version inspect settled on: another size, a later modify
+ * time, or another checksum (iRODS clears a replica's checksum when it is written, and inspect
+ * recorded the one it had or computed). Inspect records all three once the upload settled.
  */
-function replicaChanged(replica: ReplicaInfo, size: number | null, modifiedAt: Date | null): boolean {
-  if (size !== null && replica.size !== size) return true;
-  return modifiedAt !== null && replica.modifiedAt * 1000 > modifiedAt.getTime();
+function replicaChanged(replica: ReplicaInfo, inspected: { size: number | null; modified_at: Date | null; checksum: string | null }): boolean {
+  if (inspected.size !== null && replica.size !== inspected.size) return true;
+  if (inspected.modified_at !== null && replica.modifiedAt * 1000 > inspected.modified_at.getTime()) return true;
+  return inspected.checksum !== null && replica.checksum !== inspected.checksum;
 }

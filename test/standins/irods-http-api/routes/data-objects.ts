@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { Replica } from '../catalog.js';
 import { IRODS_ERRORS, IrodsFailure } from '../errors.js';
 import { parseLeadingInteger, type RequestArgs } from '../http/args.js';
 import { authenticated, type OperationTable } from '../http/dispatch.js';
@@ -70,7 +71,7 @@ async function read(zone: Zone, user: Principal, reply: FastifyReply, args: Requ
     requested = parseLeadingInteger(args.text('replica-number'));
     if (requested === undefined) return sendStatus(reply, 400);
   }
-  let replica;
+  let replica: Replica;
   try {
     const keyword = resource !== undefined ? rootResourceNamed(zone.catalog, resource) : undefined;
     replica = chooseReplica(zone.catalog, object, 'open', { keyword, requested });
