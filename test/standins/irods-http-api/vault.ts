@@ -9,6 +9,9 @@ export type OpenMode = 'truncate' | 'keep' | 'append';
 
 const FLAGS: Record<OpenMode, string> = { truncate: 'w', keep: 'r+', append: 'a' };
 
+/** The longest file name Linux file systems (ext4, xfs, tmpfs) hold. */
+const NAME_MAX = 255;
+
 /** Files up to this size are read whole, synchronously, for their checksum. */
 const SYNC_READ_LIMIT = 1 << 20;
 
@@ -37,25 +40,23 @@ export class Vault {
   }
 
   /**
-   * Creates (or truncates) the replica's file: the physical create of a new replica, made when it
-   * is opened. As rsFileCreate does, a create that fails with ENOENT makes the directories and
-   * tries once more. Throws the Node error (ENAMETOOLONG, EACCES, ...) with its syscall, for the
-   * caller to map to iRODS's code (see physicalCreateFailure).
+   * Makes ready the file of a new replica, as its physical create at open would: the name must
+   * fit the file system (NAME_MAX, 255 bytes: ENAMETOOLONG otherwise, as open() reports it) and
+   * the directories are made (rsFileCreate makes them after ENOENT). The file itself is created by
+   * the replica's first write, or by `touch` when nothing is written: one open per small file
+   * instead of two. Throws a Node-style error with errno and syscall, for the caller to map.
    */
-  create(path: string): void {
+  prepareCreate(path: string): void {
+    for (const name of path.split('/')) {
+      if (Buffer.byteLength(name, 'utf8') > NAME_MAX) {
+        throw Object.assign(new Error(`ENAMETOOLONG: name too long, open '${path}'`), { code: 'ENAMETOOLONG', errno: -36, syscall: 'open' });
+      }
+    }
     const dir = dirname(path);
     if (!this.knownDirs.has(dir)) {
-      try {
-        closeSync(openSync(path, 'w'));
-        this.knownDirs.add(dir);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
       mkdirSync(dir, { recursive: true });
       this.knownDirs.add(dir);
     }
-    closeSync(openSync(path, 'w'));
   }
 
   /** Moves a replica's file to its new DATA_PATH (a rename of the object or of a collection above it). */

@@ -172,6 +172,7 @@ export async function touchDataObject(zone: Zone, user: Principal, lpath: string
       root = catalog.resources.rootOf(leaf).name;
     }
     const opened = openForWrite(zone, user, lpath, { truncate: true, append: false, resource: root });
+    await zone.vault.touch(opened.replica.physicalPath, opened.mode);
     await closeReplica(zone, opened, 0);
     opened.replica.modifyTime = mtime;
     return;

@@ -93,15 +93,16 @@ export function defaultResource(zone: Zone): Resource {
 }
 
 /**
- * A new intermediate replica on `storage` with its file created at its vault path. When the
- * physical create fails, the replica stays in the catalog, stale and empty, and the open fails
- * with the file system's error (rsDataObjOpen: unlock_and_publish(..., STALE_REPLICA)).
+ * A new intermediate replica on `storage`, its file ready at its vault path (the first write, or
+ * a touch when nothing is written, creates it: see Vault.prepareCreate). When the physical create
+ * fails, the replica stays in the catalog, stale and empty, and the open fails with the file
+ * system's error (rsDataObjOpen: unlock_and_publish(..., STALE_REPLICA)).
  */
 export function createReplica(zone: Zone, object: DataObject, storage: Resource): Replica {
   const physicalPath = physicalPathFor(storage, object.path);
   const replica = zone.catalog.addReplica(object, storage, { path: physicalPath, inVault: true });
   try {
-    zone.vault.create(physicalPath);
+    zone.vault.prepareCreate(physicalPath);
   } catch (err) {
     replica.status = REPLICA_STATUS.stale;
     throw physicalCreateFailure(err, physicalPath);
