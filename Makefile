@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: all deps build install uninstall services test typecheck lint unit demo bench clean
+.PHONY: all deps build install uninstall services test typecheck lint unit demo bench contract clean
 
 # Where `make install` puts the irods-omero-agent command (PREFIX=$$HOME/.local needs no root).
 PREFIX ?= /usr/local
@@ -49,6 +49,14 @@ demo: deps services build
 
 bench: deps services build
 	node dist/bench/run-all.js
+
+# The stand-in's conformance tests against a real iRODS HTTP API: every failure is a place where
+# the stand-in and that server differ (expected = the stand-in, received = the server). Needs
+# IRODS_HTTP_API_URL and rods's IRODS_PASSWORD; use a disposable test zone (tempZone, demoResc).
+# See test/standins/irods-http-api/README.md. Not part of `make test`.
+contract: deps
+	@test -n "$$IRODS_HTTP_API_URL" || { echo 'make contract needs IRODS_HTTP_API_URL (e.g. http://localhost:9000/irods-http-api/0.7.0) and IRODS_PASSWORD'; exit 2; }
+	IRODS_CONTRACT=1 npx vitest run --project integration --no-file-parallelism --reporter=verbose test/integration/standin
 
 clean:
 	rm -rf dist coverage .tmp

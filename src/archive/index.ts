@@ -8,6 +8,7 @@ export {
   ArchiveRejected,
   ARCHIVE_REJECT_REASONS,
   printableName,
+  quoteEntry,
   type ArchiveRejectReason,
 } from './archive-rejected.js';
 export {
@@ -27,6 +28,8 @@ export {
 export { detectFormat, detectSourceFormat, formatFromName, FORMAT_HEAD_BYTES } from './format-detection.js';
 export { openArchive } from './open-archive.js';
 export { listZip, type ZipOptions } from './zip-archive.js';
+export { listEntries, type EntryListing, type ListedName } from './list-entries.js';
+export { formatBytes } from './format-bytes.js';
 export { readEntryBytes } from './read-entry.js';
 
 export { checkEntryPath, describePathProblem, parentsOf, type PathCheck, type PathProblem } from './path-safety.js';

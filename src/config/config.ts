@@ -119,6 +119,15 @@ const envSchema = z.object({
   IRODS_PARALLEL_WRITE_STREAMS: int(3, 1, 16),
   IRODS_READ_AHEAD_BYTES: int(4 * MiB, 0),
   IRODS_ADMIN_MODE: bool(true),
+  // A root resource name as iadmin mkresc accepts it (rsGeneralAdmin: shorter than NAME_LEN, no whitespace).
+  AGENT_TARGET_RESOURCE: z
+    .string()
+    .regex(/^[^\s;]{1,63}$/, 'must be the name of a root resource (1 to 63 characters, no whitespace or ";")')
+    .optional(),
+  AGENT_LOGICAL_QUOTAS_NAMESPACE: z
+    .string()
+    .regex(/^[^\s']+$/, "must be the logical_quotas plugin's namespace (no whitespace or quotes)")
+    .default('irods::logical_quotas'),
 
   OMERO_ENABLED: bool(false),
   OMERO_CLI: z.string().default('omero'),
@@ -241,6 +250,10 @@ export interface Config {
     readonly readAheadBytes: number;
     /** Send admin=1 on ACL/metadata operations (the agent's account is a rodsadmin). */
     readonly adminMode: boolean;
+    /** The root resource expanded objects are written to; undefined: the server's default. */
+    readonly targetResource: string | undefined;
+    /** The logical_quotas plugin's AVU namespace, checked before an expansion. */
+    readonly logicalQuotasNamespace: string;
   };
   readonly omero: {
     readonly enabled: boolean;
@@ -384,6 +397,8 @@ export function loadConfig(env: EnvLike): Config {
       parallelWriteStreams: e.IRODS_PARALLEL_WRITE_STREAMS,
       readAheadBytes: e.IRODS_READ_AHEAD_BYTES,
       adminMode: e.IRODS_ADMIN_MODE,
+      targetResource: e.AGENT_TARGET_RESOURCE,
+      logicalQuotasNamespace: e.AGENT_LOGICAL_QUOTAS_NAMESPACE,
     },
     omero: {
       enabled: e.OMERO_ENABLED,

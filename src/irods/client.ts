@@ -6,6 +6,7 @@ import { DEFAULT_READ_RETRY, DEFAULT_STREAM_RETRY, type RetrySettings } from './
 import { serverLimitsOnce } from './server-limits.js';
 import { Transport } from './transport.js';
 import type { IrodsClient, IrodsClientOptions, IrodsRetryOptions, ServerInfo } from './types.js';
+import { createResourcesApi } from './resources.js';
 import { createUsersGroupsApi } from './users-groups.js';
 
 const MiB = 1024 * 1024;
@@ -77,6 +78,7 @@ export function createIrodsClient(options: IrodsClientOptions): IrodsClient {
     dataObjects: createDataObjectsApi(ctx),
     query: createQueryApi(ctx),
     users: createUsersGroupsApi(ctx),
+    resources: createResourcesApi(ctx),
     close: () => transport.close(),
   };
 }

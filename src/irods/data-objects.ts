@@ -125,7 +125,15 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
         (offset, length, signal) =>
           length === 0
             ? Promise.resolve([])
-            : t.pieces({ method: 'GET', endpoint, op: 'read', lpath, params: readParams(lpath, { offset, count: length }), signal, idempotent: true }),
+            : t.pieces({
+                method: 'GET',
+                endpoint,
+                op: 'read',
+                lpath,
+                params: readParams(lpath, { offset, count: length, ...(options?.replicaNumber !== undefined ? { replicaNumber: options.replicaNumber } : {}) }),
+                signal,
+                idempotent: true,
+              }),
         { readAheadBytes: options?.readAheadBytes ?? s.readAheadBytes },
       );
     },

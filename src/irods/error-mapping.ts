@@ -1,5 +1,5 @@
 import { irodsCodeName } from './error-codes.js';
-import { IrodsError } from './errors.js';
+import { IrodsCode, IrodsError } from './errors.js';
 
 /**
  * Turns what the HTTP API answered (or failed to answer) into IrodsError. Both the HTTP status
@@ -68,6 +68,18 @@ export function readIrodsStatus(body: unknown): IrodsStatus | undefined {
   return { code, message, failedOperation };
 }
 
+/** The operations whose failure to open a replica 0.7.0 reports as INVALID_HANDLE unless built against iRODS > 5.0.2. */
+const WRITE_OPENS: ReadonlySet<string> = new Set(['data-objects/write', 'data-objects/parallel_write_init']);
+
+/**
+ * True when the code says only "the replica could not be opened": INVALID_HANDLE from a write.
+ * An API built against iRODS 5.1+ answers iRODS's own code there (dstream last_error()), and
+ * that code is then mapped like any other.
+ */
+export function isHiddenWriteCause(ctx: RequestContext, code: number | undefined): boolean {
+  return code === IrodsCode.INVALID_HANDLE && WRITE_OPENS.has(ctx.op);
+}
+
 function describe(ctx: RequestContext): string {
   return ctx.lpath === undefined ? ctx.op : `${ctx.op} ${ctx.lpath}`;
 }
@@ -77,8 +89,12 @@ export function errorFromResponse(ctx: RequestContext, status: number, body: unk
   const s = readIrodsStatus(body);
   const code = s?.code !== undefined && s.code !== 0 ? s.code : undefined;
   const codeName = code === undefined ? undefined : irodsCodeName(code);
+  const causeHidden = isHiddenWriteCause(ctx, code);
   const parts: string[] = [`${describe(ctx)} failed: HTTP ${status}`];
   if (code !== undefined) parts.push(`${codeName ?? 'iRODS error'} (${code})`);
+  if (causeHidden) {
+    parts.push('iRODS could not open the replica for writing and the HTTP API does not say why (it reports the real code only when built against iRODS newer than 5.0.2)');
+  }
   else if (status !== 200) parts.push(HTTP_MEANING[status] ?? 'unexpected status');
   if (s?.message) parts.push(s.message);
   if (s?.failedOperation) {
@@ -93,6 +109,7 @@ export function errorFromResponse(ctx: RequestContext, status: number, body: unk
     lpath: ctx.lpath,
     message: parts.join(': '),
     failedOperation: s?.failedOperation,
+    causeHidden,
   });
 }
 

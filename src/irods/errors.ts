@@ -14,6 +14,14 @@ export class IrodsError extends Error {
   readonly lpath: string | undefined;
   /** For atomic ACL/AVU operations: which operation of the batch failed. */
   readonly failedOperation: { index: number; message: string } | undefined;
+  /**
+   * A write the API could not open reported INVALID_HANDLE: an HTTP API built against iRODS
+   * 5.0.2 or older says only that, whatever iRODS refused (permission, lock, quota, resource,
+   * path); one built against a newer iRODS reports iRODS's own code instead (0.7.0, #479;
+   * endpoints/data_objects op_write, op_write_streaming, op_parallel_write_init). The cause
+   * being unknown, such a failure counts as retryable.
+   */
+  readonly causeHidden: boolean;
 
   constructor(init: {
     status: number;
@@ -23,6 +31,7 @@ export class IrodsError extends Error {
     lpath?: string | undefined;
     message: string;
     failedOperation?: { index: number; message: string } | undefined;
+    causeHidden?: boolean | undefined;
     /** The underlying transport error, for diagnosis (never carries credentials). */
     cause?: unknown;
   }) {
@@ -33,11 +42,17 @@ export class IrodsError extends Error {
     this.op = init.op;
     this.lpath = init.lpath;
     this.failedOperation = init.failedOperation;
+    this.causeHidden = init.causeHidden ?? false;
   }
 
-  /** Worth retrying as is: a transport failure, a timeout, a 5xx or a parallel-write stream shortage. */
+  /**
+   * Worth retrying as is: a transport failure, a timeout, a 5xx or a parallel-write stream
+   * shortage; an iRODS refusal that passes (another writer holds the object, a resource is
+   * down); a write whose cause the API hid.
+   */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+    if (this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500) return true;
+    return this.causeHidden || (this.code !== undefined && TRANSIENT_CODES.has(this.code));
   }
 }
 
@@ -63,7 +78,41 @@ export const IrodsCode = {
   CAT_INSUFFICIENT_PRIVILEGE_LEVEL: -830000,
   CAT_NAME_EXISTS_AS_COLLECTION: -833000,
   CAT_NAME_EXISTS_AS_DATAOBJ: -834000,
+  SYS_RESC_DOES_NOT_EXIST: -78000,
+  SYS_RESC_IS_DOWN: -105000,
+  SYS_RESC_QUOTA_EXCEEDED: -110000,
+  SYS_REPLICA_DOES_NOT_EXIST: -164000,
+  SYS_NO_GOOD_REPLICA: -166000,
+  SYS_REPLICA_INACCESSIBLE: -168000,
+  SYS_NOT_ALLOWED: -169000,
+  USER_PATH_EXCEEDS_MAX: -346000,
+  INTERMEDIATE_REPLICA_ACCESS: -405000,
+  LOCKED_DATA_OBJECT_ACCESS: -406000,
+  HIERARCHY_ERROR: -1803000,
+  DIRECT_CHILD_ACCESS: -1816000,
 } as const;
+
+/**
+ * Refusals that pass by themselves: another writer holds the object (logical locking, or the
+ * replica being written votes zero: HIERARCHY_ERROR), a resource marked down.
+ */
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([
+  IrodsCode.LOCKED_DATA_OBJECT_ACCESS,
+  IrodsCode.INTERMEDIATE_REPLICA_ACCESS,
+  IrodsCode.HIERARCHY_ERROR,
+  IrodsCode.SYS_RESC_IS_DOWN,
+]);
+
+/**
+ * True when iRODS refused for lack of room: a resource quota, or the logical_quotas rule engine
+ * plugin (SYS_NOT_ALLOWED, "Logical Quotas Policy Violation", on a write). Only a write the API
+ * reports with its real code can say so (see IrodsError.causeHidden).
+ */
+export function isQuotaRefusal(err: unknown): boolean {
+  if (!(err instanceof IrodsError)) return false;
+  if (err.code === IrodsCode.SYS_RESC_QUOTA_EXCEEDED) return true;
+  return err.code === IrodsCode.SYS_NOT_ALLOWED && (err.op === 'data-objects/write' || err.op === 'data-objects/parallel_write_init');
+}
 
 /** True when the error means "there is nothing at that lpath". */
 export function isNotFound(err: unknown): boolean {

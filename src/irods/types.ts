@@ -135,6 +135,22 @@ export interface UserInfo {
   readonly zone?: string;
 }
 
+/** What /resources stat says of a resource (the fields the agent uses). */
+export interface ResourceInfo {
+  readonly name: string;
+  /** unixfilesystem, passthru, replication, … */
+  readonly type: string;
+  /** '' for a root resource, the parent's id otherwise. */
+  readonly parentId: string;
+  /** As the admin set it: '' or up or down. */
+  readonly status: string;
+}
+
+export interface ResourcesApi {
+  /** The resource, or undefined when the zone has none of that name. */
+  stat(name: string): Promise<ResourceInfo | undefined>;
+}
+
 export interface ServerInfo {
   readonly apiVersion: string;
   readonly irodsZone?: string;
@@ -169,7 +185,8 @@ export interface DataObjectsApi {
    * (streams × chunk) bytes in memory.
    */
   writeStream(lpath: string, source: Readable | AsyncIterable<Buffer>, options?: StreamWriteOptions): Promise<WriteResult>;
-  openRanged(lpath: string, options?: { size?: number; readAheadBytes?: number }): Promise<RangedReader>;
+  /** Random access over the object; `replicaNumber` pins every read to that replica. */
+  openRanged(lpath: string, options?: { size?: number; readAheadBytes?: number; replicaNumber?: number }): Promise<RangedReader>;
   calculateChecksum(lpath: string, options?: AdminOption & { force?: boolean; resource?: string }): Promise<string>;
   verifyChecksum(lpath: string, options?: AdminOption & { resource?: string }): Promise<void>;
   register(
@@ -218,6 +235,7 @@ export interface IrodsClient {
   readonly dataObjects: DataObjectsApi;
   readonly query: QueryApi;
   readonly users: UsersGroupsApi;
+  readonly resources: ResourcesApi;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(cfg.irods.baseUrl).toBe('http://irods:9000/irods-http-api/0.7.0');
   });
 
+  it('takes the target resource and the logical quotas namespace, or the server default and the plugin default', () => {
+    expect(loadConfig({}).irods).toMatchObject({ targetResource: undefined, logicalQuotasNamespace: 'irods::logical_quotas' });
+    const cfg = loadConfig({ AGENT_TARGET_RESOURCE: 'replResc', AGENT_LOGICAL_QUOTAS_NAMESPACE: 'site::quotas' });
+    expect(cfg.irods).toMatchObject({ targetResource: 'replResc', logicalQuotasNamespace: 'site::quotas' });
+    expect(() => loadConfig({ AGENT_TARGET_RESOURCE: 'two words' })).toThrow(/^AGENT_TARGET_RESOURCE: must be the name of a root resource/);
+    expect(() => loadConfig({ AGENT_TARGET_RESOURCE: 'repl;ufs0' })).toThrow(/^AGENT_TARGET_RESOURCE:/);
+    expect(() => loadConfig({ AGENT_TARGET_RESOURCE: 'r'.repeat(64) })).toThrow(/^AGENT_TARGET_RESOURCE:/);
+  });
+
   it('names the offending variable when a value is invalid', () => {
     expect(() => loadConfig({ AGENT_PORT: 'eighty' })).toThrow(ConfigError);
     expect(() => loadConfig({ AGENT_PORT: 'eighty' })).toThrow(/^AGENT_PORT:/);

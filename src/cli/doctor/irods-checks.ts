@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.js';
 import { IrodsError } from '../../irods/errors.js';
 import type { IrodsClient } from '../../irods/types.js';
+import { checkTargetResource } from '../target-resource-check.js';
 import { checkUserMap } from '../user-map-check.js';
 import { irodsAddress, ServiceUnreachable } from '../service-unreachable.js';
 import { fail, ok, skip, warn, type CheckResult } from './checklist.js';
@@ -117,6 +118,22 @@ async function checkWatched(config: Config, irods: IrodsClient): Promise<{ resul
   return { results, existing };
 }
 
+/** AGENT_TARGET_RESOURCE, when set, is a root resource iRODS has (writes to anything else fail every expansion). */
+async function checkTarget(config: Config): Promise<CheckResult> {
+  const title = 'target resource (AGENT_TARGET_RESOURCE)';
+  const report = await checkTargetResource(config);
+  switch (report.state) {
+    case 'unset':
+      return skip('irods.target_resource', title, "not set: expanded files go to the server's default resource");
+    case 'exists':
+      return ok('irods.target_resource', title, `${report.name} exists (${report.type})`);
+    case 'unchecked':
+      return warn('irods.target_resource', title, `${report.name} not checked: ${report.reason}`, 'fix the iRODS checks above');
+    default:
+      return fail('irods.target_resource', title, report.message, 'set AGENT_TARGET_RESOURCE to a root resource `ilsresc` lists, or unset it');
+  }
+}
+
 /** The user mapping file loads, and every iRODS user and group it names exists. */
 async function checkMapping(config: Config): Promise<CheckResult[]> {
   const title = 'user mapping (AGENT_USER_MAP)';
@@ -147,6 +164,6 @@ export async function checkIrods(config: Config, irods: IrodsClient | undefined)
   const results = [...api.results, ...account.results];
   if (!account.loggedIn) return { results: [...results, skip('irods.watch', 'watched collections exist', 'needs the login')], findings: NOTHING };
   const watched = await checkWatched(config, irods);
-  results.push(...watched.results, ...(await checkMapping(config)));
+  results.push(...watched.results, await checkTarget(config), ...(await checkMapping(config)));
   return { results, findings: { loggedIn: true, rodsadmin: account.rodsadmin, watchedCollections: watched.existing } };
 }

@@ -1,8 +1,10 @@
 import { detectSourceFormat, openArchive, type ArchiveFormat } from '../../archive/index.js';
+import { goodObjectsUnder, type ReplicaInfo } from '../../irods/index.js';
 import { splitLpath } from '../archive-status.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
 import { asStepFailure } from './archive-failure.js';
+import { readableArchiveReplica } from './archive-replica.js';
 import { statArchive } from './inspect.js';
 import { checkTarget, SOURCE_ARCHIVE, SOURCE_JOB, targetCollectionFor } from './target-collection.js';
 import { checkTransferXml } from './transfer-check.js';
@@ -40,11 +42,15 @@ export function expandStep(options: ExpandOptions = {}) {
     if (ctx.archive.size !== null && stat.size !== ctx.archive.size) {
       throw new StepFailure('archive_changed', `The archive ${lpath} changed size since it was inspected; the new version gets its own job.`);
     }
+    const replica = await readableArchiveReplica(ctx, lpath);
+    if (replicaChanged(replica, ctx.archive)) {
+      throw new StepFailure('archive_changed', `The archive ${lpath} was written again since it was inspected; the new version gets its own job.`);
+    }
 
     const known = await ctx.recordedEntries();
-    const existing = known.size ? await existingObjects(ctx, target) : new Map<string, { size: number; checksum: string | undefined }>();
+    const existing = known.size ? await goodObjectsUnder(ctx.irods.query, target, ctx.signal) : new Map<string, { size: number; checksum: string | undefined }>();
     const writer = new TreeWriter(ctx, target, lpath, { smallFileBytes, concurrency, bigEntriesAtOnce, existing, known });
-    const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size });
+    const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size, replicaNumber: replica.number });
 
     let entryCount = 0;
     let format: ArchiveFormat | undefined;
@@ -93,6 +99,7 @@ export function expandStep(options: ExpandOptions = {}) {
       detail: {
         target,
         format,
+        replica: { number: replica.number, resource: replica.resource },
         entries: entryCount,
         files_written: writer.filesWritten,
         files_skipped: writer.filesSkipped,
@@ -135,15 +142,13 @@ async function ensureAgentCanCreateIn(ctx: StepContext, parent: string): Promise
   await ctx.audit('modify_permissions', parent, { entity: agent, acl: 'write', why: 'the agent creates the expanded collection here' });
 }
 
-/** Objects already under the target (a resumed run), from one paged query. */
-async function existingObjects(ctx: StepContext, target: string): Promise<Map<string, { size: number; checksum: string | undefined }>> {
-  const found = new Map<string, { size: number; checksum: string | undefined }>();
-  for await (const [coll = '', name = '', size = '0', checksum = ''] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, DATA_NAME, DATA_SIZE, DATA_CHECKSUM WHERE COLL_NAME like '${target}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (coll !== target && !coll.startsWith(`${target}/`)) continue;
-    found.set(`${coll}/${name}`, { size: Number(size), checksum: checksum || undefined });
-  }
-  return found;
+/**
+ * The good replica read now is not the version inspect settled on: another size, a later modify
+ * time, or another checksum (iRODS clears a replica's checksum when it is written, and inspect
+ * recorded the one it had or computed). Inspect records all three once the upload settled.
+ */
+function replicaChanged(replica: ReplicaInfo, inspected: { size: number | null; modified_at: Date | null; checksum: string | null }): boolean {
+  if (inspected.size !== null && replica.size !== inspected.size) return true;
+  if (inspected.modified_at !== null && replica.modifiedAt * 1000 > inspected.modified_at.getTime()) return true;
+  return inspected.checksum !== null && replica.checksum !== inspected.checksum;
 }

@@ -4,6 +4,8 @@ import { splitLpath } from '../archive-status.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure, StepNotReady } from '../step-errors.js';
 import { asStepFailure } from './archive-failure.js';
+import { readableArchiveReplica } from './archive-replica.js';
+import { preflightExpansion } from './expansion-preflight.js';
 import { checkTarget, targetCollectionFor } from './target-collection.js';
 
 /** How long inspect keeps waiting for an upload to settle before giving up. */
@@ -12,8 +14,9 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
 /**
  * Decides whether an archive can be expanded now: it exists, its upload has settled (same size
  * and modify time for `stableSeconds`, a good replica and no replica being written), its bytes
- * are a zip, tar or tar.gz, a zip's central directory passes every limit, and the target
- * collection is free (or this job's own earlier partial result).
+ * (read from a good replica) are a zip, tar or tar.gz whose entries pass every limit and fit
+ * iRODS's path limits and logical quotas (expansion-preflight.ts), and the target collection is
+ * free (or this job's own earlier partial result).
  */
 export async function inspect(ctx: StepContext): Promise<StepResult> {
   const lpath = ctx.archive.logical_path;
@@ -23,8 +26,10 @@ export async function inspect(ctx: StepContext): Promise<StepResult> {
   const stat = await statReadable(ctx, lpath);
   await waitUntilSettled(ctx, { size: stat.size, checksum: stat.checksum, modifiedAt: new Date(stat.modifiedAt * 1000) });
 
-  const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size });
-  const detail: Record<string, unknown> = { size: stat.size };
+  const replica = await readableArchiveReplica(ctx, lpath);
+  const source = await ctx.irods.dataObjects.openRanged(lpath, { size: stat.size, replicaNumber: replica.number });
+  const target = targetCollectionFor(lpath, ctx.config.watch.archiveSuffixes);
+  const detail: Record<string, unknown> = { size: stat.size, replica: { number: replica.number, resource: replica.resource } };
   try {
     const format = await detectSourceFormat(source, splitLpath(lpath).name, ctx.signal);
     detail.format = format;
@@ -40,6 +45,7 @@ export async function inspect(ctx: StepContext): Promise<StepResult> {
     } else {
       await ctx.progress({ bytesTotal: stat.size, bytesDone: 0, entriesDone: 0 });
     }
+    detail.expansion = await preflightExpansion(ctx, source, format, target);
     const checksum = stat.checksum ?? (await archiveChecksum(ctx, lpath));
     await ctx.updateArchiveFacts({ format, checksum, size: stat.size });
     detail.checksum = checksum ?? null;
@@ -47,7 +53,6 @@ export async function inspect(ctx: StepContext): Promise<StepResult> {
     throw asStepFailure(err);
   }
 
-  const target = targetCollectionFor(lpath, ctx.config.watch.archiveSuffixes);
   detail.target = target;
   detail.target_state = await checkTarget(ctx, target);
   await ctx.setTarget(target);

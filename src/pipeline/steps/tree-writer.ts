@@ -45,6 +45,8 @@ export class TreeWriter {
   private pendingAudit: { action: string; lpath: string; detail?: Record<string, unknown> }[] = [];
   private lastFlush = Date.now();
   private failure: Error | undefined;
+  /** AGENT_TARGET_RESOURCE: the root resource every file is written to (unset: the server's default). */
+  private readonly resource: { resource?: string };
   filesWritten = 0;
   filesSkipped = 0;
   bytesWritten = 0;
@@ -60,6 +62,8 @@ export class TreeWriter {
   ) {
     this.queue = new PQueue({ concurrency: options.concurrency });
     this.bigLane = new PQueue({ concurrency: options.bigEntriesAtOnce });
+    const resource = ctx.config.irods.targetResource;
+    this.resource = resource === undefined ? {} : { resource };
     this.collections.set(target, Promise.resolve());
   }
 
@@ -170,7 +174,7 @@ export class TreeWriter {
 
   private async writeBytes(entry: ArchiveEntry, bytes: Buffer): Promise<void> {
     const lpath = await this.prepare(entry);
-    await this.ctx.irods.dataObjects.writeChunk(lpath, bytes, { offset: 0, truncate: true, signal: this.ctx.signal });
+    await this.ctx.irods.dataObjects.writeChunk(lpath, bytes, { offset: 0, truncate: true, signal: this.ctx.signal, ...this.resource });
     await this.finish(entry, lpath, bytes.length, `sha2:${createHash('sha256').update(bytes).digest('base64')}`);
   }
 
@@ -187,7 +191,7 @@ export class TreeWriter {
     const hash = createHash('sha256');
     let bytes = 0;
     try {
-      const written = await this.ctx.irods.dataObjects.writeStream(lpath, hashedChunks(stream, hash), { size: entry.size, signal: this.ctx.signal });
+      const written = await this.ctx.irods.dataObjects.writeStream(lpath, hashedChunks(stream, hash), { size: entry.size, signal: this.ctx.signal, ...this.resource });
       bytes = written.bytesWritten;
     } finally {
       stream.destroy();

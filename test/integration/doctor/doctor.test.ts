@@ -139,6 +139,14 @@ describe('irods-omero-agent doctor', () => {
     expect(missing).toMatchObject({ status: 'fail', fix: 'create it (`imkdir -p /tempZone/home/nobody-here`) or fix AGENT_WATCH' });
   });
 
+  it('checks AGENT_TARGET_RESOURCE: a resource iRODS has passes, an unknown one fails naming the variable', async () => {
+    expect((await doctor(['--no-canary'])).byId('irods.target_resource')?.status).toBe('skip');
+    expect((await doctor(['--no-canary'], { AGENT_TARGET_RESOURCE: 'demoResc' })).byId('irods.target_resource')).toMatchObject({ status: 'ok' });
+    const missing = (await doctor(['--no-canary'], { AGENT_TARGET_RESOURCE: 'noSuchResc' })).byId('irods.target_resource');
+    expect(missing).toMatchObject({ status: 'fail' });
+    expect(missing?.fix).toContain('AGENT_TARGET_RESOURCE');
+  });
+
   it('checks that every iRODS user and group the mapping file names exists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ioa-doctor-map-'));
     try {

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTempArchives, tempDir } from '../../support/archives/index.js';
 import { runCli } from '../../../src/cli/program.js';
 import type { CliIo } from '../../../src/cli/io.js';
-import { removeTempArchives, tempDir } from '../../support/archives/index.js';
+import { runConfigCheck } from '../../support/config-check.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
 
 /** `irods-omero-agent config check` on the user mapping, with the names looked up in the iRODS stand-in. */
@@ -28,18 +29,7 @@ async function mapping(name: string, text: string): Promise<string> {
   return path;
 }
 
-async function configCheck(env: Record<string, string>, args: string[] = []): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    env: { IRODS_HTTP_API_URL: irods.standin.baseUrl, IRODS_USERNAME: 'rods', IRODS_PASSWORD: 'rods', AGENT_LOG_LEVEL: 'silent', ...env },
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    exitCode: 0,
-  };
-  const code = await runCli(['config', 'check', ...args], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const configCheck = (env: Record<string, string>, args: string[] = []) => runConfigCheck(irods.standin.baseUrl, env, args);
 
 const WITH_UNKNOWN = `users:
   root: carol

@@ -1,22 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIrodsStandin, type IrodsStandin } from '../../standins/irods-http-api/index.js';
+import { ADMIN_PASSWORD, openApiTarget, type ApiTarget } from './api-target.js';
 import { CODES, get, post, statusCode, tokenFor } from './api-client.js';
 
 const HOME = '/tempZone/home/rods';
 
 describe('iRODS HTTP API stand-in: collections', () => {
-  let standin: IrodsStandin;
+  let target: ApiTarget;
   let base: string;
   let rods: string;
 
   beforeAll(async () => {
-    standin = await startIrodsStandin();
-    base = standin.baseUrl;
-    rods = await tokenFor(base, 'rods', 'rods');
+    target = await openApiTarget();
+    base = target.baseUrl;
+    rods = await tokenFor(base, 'rods', ADMIN_PASSWORD);
   });
 
   afterAll(async () => {
-    await standin.close();
+    await target.close();
   });
 
   const create = (lpath: string, extra: Record<string, number> = {}) => post(base, 'collections', rods, { op: 'create', lpath, ...extra });

@@ -1,25 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIrodsStandin, type IrodsStandin } from '../../standins/irods-http-api/index.js';
+import { ADMIN_PASSWORD, openApiTarget, type ApiTarget } from './api-target.js';
 import { CODES, get, post, statusCode, tokenFor } from './api-client.js';
 
 const ALICE = '/tempZone/home/alice';
 
 describe('iRODS HTTP API stand-in: GenQuery1', () => {
-  let standin: IrodsStandin;
+  let target: ApiTarget;
   let base: string;
   let rods: string;
   let alice: string;
   let bob: string;
 
   beforeAll(async () => {
-    standin = await startIrodsStandin({
+    target = await openApiTarget({
       users: [
         { name: 'alice', password: 'alicepass' },
         { name: 'bob', password: 'bobpass' },
       ],
     });
-    base = standin.baseUrl;
-    [rods, alice, bob] = await Promise.all([tokenFor(base, 'rods', 'rods'), tokenFor(base, 'alice', 'alicepass'), tokenFor(base, 'bob', 'bobpass')]);
+    base = target.baseUrl;
+    [rods, alice, bob] = await Promise.all([tokenFor(base, 'rods', ADMIN_PASSWORD), tokenFor(base, 'alice', 'alicepass'), tokenFor(base, 'bob', 'bobpass')]);
     await post(base, 'collections', alice, { op: 'create', lpath: `${ALICE}/images` });
     for (let i = 0; i < 40; i += 1) {
       const name = `img_${String(i).padStart(2, '0')}.tif`;
@@ -42,7 +42,7 @@ describe('iRODS HTTP API stand-in: GenQuery1', () => {
   });
 
   afterAll(async () => {
-    await standin.close();
+    await target.close();
   });
 
   const query = (token: string, text: string, extra: Record<string, string | number> = {}) =>

@@ -1,23 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIrodsStandin, type IrodsStandin } from '../../standins/irods-http-api/index.js';
+import { ADMIN_PASSWORD, openApiTarget, type ApiTarget } from './api-target.js';
 import { CODES, get, headerWrite, post, postMultipart, statusCode, tokenFor } from './api-client.js';
 
 const HOME = '/tempZone/home/rods';
 
 describe('iRODS HTTP API stand-in: parallel writes', () => {
-  let standin: IrodsStandin;
+  let target: ApiTarget;
   let base: string;
   let rods: string;
 
   beforeAll(async () => {
-    standin = await startIrodsStandin({ users: [{ name: 'bob', password: 'bobpass' }] });
-    base = standin.baseUrl;
-    rods = await tokenFor(base, 'rods', 'rods');
+    target = await openApiTarget({ users: [{ name: 'bob', password: 'bobpass' }] });
+    base = target.baseUrl;
+    rods = await tokenFor(base, 'rods', ADMIN_PASSWORD);
   });
 
   afterAll(async () => {
-    await standin.close();
+    await target.close();
   });
 
   const init = (lpath: string, streams: number, token = rods) => post(base, 'data-objects', token, { op: 'parallel_write_init', lpath, 'stream-count': streams });

@@ -1,25 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIrodsStandin, type IrodsStandin } from '../../standins/irods-http-api/index.js';
+import { ADMIN_PASSWORD, CONTRACT, openApiTarget, type ApiTarget } from './api-target.js';
 import { CODES, authenticate, get, post, statusCode, tokenFor } from './api-client.js';
 
 describe('iRODS HTTP API stand-in: users and groups', () => {
-  let standin: IrodsStandin;
+  let target: ApiTarget;
   let base: string;
   let rods: string;
 
   beforeAll(async () => {
-    standin = await startIrodsStandin({ users: [{ name: 'alice', password: 'alicepass' }] });
-    base = standin.baseUrl;
-    rods = await tokenFor(base, 'rods', 'rods');
+    target = await openApiTarget({ users: [{ name: 'alice', password: 'alicepass' }] });
+    base = target.baseUrl;
+    rods = await tokenFor(base, 'rods', ADMIN_PASSWORD);
   });
 
   afterAll(async () => {
-    await standin.close();
+    await target.close();
   });
 
   const admin = (params: Record<string, string>) => post(base, 'users-groups', rods, params);
 
-  it('starts as a fresh zone: rods, the public group, home and trash collections', async () => {
+  // The stand-in's boot state; a real zone holds what earlier contract runs and files left.
+  it.skipIf(CONTRACT)('starts as a fresh zone: rods, the public group, home and trash collections', async () => {
     expect((await get(base, 'users-groups', rods, { op: 'users' })).json?.users).toEqual([
       { name: 'alice', zone: 'tempZone' },
       { name: 'rods', zone: 'tempZone' },
@@ -49,16 +50,16 @@ describe('iRODS HTTP API stand-in: users and groups', () => {
   });
 
   it('manages groups and membership', async () => {
-    expect(statusCode(await admin({ op: 'create_group', name: 'lab' }))).toBe(0);
-    const stat = await get(base, 'users-groups', rods, { op: 'stat', name: 'lab' });
+    expect(statusCode(await admin({ op: 'create_group', name: 'crew' }))).toBe(0);
+    const stat = await get(base, 'users-groups', rods, { op: 'stat', name: 'crew' });
     expect(stat.json).toMatchObject({ exists: true, type: 'rodsgroup' });
-    expect(statusCode(await admin({ op: 'add_to_group', group: 'lab', user: 'alice', zone: 'tempZone' }))).toBe(0);
-    expect((await get(base, 'users-groups', rods, { op: 'is_member_of_group', group: 'lab', user: 'alice', zone: 'tempZone' })).json?.is_member).toBe(true);
-    expect(statusCode(await admin({ op: 'add_to_group', group: 'lab', user: 'nobody', zone: 'tempZone' }))).toBe(CODES.CAT_INVALID_USER);
-    expect(statusCode(await admin({ op: 'remove_from_group', group: 'lab', user: 'alice', zone: 'tempZone' }))).toBe(0);
-    expect((await get(base, 'users-groups', rods, { op: 'is_member_of_group', group: 'lab', user: 'alice', zone: 'tempZone' })).json?.is_member).toBe(false);
-    expect(statusCode(await admin({ op: 'remove_group', name: 'lab' }))).toBe(0);
-    expect((await get(base, 'users-groups', rods, { op: 'stat', name: 'lab' })).json).toEqual({ irods_response: { status_code: 0 }, exists: false });
+    expect(statusCode(await admin({ op: 'add_to_group', group: 'crew', user: 'alice', zone: 'tempZone' }))).toBe(0);
+    expect((await get(base, 'users-groups', rods, { op: 'is_member_of_group', group: 'crew', user: 'alice', zone: 'tempZone' })).json?.is_member).toBe(true);
+    expect(statusCode(await admin({ op: 'add_to_group', group: 'crew', user: 'nobody', zone: 'tempZone' }))).toBe(CODES.CAT_INVALID_USER);
+    expect(statusCode(await admin({ op: 'remove_from_group', group: 'crew', user: 'alice', zone: 'tempZone' }))).toBe(0);
+    expect((await get(base, 'users-groups', rods, { op: 'is_member_of_group', group: 'crew', user: 'alice', zone: 'tempZone' })).json?.is_member).toBe(false);
+    expect(statusCode(await admin({ op: 'remove_group', name: 'crew' }))).toBe(0);
+    expect((await get(base, 'users-groups', rods, { op: 'stat', name: 'crew' })).json).toEqual({ irods_response: { status_code: 0 }, exists: false });
   });
 
   it('lets only a rodsadmin create, remove or change users, but anyone list them', async () => {

@@ -2,9 +2,14 @@ import { AvuSet, type Avu } from './avus.js';
 import { ACCESS } from './permissions.js';
 import { isBelow, joinLpath } from './paths.js';
 import { Principals, type Principal } from './principals.js';
+import { Resources, type Resource } from './resources.js';
 
-/** Replica status as R_DATA_MAIN.data_is_dirty holds it. */
-export const REPLICA_STATUS = { stale: 0, good: 1, intermediate: 2 } as const;
+/**
+ * Replica status as R_DATA_MAIN.data_is_dirty holds it. While one replica is open for writing,
+ * the object's other replicas are write-locked (logical locking, iRODS 4.2.9+) and get their
+ * status back when it closes (irods/irods lib/core/include/irods/objInfo.h, logical_locking.cpp).
+ */
+export const REPLICA_STATUS = { stale: 0, good: 1, intermediate: 2, readLocked: 3, writeLocked: 4 } as const;
 export type ReplicaStatus = (typeof REPLICA_STATUS)[keyof typeof REPLICA_STATUS];
 
 export interface Collection {
@@ -24,39 +29,50 @@ export interface Collection {
   readonly dataObjects: Map<string, DataObject>;
 }
 
-/** A data object with its single replica (number 0 on the zone's one resource). */
+/** One replica of a data object: a row of R_DATA_MAIN, on one storage (leaf) resource. */
+export interface Replica {
+  readonly number: number;
+  readonly resource: Resource;
+  status: ReplicaStatus;
+  /** The status to restore when the replica being written closes (set while write-locked). */
+  lockedFrom: ReplicaStatus | undefined;
+  size: number;
+  /** '' when none was computed or the content changed since (iRODS clears it on modification). */
+  checksum: string;
+  /** DATA_PATH: a file under the resource's vault mirroring the logical path, or a registered file. */
+  physicalPath: string;
+  /** False for registered files outside any vault: removing them unregisters, never deletes. */
+  inVault: boolean;
+  readonly createTime: number;
+  modifyTime: number;
+  accessTime: number;
+  comments: string;
+  dataStatus: string;
+  version: string;
+  expiry: string;
+  mode: string;
+  dataType: string;
+}
+
+/** A data object: the logical entity (name, ACLs, AVUs) and its replicas, ordered by number. */
 export interface DataObject {
   readonly kind: 'data_object';
   readonly id: number;
   path: string;
   collection: Collection;
   name: string;
-  size: number;
-  /** '' when none was computed or the content changed since (iRODS clears it on modification). */
-  checksum: string;
   readonly createTime: number;
-  modifyTime: number;
-  replicaStatus: ReplicaStatus;
-  readonly replicaNumber: number;
-  readonly resource: string;
-  /** Where the bytes live: a file in the vault, or the registered file for `register`. */
-  physicalPath: string;
-  /** False for registered replicas: removing them unregisters, it never deletes the file. */
-  inVault: boolean;
   ownerName: string;
   ownerZone: string;
-  readonly dataType: string;
   readonly acl: Map<number, number>;
   readonly avus: AvuSet;
+  readonly replicas: Replica[];
 }
 
 export type CatalogObject = Collection | DataObject;
 
 export interface CatalogOptions {
   readonly zone: string;
-  readonly resource: string;
-  /** Maps a new data object's id to its vault file. */
-  readonly vaultPathFor: (dataId: number) => string;
   readonly now?: () => number;
 }
 
@@ -68,12 +84,11 @@ export interface CatalogOptions {
  */
 export class Catalog {
   readonly zone: string;
-  readonly resource: string;
   readonly principals: Principals;
+  readonly resources: Resources;
   /** Incremented on every change: the query cache keys on it. */
   generation = 0;
   readonly zoneId: number;
-  readonly resourceId: number;
 
   private nextObjectId = 10000;
   private readonly collectionsByPath = new Map<string, Collection>();
@@ -81,17 +96,16 @@ export class Catalog {
   private readonly avuIndex = new Map<string, Set<CatalogObject>>();
   /** R_META_MAIN ids: one per distinct (attribute, value, units) triple. */
   private readonly avuIds = new Map<string, number>();
-  private readonly vaultPathFor: (dataId: number) => string;
+  /** Replicas per resource: a resource holding any cannot be removed. */
+  private readonly replicaCounts = new Map<Resource, number>();
   private readonly clock: () => number;
 
   constructor(options: CatalogOptions) {
     this.zone = options.zone;
-    this.resource = options.resource;
-    this.vaultPathFor = options.vaultPathFor;
     this.clock = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.principals = new Principals(options.zone);
     this.zoneId = this.nextId();
-    this.resourceId = this.nextId();
+    this.resources = new Resources(options.zone, () => this.nextId(), () => this.now());
   }
 
   now(): number {
@@ -224,17 +238,11 @@ export class Catalog {
   }
 
   /**
-   * Registers a data object (a new, intermediate replica until its writer closes it). With
+   * Registers a data object without replicas yet (addReplica gives it its first). With
    * inheritance on the collection the object gets exactly the collection's ACL rows and the
    * creator gets nothing more (db_reg_data_obj_op); otherwise the creator gets own.
    */
-  createDataObject(
-    collection: Collection,
-    name: string,
-    creator: Principal,
-    physical?: { path: string; inVault: boolean },
-  ): DataObject {
-    const now = this.now();
+  createDataObject(collection: Collection, name: string, creator: Principal): DataObject {
     const id = this.nextId();
     const object: DataObject = {
       kind: 'data_object',
@@ -242,20 +250,12 @@ export class Catalog {
       path: joinLpath(collection.path, name),
       collection,
       name,
-      size: 0,
-      checksum: '',
-      createTime: now,
-      modifyTime: now,
-      replicaStatus: REPLICA_STATUS.intermediate,
-      replicaNumber: 0,
-      resource: this.resource,
-      physicalPath: physical?.path ?? this.vaultPathFor(id),
-      inVault: physical?.inVault ?? true,
+      createTime: this.now(),
       ownerName: creator.name,
       ownerZone: creator.zone,
-      dataType: 'generic',
       acl: new Map(),
       avus: new AvuSet(),
+      replicas: [],
     };
     if (collection.inheritance) {
       for (const [principalId, level] of collection.acl) object.acl.set(principalId, level);
@@ -268,12 +268,58 @@ export class Catalog {
     return object;
   }
 
+  /**
+   * A new replica on a storage resource, numbered one above the highest existing number (the
+   * catalog's next data_repl_num), intermediate until its writer closes it.
+   */
+  addReplica(object: DataObject, resource: Resource, physical: { path: string; inVault: boolean }, status: ReplicaStatus = REPLICA_STATUS.intermediate): Replica {
+    const now = this.now();
+    const replica: Replica = {
+      number: object.replicas.reduce((max, r) => Math.max(max, r.number + 1), 0),
+      resource,
+      status,
+      lockedFrom: undefined,
+      size: 0,
+      checksum: '',
+      physicalPath: physical.path,
+      inVault: physical.inVault,
+      createTime: now,
+      modifyTime: now,
+      accessTime: now,
+      comments: '',
+      dataStatus: '',
+      version: '',
+      expiry: '00000000000',
+      mode: '0',
+      dataType: 'generic',
+    };
+    object.replicas.push(replica);
+    this.replicaCounts.set(resource, (this.replicaCounts.get(resource) ?? 0) + 1);
+    this.touch();
+    return replica;
+  }
+
+  /** Drops one replica row; the data object goes with its last one. */
+  removeReplica(object: DataObject, replica: Replica): void {
+    const index = object.replicas.indexOf(replica);
+    if (index < 0) return;
+    object.replicas.splice(index, 1);
+    this.uncount(replica);
+    if (object.replicas.length === 0) this.removeDataObject(object);
+    this.touch();
+  }
+
+  holdsReplicas(resource: Resource): boolean {
+    return (this.replicaCounts.get(resource) ?? 0) > 0;
+  }
+
   // ---- removal and moves ----------------------------------------------------------------------
 
   removeDataObject(object: DataObject): void {
     object.collection.dataObjects.delete(object.name);
     this.objectsById.delete(object.id);
     this.unindexAvus(object);
+    for (const replica of object.replicas) this.uncount(replica);
     this.touch();
   }
 
@@ -285,6 +331,7 @@ export class Catalog {
         removed.push(object);
         this.objectsById.delete(object.id);
         this.unindexAvus(object);
+        for (const replica of object.replicas) this.uncount(replica);
       }
       c.dataObjects.clear();
       this.collectionsByPath.delete(c.path);
@@ -353,6 +400,10 @@ export class Catalog {
       this.avuIds.set(key, id);
     }
     return id;
+  }
+
+  private uncount(replica: Replica): void {
+    this.replicaCounts.set(replica.resource, (this.replicaCounts.get(replica.resource) ?? 1) - 1);
   }
 
   private unindexAvus(target: CatalogObject): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { UserType } from './principals.js';
 import { BASE_PATH, buildServer } from './server.js';
-import { createZone, type InitialUser } from './zone.js';
+import { createZone, type InitialUser, type IrodsServerVersion } from './zone.js';
 
 /**
  * A faithful stand-in of the iRODS HTTP API 0.7.0 for tests, benchmarks and `make demo`
@@ -27,6 +27,8 @@ export interface IrodsStandinOptions {
   readonly maxParallelStreams?: number;
   /** max_number_of_streams_per_parallel_write_handle; default 3. */
   readonly maxStreamsPerHandle?: number;
+  /** The iRODS server behind the API: '5.0.2' (default) or '4.3.5'. */
+  readonly irodsVersion?: IrodsServerVersion;
   /** Report real iRODS codes for failed write opens instead of INVALID_HANDLE (iRODS 5.1+ builds). */
   readonly exposeWriteErrorCodes?: boolean;
   /** Users besides rods/rods (whose password may be changed by listing rods here). */
@@ -55,6 +57,7 @@ export async function startIrodsStandin(options: IrodsStandinOptions = {}): Prom
       zone: STANDIN_ZONE,
       resource: STANDIN_RESOURCE,
       vaultDir,
+      irodsVersion: options.irodsVersion ?? '5.0.2',
       tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
       maxRowsPerQuery: options.maxRowsPerQuery ?? 15,
       maxBodyBytes: options.maxBodyBytes ?? 8 * 1024 * 1024,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { UserType } from './principals.js';
+import type { IrodsServerVersion } from './zone.js';
 import { startIrodsStandin } from './index.js';
 
 /**
@@ -11,6 +12,7 @@ import { startIrodsStandin } from './index.js';
 
 const USAGE = `usage: standin:irods [--port N] [--host H] [--vault DIR] [--users FILE.json] [--token-ttl SECONDS]
                      [--max-rows N] [--max-body-bytes N] [--max-parallel-streams N] [--log]
+                     [--irods-version 5.0.2|4.3.5] [--expose-write-error-codes]
   --users: a JSON array of {"name", "password", "type"?: "rodsuser"|"rodsadmin"|"groupadmin"}`;
 
 function integer(value: string | undefined, name: string): number | undefined {
@@ -18,6 +20,11 @@ function integer(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function irodsVersion(value: string | undefined): IrodsServerVersion | undefined {
+  if (value === undefined || value === '5.0.2' || value === '4.3.5') return value;
+  throw new Error(`--irods-version must be 5.0.2 or 4.3.5, got "${value}"`);
 }
 
 function parseUsers(text: string): { name: string; password: string; type?: UserType }[] {
@@ -46,6 +53,8 @@ async function main(): Promise<void> {
       'max-body-bytes': { type: 'string' },
       'max-parallel-streams': { type: 'string' },
       log: { type: 'boolean' },
+      'irods-version': { type: 'string' },
+      'expose-write-error-codes': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -63,6 +72,8 @@ async function main(): Promise<void> {
     maxParallelStreams: integer(values['max-parallel-streams'], 'max-parallel-streams'),
     users: values.users === undefined ? undefined : parseUsers(await readFile(values.users, 'utf8')),
     log: values.log ?? false,
+    irodsVersion: irodsVersion(values['irods-version']),
+    exposeWriteErrorCodes: values['expose-write-error-codes'] ?? false,
   });
   process.stdout.write(`${standin.baseUrl}\n`);
   const stop = (): void => {

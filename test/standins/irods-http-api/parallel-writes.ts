@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataObject } from './catalog.js';
+import type { OpenedReplica } from './operations/replica-writes.js';
 
 export interface ParallelWrite {
   readonly handle: string;
-  readonly object: DataObject;
+  /** The replica the streams write (opened once, by the primary stream). */
+  readonly opened: OpenedReplica;
   readonly username: string;
   /** O_APPEND: every write lands at the end whatever its offset. */
   readonly append: boolean;
@@ -39,10 +41,10 @@ export class ParallelWrites {
     return 'ok';
   }
 
-  open(object: DataObject, username: string, streamCount: number, append: boolean): ParallelWrite {
+  open(opened: OpenedReplica, username: string, streamCount: number, append: boolean): ParallelWrite {
     const write: ParallelWrite = {
       handle: randomUUID(),
-      object,
+      opened,
       username,
       append,
       inUse: Array.from({ length: streamCount }, () => false),
@@ -58,7 +60,7 @@ export class ParallelWrites {
 
   /** True while some handle holds the object open: its replica stays intermediate. */
   isOpen(object: DataObject): boolean {
-    for (const write of this.writes.values()) if (write.object === object) return true;
+    for (const write of this.writes.values()) if (write.opened.object === object) return true;
     return false;
   }
 

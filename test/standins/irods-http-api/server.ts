@@ -5,6 +5,7 @@ import { collectionsGet, collectionsPost } from './routes/collections.js';
 import { writeStreaming } from './routes/data-object-writes.js';
 import { dataObjectsGet, dataObjectsPost } from './routes/data-objects.js';
 import { queryOperations } from './routes/query.js';
+import { resourcesGet, resourcesPost } from './routes/resources.js';
 import { authenticateRoute, infoRoute, zonesGet, zonesPost } from './routes/server-info.js';
 import { usersGroupsGet, usersGroupsPost } from './routes/users-groups.js';
 import type { Zone } from './zone.js';
@@ -101,8 +102,8 @@ export function buildServer(zone: Zone, options: ServerOptions): FastifyInstance
     query: operations(query.get, query.post),
     'users-groups': operations(usersGroupsGet, usersGroupsPost),
     zones: operations(zonesGet, zonesPost),
+    resources: operations(resourcesGet, resourcesPost),
     // Endpoints the real API has but the agent does not use: present, never silently 404.
-    resources: (_request, reply) => sendStatus(reply, 501),
     rules: (_request, reply) => sendStatus(reply, 501),
     tickets: (_request, reply) => sendStatus(reply, 501),
   };

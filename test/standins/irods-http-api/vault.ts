@@ -1,21 +1,25 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, open, rm, stat, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
 
 /** How a write opens the replica's file (dstream's open flags, see operations/data-objects.ts). */
 export type OpenMode = 'truncate' | 'keep' | 'append';
 
 const FLAGS: Record<OpenMode, string> = { truncate: 'w', keep: 'r+', append: 'a' };
 
+/** The longest file name Linux file systems (ext4, xfs, tmpfs) hold. */
+const NAME_MAX = 255;
+
 /** Files up to this size are read whole, synchronously, for their checksum. */
 const SYNC_READ_LIMIT = 1 << 20;
 
 /**
- * The bytes of data objects: one file per data object in a local directory, named by the data
- * object's id so that catalog renames never move files (a real unixfilesystem resource mirrors
- * the logical path instead; nothing a client sees depends on it).
+ * The bytes of replicas: files on local disk at their DATA_PATH, which for a replica created in
+ * a vault is the resource's vault path followed by the logical path without its zone, as the
+ * default vault path policy lays it out (see physicalPathFor). Directories are made on the way
+ * when a file is created, as rsFileCreate does after ENOENT; renames move the files.
  *
  * Small file operations (open, write, close, reading a small file whole) are made synchronously
  * on the event loop. Measured on the development machines (4 KiB files, 8 at a time): creating a
@@ -26,14 +30,43 @@ const SYNC_READ_LIMIT = 1 << 20;
  * SYNC_READ_LIMIT) still stream, so one request never holds the loop for long.
  */
 export class Vault {
-  constructor(readonly dir: string) {}
+  /** Directories known to exist: a create in them needs no mkdir. */
+  private readonly knownDirs = new Set<string>();
 
-  async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+  /** Makes a directory (and its parents) that the stand-in serves from, such as demoResc's vault. */
+  async init(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
   }
 
-  pathFor(dataId: number): string {
-    return join(this.dir, String(dataId));
+  /**
+   * Makes ready the file of a new replica, as its physical create at open would: the name must
+   * fit the file system (NAME_MAX, 255 bytes: ENAMETOOLONG otherwise, as open() reports it) and
+   * the directories are made (rsFileCreate makes them after ENOENT). The file itself is created by
+   * the replica's first write, or by `touch` when nothing is written: one open per small file
+   * instead of two. Throws a Node-style error with errno and syscall, for the caller to map.
+   */
+  prepareCreate(path: string): void {
+    for (const name of path.split('/')) {
+      if (Buffer.byteLength(name, 'utf8') > NAME_MAX) {
+        throw Object.assign(new Error(`ENAMETOOLONG: name too long, open '${path}'`), { code: 'ENAMETOOLONG', errno: -36, syscall: 'open' });
+      }
+    }
+    const dir = dirname(path);
+    if (!this.knownDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+  }
+
+  /** Moves a replica's file to its new DATA_PATH (a rename of the object or of a collection above it). */
+  move(from: string, to: string): void {
+    const dir = dirname(to);
+    if (!this.knownDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    renameSync(from, to);
   }
 
   /** Opens as the replica open does (creating or truncating for 'truncate'), writing nothing. */
@@ -83,6 +116,7 @@ export class Vault {
 
   /** Bytes [start, start + length) as a stream (length > 0). */
   readStream(path: string, start: number, length: number): Readable {
+    if (length <= 0) return Readable.from([]);
     return createReadStream(path, { start, end: start + length - 1, highWaterMark: 1 << 20 });
   }
 
@@ -105,7 +139,13 @@ export class Vault {
     await truncate(path, length);
   }
 
+  /** Copies bytes into another replica's file (replication, copy), making its directories. */
   async copy(from: string, to: string): Promise<void> {
+    const dir = dirname(to);
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
     await copyFile(from, to);
   }
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { TokenStore } from './auth.js';
 import { Catalog, type Collection } from './catalog.js';
 import { ParallelWrites } from './parallel-writes.js';
@@ -5,10 +6,16 @@ import { ACCESS } from './permissions.js';
 import type { Principal, UserType } from './principals.js';
 import { Vault } from './vault.js';
 
+/** The iRODS server versions the stand-in can claim (HTTP API 0.7.0 supports both). */
+export type IrodsServerVersion = '4.3.5' | '5.0.2';
+
 export interface ZoneSettings {
   readonly zone: string;
+  /** The default resource (msiSetDefaultResc in core.re): a unixfilesystem resource on vaultDir. */
   readonly resource: string;
   readonly vaultDir: string;
+  /** The server version reported by /info and the zone report, and that decides modify_replica's access time. */
+  readonly irodsVersion: IrodsServerVersion;
   readonly tokenTtlSeconds: number;
   readonly maxRowsPerQuery: number;
   readonly maxBodyBytes: number;
@@ -38,9 +45,10 @@ export interface Zone {
 }
 
 export async function createZone(settings: ZoneSettings, users: readonly InitialUser[]): Promise<Zone> {
-  const vault = new Vault(settings.vaultDir);
-  await vault.init();
-  const catalog = new Catalog({ zone: settings.zone, resource: settings.resource, vaultPathFor: (id) => vault.pathFor(id) });
+  const vault = new Vault();
+  await vault.init(settings.vaultDir);
+  const catalog = new Catalog({ zone: settings.zone });
+  catalog.resources.add({ name: settings.resource, type: 'unixfilesystem', host: hostname(), vaultPath: settings.vaultDir });
   bootstrapZone(catalog, users);
   return {
     settings,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { irodsCodeName } from '../../../src/irods/error-codes.js';
 import { checkJsonResponse, transportError } from '../../../src/irods/error-mapping.js';
-import { IrodsCode, IrodsError, isAlreadyExists, isNotFound, isPermissionDenied } from '../../../src/irods/errors.js';
+import { IrodsCode, IrodsError, isAlreadyExists, isNotFound, isPermissionDenied, isQuotaRefusal } from '../../../src/irods/errors.js';
 
 const ctx = { op: 'data-objects/stat', lpath: '/tempZone/home/rods/x' };
 
@@ -117,5 +117,50 @@ describe('error predicates', () => {
     expect(isAlreadyExists(err)).toBe(true);
     expect(isNotFound(err)).toBe(false);
     expect(isAlreadyExists(new Error('plain'))).toBe(false);
+  });
+});
+
+describe('write failures: HTTP API 0.7.0 built against iRODS 5.0.2 or older, and newer', () => {
+  const write = { op: 'data-objects/write', lpath: '/tempZone/home/alice/x.tif' };
+  const badStream = (code: number) => JSON.stringify({ irods_response: { status_code: code, status_message: 'Output stream to data object is in a bad state.' } });
+
+  it('says that the cause of INVALID_HANDLE from a write is hidden, and retries it', () => {
+    const err = thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.INVALID_HANDLE)));
+    expect(err.codeName).toBe('INVALID_HANDLE');
+    expect(err.causeHidden).toBe(true);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('does not say why');
+    expect(isPermissionDenied(err)).toBe(false);
+    // The same code from another operation means what it says.
+    const other = thrown(() => checkJsonResponse({ op: 'data-objects/read' }, 200, badStream(IrodsCode.INVALID_HANDLE)));
+    expect(other.causeHidden).toBe(false);
+    expect(thrown(() => checkJsonResponse({ op: 'data-objects/parallel_write_init' }, 200, badStream(IrodsCode.INVALID_HANDLE))).causeHidden).toBe(true);
+  });
+
+  it('classifies the real codes a newer build reports for the same failures', () => {
+    const denied = thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.CAT_NO_ACCESS_PERMISSION)));
+    expect(denied.causeHidden).toBe(false);
+    expect(isPermissionDenied(denied)).toBe(true);
+    expect(denied.retryable).toBe(false);
+
+    const locked = thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.LOCKED_DATA_OBJECT_ACCESS)));
+    expect(locked.codeName).toBe('LOCKED_DATA_OBJECT_ACCESS');
+    expect(locked.retryable).toBe(true);
+    // A replica being written votes zero: a second writer gets HIERARCHY_ERROR, which passes too.
+    expect(thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.HIERARCHY_ERROR))).retryable).toBe(true);
+
+    const tooLong = thrown(() => checkJsonResponse(write, 200, badStream(-511036)));
+    expect(tooLong.codeName).toBe('UNIX_FILE_CREATE_ERR');
+    expect(tooLong.retryable).toBe(false);
+
+    const missing = thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.OBJ_PATH_DOES_NOT_EXIST)));
+    expect(isNotFound(missing)).toBe(true);
+  });
+
+  it('recognises quota refusals only where iRODS reports them', () => {
+    expect(isQuotaRefusal(thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.SYS_NOT_ALLOWED))))).toBe(true);
+    expect(isQuotaRefusal(thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.SYS_RESC_QUOTA_EXCEEDED))))).toBe(true);
+    expect(isQuotaRefusal(thrown(() => checkJsonResponse({ op: 'data-objects/replicate' }, 200, badStream(IrodsCode.SYS_NOT_ALLOWED))))).toBe(false);
+    expect(isQuotaRefusal(thrown(() => checkJsonResponse(write, 200, badStream(IrodsCode.INVALID_HANDLE))))).toBe(false);
   });
 });

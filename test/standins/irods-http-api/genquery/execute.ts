@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { isBelow } from '../paths.js';
 import { canSee, isAdmin } from '../permissions.js';
 import type { Principal } from '../principals.js';
+import type { Resource } from '../resources.js';
 import { COLUMNS, type ColumnDef, type ColumnFamily, type RowContext } from './columns.js';
 import { parseGenQuery1, type Condition, type SelectItem } from './parser.js';
 
@@ -12,6 +13,8 @@ export interface GenQueryOptions {
   readonly caseSensitive: boolean;
   /** distinct=0 keeps duplicate rows (NO_DISTINCT). */
   readonly distinct: boolean;
+  /** The server's major version: columns added later are unknown before (DATA_ACCESS_TIME: 5). */
+  readonly irodsMajor: number;
 }
 
 interface ResolvedCondition extends Condition {
@@ -37,8 +40,8 @@ const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg']);
  */
 export function runGenQuery(catalog: Catalog, user: Principal, text: string, options: GenQueryOptions): string[][] {
   const parsed = parseGenQuery1(text);
-  const select = parsed.select.map((item): ResolvedSelect => ({ ...item, def: columnDef(item.column) }));
-  const where = parsed.where.map((c): ResolvedCondition => resolveCondition(c, options.caseSensitive));
+  const select = parsed.select.map((item): ResolvedSelect => ({ ...item, def: columnDef(item.column, options.irodsMajor) }));
+  const where = parsed.where.map((c): ResolvedCondition => resolveCondition(c, options));
 
   const families = new Set<ColumnFamily>([...select.map((s) => s.def.family), ...where.map((w) => w.def.family)]);
   const primary = primaryOf(families);
@@ -50,9 +53,9 @@ export function runGenQuery(catalog: Catalog, user: Principal, text: string, opt
   return rows;
 }
 
-function columnDef(name: string): ColumnDef {
+function columnDef(name: string, irodsMajor: number): ColumnDef {
   const def = COLUMNS.get(name);
-  if (!def) fail('NO_COLUMN_NAME_FOUND', `unknown column [${name}]`);
+  if (!def || (def.since !== undefined && irodsMajor < def.since)) fail('NO_COLUMN_NAME_FOUND', `unknown column [${name}]`);
   return def;
 }
 
@@ -60,13 +63,13 @@ function primaryOf(families: ReadonlySet<ColumnFamily>): Primary {
   if (families.has('data') || families.has('meta_data') || families.has('data_acl')) return 'data';
   if (families.has('coll') || families.has('meta_coll') || families.has('coll_acl')) return 'coll';
   if (families.has('user') || families.has('meta_user') || families.has('user_group')) return 'user';
-  if (families.has('resc')) return 'resc';
+  if (families.has('resc') || families.has('meta_resc')) return 'resc';
   return 'zone';
 }
 
-function resolveCondition(condition: Condition, caseSensitive: boolean): ResolvedCondition {
-  const def = columnDef(condition.column);
-  return { ...condition, def, test: makeTest(condition, def, caseSensitive) };
+function resolveCondition(condition: Condition, options: GenQueryOptions): ResolvedCondition {
+  const def = columnDef(condition.column, options.irodsMajor);
+  return { ...condition, def, test: makeTest(condition, def, options.caseSensitive) };
 }
 
 function makeTest(condition: Condition, def: ColumnDef, caseSensitive: boolean): (value: string) => boolean {
@@ -212,7 +215,7 @@ function generateRows(
   const base = {
     zone: catalog.zone,
     zoneId: catalog.zoneId,
-    resource: { id: catalog.resourceId, name: catalog.resource, vaultPath: '' },
+    hierarchyOf: (resource: Resource) => catalog.resources.hierarchyOf(resource),
     avuId: (avu: Avu) => catalog.avuId(avu),
   };
   const rows: RowContext[] = [];
@@ -226,10 +229,13 @@ function generateRows(
     for (const data of candidateDataObjects(catalog, where, caseSensitive)) {
       // STRICT: the data object must be readable, and its collection too when the query joins it.
       if (!admin && (!canSee(user, data) || (usesColl && !canSee(user, data.collection)))) continue;
-      for (const dataAvu of expand(families.has('meta_data'), data.avus.values())) {
-        for (const collAvu of expand(families.has('meta_coll'), data.collection.avus.values())) {
-          for (const acl of expand(withAcl, aclEntries(catalog, data))) {
-            keep({ ...base, data, coll: data.collection, dataAvu, collAvu, acl });
+      // R_DATA_MAIN holds one row per replica.
+      for (const replica of data.replicas) {
+        for (const dataAvu of expand(families.has('meta_data'), data.avus.values())) {
+          for (const collAvu of expand(families.has('meta_coll'), data.collection.avus.values())) {
+            for (const acl of expand(withAcl, aclEntries(catalog, data))) {
+              keep({ ...base, data, replica, resource: replica.resource, coll: data.collection, dataAvu, collAvu, acl });
+            }
           }
         }
       }
@@ -251,6 +257,10 @@ function generateRows(
       for (const userAvu of expand(families.has('meta_user'), u.avus.values())) {
         for (const group of expand(families.has('user_group'), groups)) keep({ ...base, user: u, userAvu, group });
       }
+    }
+  } else if (primary === 'resc') {
+    for (const resource of catalog.resources.all()) {
+      for (const rescAvu of expand(families.has('meta_resc'), resource.avus.values())) keep({ ...base, resource, rescAvu });
     }
   } else {
     keep(base);

@@ -3,7 +3,9 @@ import { fail } from '../errors.js';
 import { isBelow, nameOf, normalizeLpath, parentOf } from '../paths.js';
 import { ACCESS, canSee, hasAccess, isAdmin } from '../permissions.js';
 import type { Principal } from '../principals.js';
+import { latestGoodReplica } from '../replica-placement.js';
 import type { Zone } from '../zone.js';
+import { deleteReplicaFiles, movePhysicalFiles, type MovedObject } from './physical-files.js';
 import { statusOf, visibleDataObjectsIn, visibleSubcollections } from './object-status.js';
 import { ensureTrashCollection, isInTrash, trashPathFor, withRandomSuffix } from './trash.js';
 
@@ -125,13 +127,22 @@ export async function removeCollection(zone: Zone, user: Principal, collection: 
   while (targetParent.collections.has(nameOf(target)) || targetParent.dataObjects.has(nameOf(target))) {
     target = withRandomSuffix(target);
   }
+  const moved = objectsBelow(zone, collection);
   catalog.moveCollection(collection, targetParent, nameOf(target));
+  movePhysicalFiles(zone, moved);
   return true;
 }
 
-/** Physically removes vault replicas; registered files are only unregistered (rsDataObjUnlink). */
+/** Physically removes the objects' vault replicas; registered files are only unregistered (rsDataObjUnlink). */
 export async function deleteReplicas(zone: Zone, objects: readonly DataObject[]): Promise<void> {
-  for (const object of objects) if (object.inVault) await zone.vault.remove(object.physicalPath);
+  for (const object of objects) await deleteReplicaFiles(zone, object.replicas);
+}
+
+/** The objects below a collection with their current paths, before a move changes them. */
+function objectsBelow(zone: Zone, collection: Collection): MovedObject[] {
+  const out: MovedObject[] = [];
+  for (const c of zone.catalog.subtree(collection)) for (const object of c.dataObjects.values()) out.push({ object, oldPath: object.path });
+  return out;
 }
 
 /**
@@ -165,7 +176,9 @@ export function renameCollection(zone: Zone, user: Principal, collection: Collec
   if (newParent.dataObjects.has(name)) fail('CAT_NAME_EXISTS_AS_DATAOBJ', `cannot rename object: ${collection.path}, ${target}`);
   if (collection.parent) collection.parent.modifyTime = catalog.now();
   newParent.modifyTime = catalog.now();
+  const moved = objectsBelow(zone, collection);
   catalog.moveCollection(collection, newParent, name);
+  movePhysicalFiles(zone, moved);
 }
 
 /**
@@ -188,7 +201,7 @@ export function touchCollection(zone: Zone, user: Principal, collection: Collect
   if (reference !== undefined) {
     const ref = statusOf(catalog, user, reference);
     if (ref.type === 'not_found') fail('OBJ_PATH_DOES_NOT_EXIST', `reference does not exist: ${reference}`);
-    mtime = ref.type === 'collection' ? ref.collection.modifyTime : ref.object.modifyTime;
+    mtime = ref.type === 'collection' ? ref.collection.modifyTime : (latestGoodReplica(ref.object) ?? ref.object.replicas[0])?.modifyTime ?? mtime;
   }
   if (!canSee(user, collection) || !hasAccess(user, collection, isAdmin(user) ? ACCESS.null : ACCESS.modify_object)) {
     fail('CAT_NO_ACCESS_PERMISSION', `cannot set mtime: ${collection.path}`);

@@ -1,184 +1,27 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
-import { REPLICA_STATUS, type Collection, type DataObject } from '../catalog.js';
+import { isAbsolute } from 'node:path';
+import { REPLICA_STATUS, type Collection, type DataObject, type Replica } from '../catalog.js';
 import { IRODS_ERRORS, IrodsFailure, fail, withErrno } from '../errors.js';
+import { asObjPath } from '../limits.js';
 import { nameOf, normalizeLpath, parentOf } from '../paths.js';
-import { ACCESS, canSee, hasAccess, isAdmin } from '../permissions.js';
+import { ACCESS, hasAccess, isAdmin } from '../permissions.js';
 import type { Principal } from '../principals.js';
-import type { OpenMode } from '../vault.js';
+import { chooseReplica, isInsideAVault, latestGoodReplica, rootResourceNamed, storageForCreate } from '../replica-placement.js';
 import type { Zone } from '../zone.js';
+import { lookupForAccess } from './object-lookup.js';
 import { statusOf } from './object-status.js';
+import { deleteReplicaFiles, movePhysicalFiles } from './physical-files.js';
+import { closeReplica, openForWrite } from './replica-writes.js';
 import { ensureTrashCollection, isInTrash, trashPathFor, withRandomSuffix } from './trash.js';
 
 /**
- * Data object semantics of the iRODS server APIs the HTTP API calls (rsDataObjOpen/Close through
- * dstream, rsDataObjUnlink, rsDataObjRename, rsDataObjCopy, rsDataObjChksum, rsPhyPathReg,
- * rs_touch, rs_replica_truncate). Permission checks are the catalog's: rodsadmins need ACLs for
- * data access too; only the admin flag (ADMIN_KW) of a few operations lifts that.
+ * Data object semantics of the iRODS server APIs the HTTP API calls (rsDataObjUnlink,
+ * rsDataObjRename, rsDataObjCopy, rsPhyPathReg, rs_touch). Writes live in replica-writes.ts,
+ * checksums in checksums.ts, replicate/trim/truncate in replicas.ts. Permission checks are the
+ * catalog's: rodsadmins need ACLs for data access too; only the admin flag (ADMIN_KW) of a few
+ * operations lifts that.
  */
 
-export interface OpenForWrite {
-  /** truncate=1 (the default): O_CREAT|O_TRUNC. */
-  readonly truncate: boolean;
-  /** append=1: O_APPEND, every write at the end; creates, never truncates. */
-  readonly append: boolean;
-}
-
-/** A replica opened for writing and how its file must be opened (see Vault). */
-export interface OpenedReplica {
-  readonly object: DataObject;
-  readonly mode: OpenMode;
-}
-
-/**
- * Opens (and when allowed creates) the replica for writing the way dstream maps the API's
- * openmode to open flags (irods/irods lib/core/include/irods/transport/default_transport.hpp
- * make_open_flags): truncate=0 without append is O_RDWR without O_CREAT, so it only opens
- * existing objects. The replica is intermediate until finishWrite. The file itself is opened
- * by the write that follows (one open per request), with the returned mode.
- */
-export function openForWrite(zone: Zone, user: Principal, lpath: string, flags: OpenForWrite): OpenedReplica {
-  const { catalog } = zone;
-  const path = normalizeLpath(lpath) ?? fail('OBJ_PATH_DOES_NOT_EXIST', `Could not open output stream to [${lpath}].`);
-  const mayCreate = flags.truncate || flags.append;
-  const mode: OpenMode = flags.append ? 'append' : flags.truncate ? 'truncate' : 'keep';
-  if (catalog.getCollection(path)) fail('CAT_NAME_EXISTS_AS_COLLECTION', `Could not open output stream to [${path}].`);
-  const existing = catalog.getDataObject(path);
-  if (existing) {
-    if (!isAdmin(user) && !(canSee(user, existing) && canSee(user, existing.collection))) {
-      fail('CAT_NO_ACCESS_PERMISSION', `Could not open output stream to [${path}].`);
-    }
-    if (zone.parallelWrites.isOpen(existing)) fail('LOCKED_DATA_OBJECT_ACCESS', `Could not open output stream to [${path}].`);
-    if (!hasAccess(user, existing, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION', `Could not open output stream to [${path}].`);
-    existing.replicaStatus = REPLICA_STATUS.intermediate;
-    catalog.touch();
-    return { object: existing, mode };
-  }
-  if (!mayCreate) fail('OBJ_PATH_DOES_NOT_EXIST', `Could not open output stream to [${path}].`);
-  const collection = catalog.getCollection(parentOf(path));
-  if (!collection) fail('CAT_UNKNOWN_COLLECTION', `Could not open output stream to [${path}].`);
-  if (!hasAccess(user, collection, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION', `Could not open output stream to [${path}].`);
-  return { object: catalog.createDataObject(collection, nameOf(path), user), mode };
-}
-
-/**
- * Closing the replica: its size (from the write, or the file), good status, new mtime, and no
- * checksum (a modified replica's checksum is cleared rather than kept stale).
- */
-export async function finishWrite(zone: Zone, object: DataObject, size?: number): Promise<void> {
-  object.size = size ?? (await zone.vault.size(object.physicalPath).catch(() => object.size));
-  object.replicaStatus = REPLICA_STATUS.good;
-  object.modifyTime = zone.catalog.now();
-  object.checksum = '';
-  zone.catalog.touch();
-}
-
-/** The error code a write that could not open reports (INVALID_HANDLE before iRODS 5.1 dstream). */
-export function writeOpenErrorCode(zone: Zone, err: IrodsFailure): number {
-  return zone.settings.exposeWriteErrorCodes ? err.code : IRODS_ERRORS.INVALID_HANDLE;
-}
-
-/**
- * getDataObjInfo with an access level, as checksum, unlink and friends look an object up:
- * CAT_NO_ROWS_FOUND when it does not exist for the caller, CAT_NO_ACCESS_PERMISSION when the
- * caller's level is too low.
- */
-export function lookupForAccess(zone: Zone, user: Principal, lpath: string, needed: number): DataObject {
-  const path = normalizeLpath(lpath);
-  const object = path === undefined ? undefined : zone.catalog.getDataObject(path);
-  if (!object || (!isAdmin(user) && !(canSee(user, object) && canSee(user, object.collection)))) {
-    fail('CAT_NO_ROWS_FOUND', `${lpath}`);
-  }
-  if (!hasAccess(user, object, needed)) fail('CAT_NO_ACCESS_PERMISSION', `${lpath}`);
-  return object;
-}
-
-export interface ChecksumOptions {
-  readonly force: boolean;
-  readonly admin: boolean;
-  readonly replicaNumber?: string | undefined;
-  readonly resource?: string | undefined;
-  readonly all: boolean;
-}
-
-function checkReplicaSelection(zone: Zone, object: DataObject, options: Pick<ChecksumOptions, 'replicaNumber' | 'resource' | 'all'>): void {
-  if (options.replicaNumber !== undefined && options.resource !== undefined) fail('USER_INCOMPATIBLE_PARAMS');
-  if (options.all && (options.replicaNumber !== undefined || options.resource !== undefined)) fail('USER_INCOMPATIBLE_PARAMS');
-  if (options.replicaNumber !== undefined && Number(options.replicaNumber) !== object.replicaNumber) fail('SYS_REPLICA_DOES_NOT_EXIST');
-  if (options.resource !== undefined && options.resource !== zone.catalog.resource) fail('SYS_REPLICA_DOES_NOT_EXIST');
-}
-
-/**
- * rsDataObjChksum lookup-or-update: returns the recorded checksum unless `force`; otherwise
- * computes SHA-256 over the replica and records `sha2:<base64>`. Needs read_object.
- */
-export async function calculateChecksum(zone: Zone, user: Principal, lpath: string, options: ChecksumOptions): Promise<string> {
-  if (options.admin && !isAdmin(user)) fail('CAT_INSUFFICIENT_PRIVILEGE_LEVEL');
-  const object = lookupForAccess(zone, user, lpath, ACCESS.read_object);
-  checkReplicaSelection(zone, object, options);
-  if (object.replicaStatus !== REPLICA_STATUS.good) {
-    fail(options.all ? 'SYS_NO_GOOD_REPLICA' : 'SYS_REPLICA_DOES_NOT_EXIST');
-  }
-  if (!options.force && object.checksum !== '') return object.checksum;
-  const checksum = await zone.vault.checksum(object.physicalPath);
-  object.checksum = checksum;
-  zone.catalog.touch();
-  return checksum;
-}
-
-export interface VerificationResult {
-  readonly severity: 'info' | 'warning' | 'error';
-  readonly error_code: number;
-  readonly message: string;
-}
-
-/**
- * rsDataObjChksum with VERIFY_CHKSUM_KW (do_verification): compares the physical size with the
- * catalog's, reports a missing checksum as a warning, and unless compute-checksums=0 recomputes
- * and compares the checksum. Findings come back as CHECK_VERIFICATION_RESULTS + a result list.
- */
-export async function verifyChecksum(
-  zone: Zone,
-  user: Principal,
-  lpath: string,
-  options: Pick<ChecksumOptions, 'admin' | 'replicaNumber' | 'resource'> & { readonly compute: boolean },
-): Promise<VerificationResult[]> {
-  if (options.admin && !isAdmin(user)) fail('CAT_INSUFFICIENT_PRIVILEGE_LEVEL');
-  const object = lookupForAccess(zone, user, lpath, ACCESS.read_object);
-  checkReplicaSelection(zone, object, { ...options, all: false });
-  const targeted = options.replicaNumber !== undefined || options.resource !== undefined;
-  if (!targeted && object.replicaStatus !== REPLICA_STATUS.good) fail('SYS_NO_GOOD_REPLICA');
-  const results: VerificationResult[] = [];
-  const physicalSize = await zone.vault.size(object.physicalPath).catch(() => -1);
-  if (physicalSize < 0) {
-    results.push({ severity: 'error', error_code: withErrno(IRODS_ERRORS.UNIX_FILE_STAT_ERR, 2), message: `ERROR: Could not verify size for replica [${object.replicaNumber}].` });
-  } else if (physicalSize !== object.size) {
-    results.push({
-      severity: 'error',
-      error_code: IRODS_ERRORS.USER_FILE_SIZE_MISMATCH,
-      message: `ERROR: Physical size does not match size in catalog for replica [${object.replicaNumber}].`,
-    });
-  }
-  if (object.checksum === '') {
-    results.push({
-      severity: 'warning',
-      error_code: IRODS_ERRORS.CAT_NO_CHECKSUM_FOR_REPLICA,
-      message: `WARNING: No checksum available for replica [${object.replicaNumber}].`,
-    });
-    return results;
-  }
-  if (options.compute && physicalSize >= 0) {
-    const computed = await zone.vault.checksum(object.physicalPath);
-    if (computed !== object.checksum) {
-      results.push({
-        severity: 'error',
-        error_code: IRODS_ERRORS.USER_CHKSUM_MISMATCH,
-        message: `ERROR: Computed checksum does not match what is in the catalog for replica [${object.replicaNumber}].`,
-      });
-    }
-  }
-  return results;
-}
 
 export interface RemoveDataObjectOptions {
   readonly catalogOnly: boolean;
@@ -193,20 +36,20 @@ export interface RemoveDataObjectOptions {
  * ever unregistered, never deleted. Objects already in the trash are removed for good.
  */
 export async function removeDataObject(zone: Zone, user: Principal, lpath: string, options: RemoveDataObjectOptions): Promise<void> {
-  const { catalog, vault } = zone;
+  const { catalog } = zone;
   const object = lookupForAccess(zone, user, lpath, ACCESS.modify_object);
   if (options.admin && !isAdmin(user)) fail('CAT_INSUFFICIENT_PRIVILEGE_LEVEL');
   if (zone.parallelWrites.isOpen(object)) fail('LOCKED_DATA_OBJECT_ACCESS');
   const mayDelete = (options.admin && isAdmin(user)) || hasAccess(user, object, ACCESS.delete_object);
   if (!mayDelete) fail('CAT_NO_ACCESS_PERMISSION');
   if (options.catalogOnly) {
-    if (!isAdmin(user) && object.inVault) fail('CANT_UNREG_IN_VAULT_FILE');
+    if (!isAdmin(user) && object.replicas.some((r) => r.inVault)) fail('CANT_UNREG_IN_VAULT_FILE');
     catalog.removeDataObject(object);
     return;
   }
   if (options.noTrash || isInTrash(catalog, object.path)) {
     catalog.removeDataObject(object);
-    if (object.inVault) await vault.remove(object.physicalPath);
+    await deleteReplicaFiles(zone, object.replicas);
     return;
   }
   let target = trashPathFor(catalog, user, object.path);
@@ -214,8 +57,11 @@ export async function removeDataObject(zone: Zone, user: Principal, lpath: strin
   while (trashCollection.dataObjects.has(nameOf(target)) || trashCollection.collections.has(nameOf(target))) {
     target = withRandomSuffix(target);
   }
+  const oldPath = object.path;
   catalog.moveDataObject(object, trashCollection, nameOf(target));
+  movePhysicalFiles(zone, [{ object, oldPath }]);
 }
+
 
 /**
  * fs::client::rename for a data object, then rsDataObjRename: own on the object, modify_object
@@ -242,41 +88,50 @@ export function renameDataObject(zone: Zone, user: Principal, object: DataObject
   }
   if (destination.dataObjects.has(name)) fail('CAT_NAME_EXISTS_AS_DATAOBJ', `cannot rename object: ${object.path}, ${target}`);
   if (destination.collections.has(name)) fail('CAT_NAME_EXISTS_AS_COLLECTION', `cannot rename object: ${object.path}, ${target}`);
+  const oldPath = object.path;
   catalog.moveDataObject(object, destination, name);
+  movePhysicalFiles(zone, [{ object, oldPath }]);
+}
+
+export interface CopyOptions {
+  readonly overwrite: boolean;
+  /** src-resource: the root whose replica is read. */
+  readonly sourceResource?: string | undefined;
+  /** dst-resource: the root the copy is created on (default: the zone's default resource). */
+  readonly destinationResource?: string | undefined;
 }
 
 /**
- * rsDataObjCopy: an existing target without overwrite is OVERWRITE_WITHOUT_FORCE_FLAG; then the
- * target collection must let the caller create (modify_object, CAT_NO_ACCESS_PERMISSION) before a
- * clash with a collection is noticed (CAT_NAME_EXISTS_AS_COLLECTION), as upstream's
- * test_copy_operation_returns_an_error_when_destination_path_is_a_collection shows.
+ * rsDataObjCopy: the resources named must exist (SYS_RESC_DOES_NOT_EXIST); an existing target
+ * without overwrite is OVERWRITE_WITHOUT_FORCE_FLAG; then the target collection must let the
+ * caller create (modify_object, CAT_NO_ACCESS_PERMISSION) before a clash with a collection is
+ * noticed (CAT_NAME_EXISTS_AS_COLLECTION), as upstream's
+ * test_copy_operation_returns_an_error_when_destination_path_is_a_collection shows. The source
+ * replica is the one an open for reading gets; the copy is written like any write (COPY_DEST).
  */
-export async function copyDataObject(zone: Zone, user: Principal, source: DataObject, dstLpath: string, overwrite: boolean): Promise<void> {
+export async function copyDataObject(zone: Zone, user: Principal, source: DataObject, dstLpath: string, options: CopyOptions): Promise<void> {
   const { catalog, vault } = zone;
+  const sourceKeyword = options.sourceResource !== undefined ? rootResourceNamed(catalog, options.sourceResource) : undefined;
+  if (options.destinationResource !== undefined) rootResourceNamed(catalog, options.destinationResource);
   const target = normalizeLpath(dstLpath) ?? fail('USER_INPUT_PATH_ERR');
   if (target === source.path) fail('SAME_SRC_DEST_PATHS_ERR');
   if (!hasAccess(user, source, ACCESS.read_object)) fail('CAT_NO_ACCESS_PERMISSION');
-  if (source.replicaStatus !== REPLICA_STATUS.good) fail('SYS_NO_GOOD_REPLICA');
+  const from = chooseReplica(catalog, source, 'open', { keyword: sourceKeyword });
   const existing = catalog.getDataObject(target);
-  if (existing && !overwrite) fail('OVERWRITE_WITHOUT_FORCE_FLAG');
-  let destination: DataObject;
-  if (existing) {
-    if (!hasAccess(user, existing, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION');
-    if (zone.parallelWrites.isOpen(existing)) fail('LOCKED_DATA_OBJECT_ACCESS');
-    destination = existing;
-  } else {
+  if (existing && !options.overwrite) fail('OVERWRITE_WITHOUT_FORCE_FLAG');
+  if (!existing) {
     const collection: Collection | undefined = catalog.getCollection(parentOf(target));
     if (!collection) fail('CAT_UNKNOWN_COLLECTION');
     if (!hasAccess(user, collection, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION');
     if (catalog.getCollection(target)) fail('CAT_NAME_EXISTS_AS_COLLECTION');
-    destination = catalog.createDataObject(collection, nameOf(target), user);
   }
-  await vault.copy(source.physicalPath, destination.physicalPath);
-  destination.size = source.size;
-  destination.checksum = source.checksum;
-  destination.replicaStatus = REPLICA_STATUS.good;
-  destination.modifyTime = catalog.now();
-  catalog.touch();
+  const opened = openForWrite(zone, user, target, { truncate: true, append: false, resource: options.destinationResource });
+  try {
+    await vault.copy(from.physicalPath, opened.replica.physicalPath);
+  } finally {
+    await closeReplica(zone, opened);
+  }
+  opened.replica.checksum = from.checksum;
 }
 
 export interface TouchOptions {
@@ -287,48 +142,54 @@ export interface TouchOptions {
   readonly reference?: string | undefined;
 }
 
+/** The mtime a reference path lends (a collection's, or a data object's latest good replica's). */
+function referenceTime(zone: Zone, user: Principal, reference: string): number {
+  const ref = statusOf(zone.catalog, user, reference);
+  if (ref.type === 'not_found') fail('OBJ_PATH_DOES_NOT_EXIST');
+  if (ref.type === 'collection') return ref.collection.modifyTime;
+  return (latestGoodReplica(ref.object) ?? ref.object.replicas[0])?.modifyTime ?? zone.catalog.now();
+}
+
 /**
  * rc_touch (irods/irods plugins/api/src/touch.cpp): creates an empty data object unless
- * no_create, else sets the replica's mtime (now, the given seconds, or the reference's mtime).
+ * no_create (on the leaf resource given, else the default resource), else sets one replica's
+ * mtime: the numbered one, the one on the leaf resource, or the latest good one.
  */
 export async function touchDataObject(zone: Zone, user: Principal, lpath: string, options: TouchOptions): Promise<void> {
   const { catalog } = zone;
   if (options.replicaNumber !== undefined && options.leafResource !== undefined) fail('USER_INCOMPATIBLE_PARAMS');
   if (options.reference !== undefined && options.secondsSinceEpoch !== undefined) fail('USER_INCOMPATIBLE_PARAMS');
-  let mtime = options.secondsSinceEpoch ?? catalog.now();
-  if (options.reference !== undefined) {
-    const ref = statusOf(catalog, user, options.reference);
-    if (ref.type === 'not_found') fail('OBJ_PATH_DOES_NOT_EXIST');
-    mtime = ref.type === 'collection' ? ref.collection.modifyTime : ref.object.modifyTime;
-  }
+  if (options.replicaNumber !== undefined && options.replicaNumber < 0) fail('INPUT_ARG_NOT_WELL_FORMED_ERR', '[replica_number] cannot be less than zero.');
+  const mtime = options.reference !== undefined ? referenceTime(zone, user, options.reference) : (options.secondsSinceEpoch ?? catalog.now());
   const status = statusOf(catalog, user, lpath);
   if (status.type === 'not_found') {
     if (options.noCreate) return;
     if (options.replicaNumber !== undefined) fail('OBJ_PATH_DOES_NOT_EXIST', 'Replica numbers cannot be used when creating new data objects.');
-    if (options.leafResource !== undefined && options.leafResource !== catalog.resource) fail('SYS_RESC_DOES_NOT_EXIST');
-    const { object, mode } = openForWrite(zone, user, lpath, { truncate: true, append: false });
-    await zone.vault.touch(object.physicalPath, mode);
-    await finishWrite(zone, object, 0);
-    object.modifyTime = mtime;
+    let root: string | undefined;
+    if (options.leafResource !== undefined) {
+      const leaf = catalog.resources.get(options.leafResource) ?? fail('SYS_RESC_DOES_NOT_EXIST');
+      if (leaf.children.length > 0) fail('USER_INVALID_RESC_INPUT', `[${leaf.name}] is not a leaf resource.`);
+      root = catalog.resources.rootOf(leaf).name;
+    }
+    const opened = openForWrite(zone, user, lpath, { truncate: true, append: false, resource: root });
+    await zone.vault.touch(opened.replica.physicalPath, opened.mode);
+    await closeReplica(zone, opened, 0);
+    opened.replica.modifyTime = mtime;
     return;
   }
   if (status.type !== 'data_object') fail('CAT_NOT_A_DATAOBJ_AND_NOT_A_COLLECTION');
   const object = status.object;
-  if (options.replicaNumber !== undefined && options.replicaNumber !== object.replicaNumber) fail('SYS_REPLICA_DOES_NOT_EXIST');
+  let replica: Replica | undefined;
+  if (options.replicaNumber !== undefined) {
+    replica = object.replicas.find((r) => r.number === options.replicaNumber) ?? fail('SYS_REPLICA_DOES_NOT_EXIST', 'Replica does not exist matching that replica number.');
+  } else if (options.leafResource !== undefined) {
+    replica = object.replicas.find((r) => r.resource.name === options.leafResource) ?? fail('SYS_REPLICA_DOES_NOT_EXIST', 'Replica does not exist in resource.');
+  } else {
+    replica = latestGoodReplica(object) ?? fail('SYS_NO_GOOD_REPLICA', 'No good replicas found.');
+  }
   if (!hasAccess(user, object, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION');
-  object.modifyTime = mtime;
+  replica.modifyTime = mtime;
   catalog.touch();
-}
-
-/** rs_replica_truncate: resizes the replica (modify_object, or the admin flag for a rodsadmin). */
-export async function truncateDataObject(zone: Zone, user: Principal, lpath: string, size: number, admin: boolean): Promise<DataObject> {
-  if (admin && !isAdmin(user)) fail('CAT_INSUFFICIENT_PRIVILEGE_LEVEL');
-  const object = lookupForAccess(zone, user, lpath, admin && isAdmin(user) ? ACCESS.null : ACCESS.modify_object);
-  if (size < 0) fail('SYS_INVALID_INPUT_PARAM');
-  if (zone.parallelWrites.isOpen(object)) fail('LOCKED_DATA_OBJECT_ACCESS');
-  await zone.vault.truncate(object.physicalPath, size);
-  await finishWrite(zone, object);
-  return object;
 }
 
 export interface RegisterOptions {
@@ -338,46 +199,52 @@ export interface RegisterOptions {
   readonly computeChecksum: boolean;
 }
 
+/** The size registration records: data-size when given, else the file's (UNIX_FILE_STAT_ERR - errno). */
+async function registeredSize(ppath: string, dataSize: string | undefined): Promise<number> {
+  if (dataSize !== undefined) {
+    const parsed = Number.parseInt(dataSize, 10);
+    return Number.isFinite(parsed) ? parsed : 0;
+  }
+  try {
+    const info = await stat(ppath);
+    if (info.isDirectory()) fail('SYS_INVALID_INPUT_PARAM', 'registering directories (collections) is not supported by the stand-in');
+    return info.size;
+  } catch (err) {
+    if (err instanceof IrodsFailure) throw err;
+    const errno = typeof err === 'object' && err !== null && 'errno' in err && typeof err.errno === 'number' ? err.errno : 2;
+    throw new IrodsFailure('UNIX_FILE_STAT_ERR', `cannot stat ${ppath}`, withErrno(IRODS_ERRORS.UNIX_FILE_STAT_ERR, errno));
+  }
+}
+
 /**
  * rsPhyPathReg (irods/irods plugins/api/src/register_physical_path.cpp): the default policy
  * (`acSetChkFilePathPerm {msiSetChkFilePathPerm("disallowPathReg"); }`) lets only rodsadmins
- * register; the size is the given data-size, else the file's (a missing file is then
- * UNIX_FILE_STAT_ERR - errno); checksum=1 computes and records one. The replica is good.
+ * register; the size is the given data-size, else the file's; checksum=1 computes and records
+ * one. The replica is good, on the storage resource the named root resolves to. As an
+ * additional replica of an existing object it is the newest one: the others become stale, as
+ * upstream's test_registering_an_additional_replica_for_an_existing_data_object shows.
  */
 export async function registerDataObject(zone: Zone, user: Principal, lpath: string, ppath: string, options: RegisterOptions): Promise<void> {
   const { catalog, vault } = zone;
   if (!isAdmin(user)) fail('PATH_REG_NOT_ALLOWED');
-  if (options.resource !== catalog.resource) fail('SYS_RESC_DOES_NOT_EXIST');
-  if (options.asAdditionalReplica) fail('SYS_INVALID_INPUT_PARAM', 'the stand-in keeps a single replica per data object');
+  const storage = storageForCreate(catalog, rootResourceNamed(catalog, options.resource));
   if (!isAbsolute(ppath) || ppath.includes('/../') || ppath.endsWith('/..')) fail('SYS_INVALID_FILE_PATH');
-  const path = normalizeLpath(lpath) ?? fail('USER_INPUT_PATH_ERR');
+  const path = normalizeLpath(asObjPath(lpath)) ?? fail('USER_INPUT_PATH_ERR');
   const collection = catalog.getCollection(parentOf(path));
   if (!collection) fail('CAT_UNKNOWN_COLLECTION');
   if (!hasAccess(user, collection, ACCESS.modify_object)) fail('CAT_NO_ACCESS_PERMISSION');
   if (catalog.getCollection(path)) fail('CAT_NAME_EXISTS_AS_COLLECTION');
-  if (collection.dataObjects.has(nameOf(path))) fail('CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME');
-  let size: number;
-  if (options.dataSize !== undefined) {
-    const parsed = Number.parseInt(options.dataSize, 10);
-    size = Number.isFinite(parsed) ? parsed : 0;
-  } else {
-    try {
-      const info = await stat(ppath);
-      if (info.isDirectory()) fail('SYS_INVALID_INPUT_PARAM', 'registering directories (collections) is not supported by the stand-in');
-      size = info.size;
-    } catch (err) {
-      if (err instanceof IrodsFailure) throw err;
-      const errno = typeof err === 'object' && err !== null && 'errno' in err && typeof err.errno === 'number' ? err.errno : 2;
-      throw new IrodsFailure('UNIX_FILE_STAT_ERR', `cannot stat ${ppath}`, withErrno(IRODS_ERRORS.UNIX_FILE_STAT_ERR, errno));
-    }
-  }
+  const existing = collection.dataObjects.get(nameOf(path));
+  if (existing && !options.asAdditionalReplica) fail('CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME');
+  if (!existing && options.asAdditionalReplica) fail('CAT_NO_ROWS_FOUND', `no data object at [${path}] to register a replica of`);
+  if (existing?.replicas.some((r) => r.resource === storage)) fail('CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME', `[${path}] already has a replica on [${storage.name}]`);
+  const size = await registeredSize(ppath, options.dataSize);
   const checksum = options.computeChecksum ? await vault.checksum(ppath) : '';
-  const rel = relative(vault.dir, ppath);
-  const insideVault = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-  const object = catalog.createDataObject(collection, nameOf(path), user, { path: ppath, inVault: insideVault });
-  object.size = size;
-  object.checksum = checksum;
-  object.replicaStatus = REPLICA_STATUS.good;
+  const object = existing ?? catalog.createDataObject(collection, nameOf(path), user);
+  for (const other of object.replicas) if (other.status === REPLICA_STATUS.good) other.status = REPLICA_STATUS.stale;
+  const replica = catalog.addReplica(object, storage, { path: ppath, inVault: isInsideAVault(catalog, ppath) }, REPLICA_STATUS.good);
+  replica.size = size;
+  replica.checksum = checksum;
   collection.modifyTime = catalog.now();
   catalog.touch();
 }

@@ -3,14 +3,18 @@ import type { CatalogObject } from '../catalog.js';
 import { normalizeLpath } from '../paths.js';
 import { ACCESS, hasAccess, isAdmin } from '../permissions.js';
 import type { Principal } from '../principals.js';
+import type { Resource } from '../resources.js';
 import type { Zone } from '../zone.js';
 import { AtomicFailure, errorText } from './acls.js';
 import { JsonAccessError, asString, isJsonObject, operationsOf, requireString } from './json-input.js';
 import { statusOf } from './object-status.js';
 
-export type MetadataEntityType = 'collection' | 'data_object' | 'user';
+export type MetadataEntityType = 'collection' | 'data_object' | 'user' | 'resource';
 
-type MetadataTarget = { readonly kind: 'object'; readonly object: CatalogObject } | { readonly kind: 'user'; readonly user: Principal };
+type MetadataTarget =
+  | { readonly kind: 'object'; readonly object: CatalogObject }
+  | { readonly kind: 'user'; readonly user: Principal }
+  | { readonly kind: 'resource'; readonly resource: Resource };
 
 /**
  * get_object_id of the atomic metadata API: a GenQuery run as the caller, so under STRICT an
@@ -20,6 +24,10 @@ function findTarget(zone: Zone, user: Principal, entityType: MetadataEntityType,
   if (entityType === 'user') {
     const principal = zone.catalog.principals.find(name);
     return principal ? { kind: 'user', user: principal } : undefined;
+  }
+  if (entityType === 'resource') {
+    const resource = zone.catalog.resources.get(name);
+    return resource ? { kind: 'resource', resource } : undefined;
   }
   const path = normalizeLpath(name);
   if (path === undefined || path !== name) return undefined;
@@ -59,7 +67,7 @@ export function applyMetadataOperations(
       throw new AtomicFailure('CAT_INSUFFICIENT_PRIVILEGE_LEVEL', { operation: {}, operation_index: 0, error_message: 'User is not an administrator' });
     }
   } else {
-    const allowed = target.kind === 'user' ? isAdmin(user) : hasAccess(user, target.object, ACCESS.modify_object);
+    const allowed = target.kind === 'object' ? hasAccess(user, target.object, ACCESS.modify_object) : isAdmin(user);
     if (!allowed) {
       throw new AtomicFailure('CAT_NO_ACCESS_PERMISSION', { operation: {}, operation_index: 0, error_message: 'User not allowed to modify metadata' });
     }
@@ -100,9 +108,10 @@ export function applyMetadataOperations(
   });
 
   for (const { op, avu } of staged) {
-    if (target.kind === 'user') {
-      if (op === 'add') target.user.avus.add(avu);
-      else target.user.avus.remove(avu);
+    if (target.kind !== 'object') {
+      const avus = target.kind === 'user' ? target.user.avus : target.resource.avus;
+      if (op === 'add') avus.add(avu);
+      else avus.remove(avu);
       catalog.touch();
     } else if (op === 'add') {
       catalog.addAvu(target.object, avu);

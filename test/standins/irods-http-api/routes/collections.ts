@@ -13,6 +13,7 @@ import {
   touchCollection,
 } from '../operations/collections.js';
 import { statusOf, visibleCollection } from '../operations/object-status.js';
+import { throwIfPathTooLong } from '../limits.js';
 import { accessName, parsePermissionName } from '../permissions.js';
 import { modifyMetadata, modifyPermissions } from './shared.js';
 
@@ -24,6 +25,7 @@ export const collectionsGet: OperationTable = {
   stat: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const collection = visibleCollection(zone.catalog, user, lpath);
     if (!collection) return sendIrods(reply, irodsResponse(IRODS_ERRORS.NOT_A_COLLECTION));
     const permissions = [...collection.acl].flatMap(([id, level]) => {
@@ -42,6 +44,7 @@ export const collectionsGet: OperationTable = {
   list: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const collection = visibleCollection(zone.catalog, user, lpath);
     if (!collection) return sendStatus(reply, 400, NOT_A_COLLECTION_BODY);
     return sendOk(reply, { entries: listCollection(user, collection, args.flag('recurse')) });
@@ -52,6 +55,7 @@ export const collectionsPost: OperationTable = {
   create: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const created = args.flag('create-intermediates') ? createCollections(zone, user, lpath) : createCollection(zone, user, lpath);
     return sendJson(reply, { irods_response: { status_code: 0 }, created });
   }),
@@ -59,6 +63,7 @@ export const collectionsPost: OperationTable = {
   remove: authenticated(async ({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const collection = visibleCollection(zone.catalog, user, lpath);
     if (!collection) return sendStatus(reply, 400, NOT_A_COLLECTION_BODY);
     // The library's boolean result is ignored upstream: a refused removal is still status 0.
@@ -69,11 +74,13 @@ export const collectionsPost: OperationTable = {
   rename: authenticated(({ zone, reply, args }, user) => {
     const oldLpath = args.text('old-lpath');
     if (oldLpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(oldLpath);
     const collection = visibleCollection(zone.catalog, user, oldLpath);
     if (!collection) return sendStatus(reply, 400, NOT_A_COLLECTION_BODY);
     const newLpath = args.text('new-lpath');
     if (newLpath === undefined) return sendStatus(reply, 400);
     try {
+      throwIfPathTooLong(newLpath);
       renameCollection(zone, user, collection, newLpath);
     } catch (err) {
       // Upstream answers a failed collection rename with 400 (and the JSON), unlike data objects.
@@ -86,6 +93,7 @@ export const collectionsPost: OperationTable = {
   set_permission: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const collection = visibleCollection(zone.catalog, user, lpath);
     if (!collection) return sendStatus(reply, 400, NOT_A_COLLECTION_BODY);
     const entity = args.text('entity-name');
@@ -101,6 +109,7 @@ export const collectionsPost: OperationTable = {
   set_inheritance: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const enable = args.text('enable');
     if (enable === undefined) return sendStatus(reply, 400);
     const collection = visibleCollection(zone.catalog, user, lpath);
@@ -112,6 +121,7 @@ export const collectionsPost: OperationTable = {
   modify_permissions: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined || !args.has('operations')) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     const collection = visibleCollection(zone.catalog, user, lpath);
     if (!collection) return sendStatus(reply, 400, NOT_A_COLLECTION_BODY);
     return modifyPermissions(zone, user, reply, collection, args);
@@ -122,6 +132,7 @@ export const collectionsPost: OperationTable = {
   touch: authenticated(({ zone, reply, args }, user) => {
     const lpath = args.text('lpath');
     if (lpath === undefined) return sendStatus(reply, 400);
+    throwIfPathTooLong(lpath);
     let seconds: number | undefined;
     if (args.has('seconds-since-epoch')) {
       seconds = parseLeadingInteger(args.text('seconds-since-epoch'));

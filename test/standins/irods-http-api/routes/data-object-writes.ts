@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DataObject } from '../catalog.js';
-import { IRODS_ERRORS, IrodsFailure } from '../errors.js';
+import type { Replica } from '../catalog.js';
+import { IrodsFailure } from '../errors.js';
 import { parseLeadingInteger } from '../http/args.js';
 import { authenticate, authenticated, type OperationHandler } from '../http/dispatch.js';
 import { irodsResponse, sendIrods, sendOk, sendStatus } from '../http/reply.js';
-import { finishWrite, openForWrite, writeOpenErrorCode } from '../operations/data-objects.js';
+import { closeReplica, openForWrite, writeOpenErrorCode, type OpenedReplica } from '../operations/replica-writes.js';
 import type { ParallelWrite } from '../parallel-writes.js';
 import type { Principal } from '../principals.js';
 import { TooManyBytes, type OpenMode } from '../vault.js';
@@ -31,7 +31,7 @@ interface WriteParams {
 
 /** Where a write goes: a freshly opened replica, or one stream of a parallel-write handle. */
 type WriteTarget =
-  | { readonly kind: 'single'; readonly object: DataObject; readonly mode: OpenMode; size?: number }
+  | { readonly kind: 'single'; readonly opened: OpenedReplica; size?: number }
   | { readonly kind: 'parallel'; readonly write: ParallelWrite; readonly release: () => void };
 
 function badState(reply: FastifyReply, zone: Zone, err: IrodsFailure): FastifyReply {
@@ -76,12 +76,13 @@ async function resolveTarget(zone: Zone, user: Principal, reply: FastifyReply, p
   }
   const append = p.append === '1';
   try {
-    if (p.resource !== undefined && p.resource !== zone.catalog.resource) throw new IrodsFailure('SYS_RESC_DOES_NOT_EXIST');
-    if (p.resource === undefined && p.replicaNumber !== undefined && parseLeadingInteger(p.replicaNumber) !== 0) {
-      throw new IrodsFailure('SYS_REPLICA_DOES_NOT_EXIST');
-    }
-    const { object, mode } = openForWrite(zone, user, p.lpath, { truncate: p.truncate !== '0', append });
-    return { kind: 'single', object, mode };
+    const opened = openForWrite(zone, user, p.lpath, {
+      truncate: p.truncate !== '0',
+      append,
+      resource: p.resource,
+      replicaNumber: p.resource === undefined ? parseLeadingInteger(p.replicaNumber) : undefined,
+    });
+    return { kind: 'single', opened };
   } catch (err) {
     if (err instanceof IrodsFailure) {
       badState(reply, zone, err);
@@ -99,19 +100,19 @@ function resolveOffset(text: string | undefined): number | 'invalid' | 'negative
   return offset < 0 ? 'negative' : offset;
 }
 
-function targetObject(target: WriteTarget): DataObject {
-  return target.kind === 'single' ? target.object : target.write.object;
+function targetReplica(target: WriteTarget): Replica {
+  return target.kind === 'single' ? target.opened.replica : target.write.opened.replica;
 }
 
 /** A parallel stream was opened (and truncated) at init: its writes never truncate again. */
 function openMode(target: WriteTarget): OpenMode {
-  if (target.kind === 'single') return target.mode;
+  if (target.kind === 'single') return target.opened.mode;
   return target.write.append ? 'append' : 'keep';
 }
 
 /** Writes one buffer through the target, remembering the resulting size for the close. */
 async function writeBytes(zone: Zone, target: WriteTarget, offset: number, bytes: Buffer): Promise<void> {
-  const size = await zone.vault.write(targetObject(target).physicalPath, openMode(target), offset, bytes);
+  const size = await zone.vault.write(targetReplica(target).physicalPath, openMode(target), offset, bytes);
   if (target.kind === 'single') target.size = size;
 }
 
@@ -125,8 +126,8 @@ async function closingAfter(zone: Zone, target: WriteTarget, work: () => Promise
     return await work();
   } finally {
     if (target.kind === 'single') {
-      if (target.size === undefined) await zone.vault.touch(target.object.physicalPath, target.mode);
-      await finishWrite(zone, target.object, target.size);
+      if (target.size === undefined) await zone.vault.touch(target.opened.replica.physicalPath, target.opened.mode);
+      await closeReplica(zone, target.opened, target.size);
     } else {
       target.release();
     }
@@ -191,7 +192,7 @@ export async function writeStreaming(zone: Zone, request: FastifyRequest, reply:
     if (offset === 'invalid') return () => sendStatus(reply, 400);
     if (offset === 'negative') return () => badState(reply, zone, new IrodsFailure('SYS_INVALID_INPUT_PARAM'));
     try {
-      const size = await zone.vault.writeStream(targetObject(target).physicalPath, openMode(target), offset, request.raw, zone.settings.maxBodyBytes);
+      const size = await zone.vault.writeStream(targetReplica(target).physicalPath, openMode(target), offset, request.raw, zone.settings.maxBodyBytes);
       if (target.kind === 'single') target.size = size;
     } catch (err) {
       // A body that outgrows the limit mid-stream (chunked) fails the read: 500, as upstream.
@@ -221,18 +222,18 @@ export const parallelWriteInit: OperationHandler = authenticated(async ({ zone, 
   if (resource === undefined && replicaNumber !== undefined && parseLeadingInteger(replicaNumber) === undefined) return sendStatus(reply, 400);
   const append = args.flag('append');
   try {
-    if (resource !== undefined && resource !== zone.catalog.resource) throw new IrodsFailure('SYS_RESC_DOES_NOT_EXIST');
-    if (resource === undefined && replicaNumber !== undefined && parseLeadingInteger(replicaNumber) !== 0) throw new IrodsFailure('SYS_REPLICA_DOES_NOT_EXIST');
-    const { object, mode } = openForWrite(zone, user, lpath, { truncate: args.text('truncate') !== '0', append });
+    const opened = openForWrite(zone, user, lpath, {
+      truncate: args.text('truncate') !== '0',
+      append,
+      resource,
+      replicaNumber: resource === undefined ? parseLeadingInteger(replicaNumber) : undefined,
+    });
     // The streams open (creating or truncating the replica) here; their writes never truncate.
-    await zone.vault.touch(object.physicalPath, mode);
-    const write = zone.parallelWrites.open(object, user.name, streamCount, append);
+    await zone.vault.touch(opened.replica.physicalPath, opened.mode);
+    const write = zone.parallelWrites.open(opened, user.name, streamCount, append);
     return sendOk(reply, { parallel_write_handle: write.handle });
   } catch (err) {
-    if (err instanceof IrodsFailure) {
-      const code = zone.settings.exposeWriteErrorCodes ? err.code : IRODS_ERRORS.INVALID_HANDLE;
-      return sendIrods(reply, irodsResponse(code, `Could not open output stream to [${lpath}].`));
-    }
+    if (err instanceof IrodsFailure) return sendIrods(reply, irodsResponse(writeOpenErrorCode(zone, err), `Could not open output stream to [${lpath}].`));
     throw err;
   }
 });
@@ -245,6 +246,6 @@ export const parallelWriteShutdown: OperationHandler = authenticated(async ({ zo
   const handle = args.text('parallel-write-handle');
   if (handle === undefined) return sendStatus(reply, 400);
   const write = zone.parallelWrites.close(handle);
-  if (write) await finishWrite(zone, write.object);
+  if (write) await closeReplica(zone, write.opened);
   return sendOk(reply);
 });

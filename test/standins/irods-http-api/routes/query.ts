@@ -57,7 +57,7 @@ export function queryOperations(): { get: OperationTable; post: OperationTable }
     let rows = cache.get(key);
     if (!rows) {
       try {
-        rows = runGenQuery(zone.catalog, user, text, { caseSensitive, distinct });
+        rows = runGenQuery(zone.catalog, user, text, { caseSensitive, distinct, irodsMajor: Number(zone.settings.irodsVersion.split('.')[0]) });
       } catch (err) {
         if (err instanceof IrodsFailure) return sendIrods(reply, irodsResponse(err.code, err.message));
         throw err;

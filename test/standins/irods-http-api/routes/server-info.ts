@@ -6,9 +6,6 @@ import { API_VERSION, SERVER_HEADER, irodsResponse, sendIrods, sendJson, sendOk,
 import { isAdmin } from '../permissions.js';
 import type { Zone } from '../zone.js';
 
-/** The iRODS version the stand-in claims (the reference targets iRODS 4.3.4). */
-export const IRODS_SERVER_VERSION = '4.3.4';
-
 /**
  * POST /authenticate (endpoints/authentication/src/main.cpp): Basic credentials → a plain-text
  * bearer token. No Authorization header, or a scheme other than Basic, is 400; an empty username
@@ -44,7 +41,7 @@ export function infoRoute(zone: Zone, request: FastifyRequest, reply: FastifyRep
     openid_connect_enabled: false,
   };
   if ('user' in resolveIdentity(request.headers.authorization, zone.tokens, zone.catalog.principals)) {
-    info.irods_server_version = IRODS_SERVER_VERSION;
+    info.irods_server_version = zone.settings.irodsVersion;
   }
   return sendJson(reply, info);
 }
@@ -72,9 +69,9 @@ export const zonesGet: OperationTable = {
             servers: [],
             icat_server: {
               host_system_information: {},
-              server_config: { zone_name: zone.catalog.zone, default_resource_name: zone.catalog.resource },
-              version: { irods_version: IRODS_SERVER_VERSION },
-              resources: [{ name: zone.catalog.resource, type: 'unixfilesystem', vault_path: zone.vault.dir }],
+              server_config: { zone_name: zone.catalog.zone, default_resource_name: zone.settings.resource },
+              version: { irods_version: zone.settings.irodsVersion },
+              resources: [...zone.catalog.resources.all()].map((r) => ({ name: r.name, type: r.type, host: r.host, vault_path: r.vaultPath })),
             },
             coordinating_resources: [],
           },

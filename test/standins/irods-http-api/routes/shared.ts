@@ -6,6 +6,7 @@ import { AtomicFailure, applyAclOperations } from '../operations/acls.js';
 import { applyMetadataOperations, type MetadataEntityType } from '../operations/metadata.js';
 import type { Principal } from '../principals.js';
 import type { Zone } from '../zone.js';
+import { throwIfPathTooLong } from '../limits.js';
 
 /** The `operations` parameter as nlohmann parses it; invalid JSON escapes as a std::exception: 500. */
 export function parseOperations(reply: FastifyReply, args: RequestArgs): { ok: true; value: unknown } | { ok: false } {
@@ -57,6 +58,8 @@ export function modifyMetadata(
   if (operations === undefined) return sendStatus(reply, 400);
   const entityName = args.text(nameParam);
   if (entityName === undefined) return sendStatus(reply, 400);
+  // fs::client::is_data_object / is_collection check the path's length first (limits.ts).
+  if (entityType === 'collection' || entityType === 'data_object') throwIfPathTooLong(entityName);
   const parsed = parseOperations(reply, args);
   if (!parsed.ok) return undefined;
   return sendAtomicOutcome(reply, () => applyMetadataOperations(zone, user, entityType, entityName, parsed.value, args.flag('admin')));
