@@ -46,9 +46,14 @@ export function errorAnswer(err: FastifyError, request: FastifyRequest, options:
   return { status, headers: {}, body: { error: err.code ?? 'error', message: err.message } };
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+/**
+ * Answers every error of `app`'s routes through errorAnswer. A route plugin may install its own,
+ * with `translate` turning its domain refusals into HttpErrors first (fastify scopes it to the
+ * plugin's routes), instead of a try/catch in each handler.
+ */
+export function installErrorHandler(app: FastifyInstance, translate: (err: FastifyError) => FastifyError = (err) => err): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const answer = errorAnswer(err, request);
+    const answer = errorAnswer(translate(err), request);
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 }

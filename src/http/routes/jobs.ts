@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config/index.js';
 import type { IrodsClient } from '../../irods/types.js';
@@ -14,6 +14,7 @@ import { adminActionsForJob } from '../../store/repositories/admin-actions.js';
 import { auditCount, auditPage, getJobListing, listJobs, type JobFilter } from '../../store/repositories/job-search.js';
 import { HttpError } from '../http-errors.js';
 import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
+import { installErrorHandler } from '../plugins/error-handler.js';
 import {
   Detail,
   ErrorReply,
@@ -247,7 +248,8 @@ const REFUSAL_STATUS: Record<string, number> = {
   step_after_stop: 400,
 };
 
-function asHttpError(err: unknown): unknown {
+/** Replay and cancel refusals as the HTTP answers they are (this plugin's error handler). */
+function asHttpError(err: FastifyError): FastifyError {
   if (err instanceof ReplayRefused || err instanceof CancelRefused) return new HttpError(REFUSAL_STATUS[err.code] ?? 409, err.code, err.message);
   return err;
 }
@@ -283,6 +285,7 @@ const actorOf = (request: FastifyRequest): string => request.admin?.actor ?? 'un
 export function jobRoutes(deps: AdminRouteDeps) {
   const auth = adminAuth(deps.tokens);
   return async function register(app: FastifyInstance): Promise<void> {
+    installErrorHandler(app, asHttpError);
     const r = app.withTypeProvider<TypeBoxTypeProvider>();
     const reader = app.auth([auth.reader]);
     const operator = app.auth([auth.operator]);
@@ -444,12 +447,8 @@ export function jobRoutes(deps: AdminRouteDeps) {
         },
       },
       async (request, reply) => {
-        try {
-          const choice = await replayJob(deps, request.params.id, { from: request.body.from, actor: actorOf(request) });
-          return await reply.code(202).header('location', `/v1/jobs/${choice.jobId}`).send(choiceView(choice));
-        } catch (err) {
-          throw asHttpError(err);
-        }
+        const choice = await replayJob(deps, request.params.id, { from: request.body.from, actor: actorOf(request) });
+        return reply.code(202).header('location', `/v1/jobs/${choice.jobId}`).send(choiceView(choice));
       },
     );
 
@@ -471,23 +470,19 @@ export function jobRoutes(deps: AdminRouteDeps) {
       async (request) => {
         const b = request.body;
         const limit = Math.min(b.limit ?? deps.config.admin.replayLimit, deps.config.admin.replayLimit);
-        try {
-          const report = await replayMatching(
-            deps,
-            { ...filterFrom(b), states: parseStates(b.state ?? 'failed') },
-            { from: b.from, dryRun: b.dry_run ?? false, limit, actor: actorOf(request) },
-          );
-          return {
-            dry_run: report.dryRun,
-            matched: report.matched,
-            limit,
-            truncated: report.truncated,
-            replayed: report.replayed.map(choiceView),
-            refused: report.refused.map((x) => ({ job_id: x.jobId, path: x.path, code: x.code, message: x.message })),
-          };
-        } catch (err) {
-          throw asHttpError(err);
-        }
+        const report = await replayMatching(
+          deps,
+          { ...filterFrom(b), states: parseStates(b.state ?? 'failed') },
+          { from: b.from, dryRun: b.dry_run ?? false, limit, actor: actorOf(request) },
+        );
+        return {
+          dry_run: report.dryRun,
+          matched: report.matched,
+          limit,
+          truncated: report.truncated,
+          replayed: report.replayed.map(choiceView),
+          refused: report.refused.map((x) => ({ job_id: x.jobId, path: x.path, code: x.code, message: x.message })),
+        };
       },
     );
 
@@ -508,12 +503,8 @@ export function jobRoutes(deps: AdminRouteDeps) {
         },
       },
       async (request, reply) => {
-        try {
-          const { outcome, job } = await cancelJob(deps, request.params.id, actorOf(request));
-          return await reply.code(outcome === 'cancelled' ? 200 : 202).send({ job_id: job.id, outcome, state: job.state, step: job.step });
-        } catch (err) {
-          throw asHttpError(err);
-        }
+        const { outcome, job } = await cancelJob(deps, request.params.id, actorOf(request));
+        return reply.code(outcome === 'cancelled' ? 200 : 202).send({ job_id: job.id, outcome, state: job.state, step: job.step });
       },
     );
   };
