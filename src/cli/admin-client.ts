@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { BulkReplayReply, BulkReplayRequest, CancelReply, JobDetail, JobListQuery, JobPage, ReplayChoiceReply } from '../http/routes/jobs.js';
+import type { BulkReplayReply, BulkReplayRequest, CancelReply, JobDetail, JobListQuery, JobPage, ReplayChoiceReply } from '../http/routes/jobs-schemas.js';
 import { ExitCode } from './exit-codes.js';
 
 /** The admin API answered with an error (`{ error, message }` and a status). */

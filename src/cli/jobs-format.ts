@@ -1,5 +1,5 @@
 import { formatBytes } from '../archive/format-bytes.js';
-import type { BulkReplayReply, JobDetail, JobPage } from '../http/routes/jobs.js';
+import type { BulkReplayReply, JobDetail, JobPage } from '../http/routes/jobs-schemas.js';
 
 type JobSummary = JobPage['items'][number];
 

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatBytes } from '../archive/format-bytes.js';
-import type { JobDetail } from '../http/routes/jobs.js';
+import type { JobDetail } from '../http/routes/jobs-schemas.js';
 import type { AdminClient } from './admin-client.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
