@@ -10,6 +10,7 @@ import { createMetrics, irodsRequestObserver, type Metrics } from '../observabil
 import { startSyncHost, type SyncHost } from '../pipeline/annotation-sync/sync-host.js';
 import { AnnotationSyncQueue } from '../pipeline/annotation-sync/sync-queue.js';
 import { tellUploaderQueued } from '../pipeline/archive-status.js';
+import { startPendingBreakWriter } from '../pipeline/broken-registration.js';
 import { PipelineQueues, createProducerConnection } from '../pipeline/queues.js';
 import { createStepHandlers, openUserMapSource } from '../pipeline/steps/index.js';
 import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
@@ -68,6 +69,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
   let sweeper: SweeperHandle | undefined;
   let marks: MarkPollerHandle | undefined;
   let syncHost: SyncHost | undefined;
+  let breaks: { close(): Promise<void> } | undefined;
   const stopping = new AbortController();
 
   const releaseConnections = async () => {
@@ -107,6 +109,8 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
     sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
     // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.
     marks = startMarkPoller({ config, pool, queues, irods, log, onAccepted: tellUploaderQueued(irods) });
+    // And write the broken-registration AVUs iRODS did not take when the event came.
+    breaks = startPendingBreakWriter({ pool, irods, log });
     // And keep iRODS metadata in OMERO where the OMERO CLI is: the processes that run the omero step.
     if (config.omeroSync.enabled && stepsToRun(config.workers.steps).includes('omero')) {
       syncHost = await startSyncHost({ config, pool, irods, log, queue: syncQueue });
@@ -133,6 +137,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
         await sweeper?.close();
         await marks?.close();
         await syncHost?.close();
+        await breaks?.close();
         await workers?.close();
         await releaseConnections();
       })();

@@ -92,9 +92,36 @@ export function markArchivesBroken(deps: BrokenRegistrationDeps): (archives: rea
   };
 }
 
-/** Writes what the intake could not (iRODS was away): run by the sync host every few seconds. */
+/** Writes what the intake could not (iRODS was away). */
 export async function writePendingBrokenRegistrations(deps: BrokenRegistrationDeps, batch = 50): Promise<number> {
   const pending = await registrationBreaks.archivesWithUnwrittenBreaks(deps.pool, batch);
   await markArchivesBroken(deps)(pending.map((p) => ({ archiveId: p.archive_id, archivePath: p.archive_path })));
   return pending.length;
+}
+
+/** How often the processes that run workers write the broken-registration AVUs iRODS did not take. */
+const PENDING_BREAKS_MS = 15_000;
+
+/**
+ * The periodic pass of writePendingBrokenRegistrations, at start and every few seconds, in the
+ * processes that run workers. Several processes may write at once: the write is a difference
+ * against what the archive holds, so the later one finds nothing to do (or fails, and the next
+ * pass settles it).
+ */
+export function startPendingBreakWriter(deps: BrokenRegistrationDeps, intervalMs = PENDING_BREAKS_MS): { close(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const pass = () => {
+    running ??= writePendingBrokenRegistrations(deps)
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not write pending broken-registration AVUs; will try again'))
+      .finally(() => (running = undefined));
+  };
+  pass();
+  const timer = setInterval(pass, intervalMs);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

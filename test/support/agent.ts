@@ -7,6 +7,7 @@ import { signWebhook } from '../../src/intake/webhook-signature.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { startSyncHost, type SyncHost } from '../../src/pipeline/annotation-sync/sync-host.js';
+import { startPendingBreakWriter } from '../../src/pipeline/broken-registration.js';
 import { AnnotationSyncQueue } from '../../src/pipeline/annotation-sync/sync-queue.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
 import type { StepRegistry } from '../../src/pipeline/step-context.js';
@@ -91,13 +92,15 @@ export async function startTestAgent(
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   let workers: WorkerHost | undefined;
   let syncHost: SyncHost | undefined;
+  let breaks: { close(): Promise<void> } | undefined;
   let userMap: OpenedUserMapSource | undefined;
   if (options.workers) {
     if (!options.irods) throw new Error('workers need an iRODS client (options.irods)');
     if (options.workers === true) userMap = await openUserMapSource(config, log);
     const handlers = options.workers === true ? createStepHandlers(config, log, { userMap }) : options.workers;
     workers = await startWorkers({ config, pool: db.pool, irods: options.irods, log, metrics, queues, handlers }, { outboxIntervalMs: 500, statusRetryIntervalMs: 500 });
-    if (config.omeroSync.enabled) syncHost = await startSyncHost({ config, pool: db.pool, irods: options.irods, log, queue: syncQueue }, { housekeepingMs: 500 });
+    breaks = startPendingBreakWriter({ pool: db.pool, irods: options.irods, log }, 500);
+    if (config.omeroSync.enabled) syncHost = await startSyncHost({ config, pool: db.pool, irods: options.irods, log, queue: syncQueue }, { outboxIntervalMs: 500 });
   }
   return {
     url: address,
@@ -129,6 +132,7 @@ export async function startTestAgent(
     async close() {
       await app.close();
       await syncHost?.close();
+      await breaks?.close();
       await workers?.close();
       await userMap?.close();
       await queues.close();

@@ -1,6 +1,5 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { writePendingBrokenRegistrations } from '../broken-registration.js';
 import { createWorkerConnection, isRedisConnectionError } from '../queues.js';
 import { TAKEOVER, withJobSignal } from '../workers.js';
 import type { ObjectSyncDeps } from './object-sync.js';
@@ -16,16 +15,15 @@ export interface SyncHost {
   close(): Promise<void>;
 }
 
-/** How often the host schedules lost syncs and writes the broken-registration AVUs iRODS refused. */
-const HOUSEKEEPING_MS = 15_000;
+/** How often the host schedules syncs that never reached the queue. */
+const OUTBOX_MS = 15_000;
 
 /**
  * The annotation sync in one agent process: a worker on the sync queue (as many syncs at once as
  * AGENT_WORKER_CONCURRENCY), plus, at start and every few seconds, the syncs that never reached
- * the queue and the broken-registration AVUs not written yet. Run where the OMERO CLI is (the
- * processes that run the omero step).
+ * the queue. Run where the OMERO CLI is (the processes that run the omero step).
  */
-export async function startSyncHost(deps: SyncHostDeps, options: { readonly housekeepingMs?: number } = {}): Promise<SyncHost> {
+export async function startSyncHost(deps: SyncHostDeps, options: { readonly outboxIntervalMs?: number } = {}): Promise<SyncHost> {
   const shutdown = new AbortController();
   const connection: Redis = createWorkerConnection(deps.config.redisUrl);
   const worker = new Worker<SyncJobData>(
@@ -39,18 +37,15 @@ export async function startSyncHost(deps: SyncHostDeps, options: { readonly hous
   await worker.waitUntilReady();
 
   let running: Promise<unknown> | undefined;
-  const housekeeping = (graceSeconds?: number) => {
-    running ??= Promise.all([
-      flushSyncOutbox({ pool: deps.pool, queue: deps.queue, log: deps.log }, { graceSeconds }).catch((err: unknown) =>
-        deps.log.warn({ err }, 'could not schedule the omero syncs of the outbox; will try again'),
-      ),
-      writePendingBrokenRegistrations(deps).catch((err: unknown) => deps.log.warn({ err }, 'could not write pending broken-registration AVUs; will try again')),
-    ]).finally(() => (running = undefined));
+  const flush = (graceSeconds?: number) => {
+    running ??= flushSyncOutbox({ pool: deps.pool, queue: deps.queue, log: deps.log }, { graceSeconds })
+      .catch((err: unknown) => deps.log.warn({ err }, 'could not schedule the omero syncs of the outbox; will try again'))
+      .finally(() => (running = undefined));
     return running;
   };
   // At start, whatever a crashed agent left unscheduled; then only syncs overdue by the grace.
-  await housekeeping(0);
-  const timer = setInterval(() => void housekeeping(), options.housekeepingMs ?? HOUSEKEEPING_MS);
+  await flush(0);
+  const timer = setInterval(() => void flush(), options.outboxIntervalMs ?? OUTBOX_MS);
   timer.unref();
   deps.log.info({ concurrency: deps.config.workers.concurrency }, 'omero annotation sync started');
 

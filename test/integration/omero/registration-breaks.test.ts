@@ -84,9 +84,11 @@ describe('a registration broken in iRODS', () => {
     // The job's own status AVUs are untouched.
     expect(avus.status).toEqual(['expanded']);
 
-    // A poller that kept its cursor sees the archive again, now broken.
-    const after = await feed(before.next_cursor ?? undefined);
-    const item = after.items.find((i) => i.job_id === inPlace.jobId);
+    // A poller that kept its cursor sees the archive again, now broken (once no older
+    // transaction of the cluster is still running: the feed's rule, migration 0002).
+    const item = await waitFor('the archive to come back in the feed', async () =>
+      (await feed(before.next_cursor ?? undefined)).items.find((i) => i.job_id === inPlace.jobId),
+    );
     expect(item?.state).toBe('succeeded');
     expect(item?.omero_registration).toEqual({
       state: 'broken',
@@ -147,8 +149,11 @@ describe('a registration broken in iRODS', () => {
       return rows[0];
     });
     expect(row.avu_error).toMatch(/no longer in iRODS/);
-    const item = (await feed()).items.find((i) => i.job_id === inPlace.jobId);
-    expect(item?.omero_registration?.changes).toHaveLength(4);
+    const item = await waitFor('the fourth change in the feed', async () => {
+      const found = (await feed()).items.find((i) => i.job_id === inPlace.jobId);
+      return found?.omero_registration?.changes.length === 4 ? found : undefined;
+    });
+    expect(item.omero_registration?.changes.map((c) => c.operation)).toEqual(['removed', 'renamed', 'removed', 'removed']);
   });
 
   it('a path no registered tree contains or lies in is recorded and ignored; a body without operation is refused', async () => {
