@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { BulkReplayReply, CancelReply, JobDetail, JobPage, ReplayChoiceReply } from '../http/routes/jobs.js';
+import type { BulkReplayReply, BulkReplayRequest, CancelReply, JobDetail, JobListQuery, JobPage, ReplayChoiceReply } from '../http/routes/jobs.js';
 import { ExitCode } from './exit-codes.js';
 
 /** The admin API answered with an error (`{ error, message }` and a status). */
@@ -91,32 +91,9 @@ export function agentBaseUrl(config: Config, flagUrl: string | undefined): strin
   return url;
 }
 
-export interface JobQuery {
-  readonly state?: string | undefined;
-  readonly step?: string | undefined;
-  readonly error_code?: string | undefined;
-  readonly path_prefix?: string | undefined;
-  readonly user?: string | undefined;
-  readonly since?: string | undefined;
-  readonly until?: string | undefined;
-  readonly stuck?: boolean | undefined;
-  readonly limit?: number | undefined;
-  readonly cursor?: string | undefined;
-  readonly id_prefix?: string | undefined;
-}
-
-export interface BulkReplayRequest {
-  readonly state?: string | undefined;
-  readonly step?: string | undefined;
-  readonly error_code?: string | undefined;
-  readonly path_prefix?: string | undefined;
-  readonly user?: string | undefined;
-  readonly since?: string | undefined;
-  readonly until?: string | undefined;
-  readonly from?: string | undefined;
-  readonly dry_run?: boolean | undefined;
-  readonly limit?: number | undefined;
-}
+/** The job filters the CLI sends, as GET /v1/jobs declares them. */
+export type JobQuery = JobListQuery;
+export type { BulkReplayRequest };
 
 /** The agent's admin API over HTTP, with a bearer token. One instance per command. */
 export class AdminClient {

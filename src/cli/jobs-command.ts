@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { STEP_ORDER } from '../pipeline/steps.js';
+import { isStepName, STEP_ORDER, type StepName } from '../pipeline/steps.js';
 import {
   AdminApiError,
   AdminClient,
@@ -38,14 +38,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function stepName(value: string): string {
-  if (!(STEP_ORDER as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${STEP_ORDER.join(', ')}`);
+function stepName(value: string): StepName {
+  if (!isStepName(value)) throw new InvalidArgumentError(`expected one of ${STEP_ORDER.join(', ')}`);
   return value;
 }
 
 interface FilterOptions {
   state?: string;
-  step?: string;
+  step?: StepName;
   errorCode?: string;
   prefix?: string;
   user?: string;
@@ -155,7 +155,7 @@ export function registerJobsCommands(program: Command, io: CliIo): void {
     .action(
       async (
         id: string | undefined,
-        opts: FilterOptions & { from?: string; failed?: boolean; limit?: number; dryRun?: boolean; json?: boolean },
+        opts: FilterOptions & { from?: StepName; failed?: boolean; limit?: number; dryRun?: boolean; json?: boolean },
         cmd: Command,
       ) => {
         const bulk = opts.failed || opts.state !== undefined;

@@ -233,6 +233,9 @@ export type JobDetail = Static<typeof JobDetail>;
 export type ReplayChoiceReply = Static<typeof ReplayChoiceView>;
 export type BulkReplayReply = Static<typeof BulkReplayReply>;
 export type CancelReply = Static<typeof CancelReply>;
+/** What the admin client sends: the routes' own schemas, so a new filter cannot be forgotten there. */
+export type JobListQuery = Static<typeof ListQuery>;
+export type BulkReplayRequest = Static<typeof BulkReplayBody>;
 
 const REFUSAL_STATUS: Record<string, number> = {
   not_found: 404,

@@ -71,8 +71,8 @@ describe('a failure is always recorded', () => {
       expect(job.error_code).toBe('unsupported_entry_type');
       expect(job.error_message).toContain('lien-\\u00e9t\\u00e9');
       expect(job.error_message).toContain('symbolic link');
-      // A tar's entries are read by the expand step (a zip's directory already by inspect).
-      const { rows } = await agent.db.pool.query("SELECT state, error_code FROM job_steps WHERE job_id = $1 AND step = 'expand'", [jobId]);
+      // Inspect lists every entry before anything is written (a tar too, for the path limits).
+      const { rows } = await agent.db.pool.query("SELECT state, error_code FROM job_steps WHERE job_id = $1 AND step = 'inspect'", [jobId]);
       expect(rows[0]).toEqual({ state: 'failed', error_code: 'unsupported_entry_type' });
     } finally {
       for (const table of ['jobs', 'job_steps']) await agent.db.pool.query(`ALTER TABLE ${table} DROP CONSTRAINT ascii_only_for_test`);
@@ -94,9 +94,10 @@ describe('a failure is always recorded', () => {
       const { lpath, jobId } = await land(await tarWithEntryType('2', 'link'));
       const job = await waitForJob(agent.db.pool, jobId, ['failed'], 30_000);
       // The failure itself, not the fault that kept it from being recorded.
-      expect(job).toMatchObject({ step: 'expand', error_code: 'unsupported_entry_type' });
+      // Inspect refuses the tar (it lists every entry before anything is written).
+      expect(job).toMatchObject({ step: 'inspect', error_code: 'unsupported_entry_type' });
       expect(job.error_message).toContain('symbolic link');
-      const { rows } = await agent.db.pool.query("SELECT state, attempts FROM job_steps WHERE job_id = $1 AND step = 'expand'", [jobId]);
+      const { rows } = await agent.db.pool.query("SELECT state, attempts FROM job_steps WHERE job_id = $1 AND step = 'inspect'", [jobId]);
       expect(rows[0]).toEqual({ state: 'failed', attempts: 1 });
       await waitFor('the archive to say failed', async () => (await agentAvus(irods.client, lpath)).status?.[0] === 'failed');
     } finally {
