@@ -7,11 +7,14 @@ import { startMarkPoller, type MarkPollerHandle } from '../intake/landed-marks.j
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import { createMetrics, irodsRequestObserver, type Metrics } from '../observability/metrics.js';
+import { startSyncHost, type SyncHost } from '../pipeline/annotation-sync/sync-host.js';
+import { AnnotationSyncQueue } from '../pipeline/annotation-sync/sync-queue.js';
 import { tellUploaderQueued } from '../pipeline/archive-status.js';
+import { startPendingBreakWriter } from '../pipeline/broken-registration.js';
 import { PipelineQueues, createProducerConnection } from '../pipeline/queues.js';
 import { createStepHandlers, openUserMapSource } from '../pipeline/steps/index.js';
 import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
-import { startWorkers, type WorkerHost } from '../pipeline/workers.js';
+import { startWorkers, stepsToRun, type WorkerHost } from '../pipeline/workers.js';
 import { createPool, migrate, pingDatabase } from '../store/index.js';
 import { createIrodsClientFromConfig } from './irods-from-config.js';
 import { reportRedisAttempts, untilPostgresAnswers, untilRedisAnswers } from './service-availability.js';
@@ -59,16 +62,20 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
   const connection: Redis = createProducerConnection(config.redisUrl);
   reportRedisAttempts(connection, config.redisUrl, log);
   const queues = new PipelineQueues(connection, config.queuePrefix, { attempts: config.workers.attempts, backoffMs: config.workers.backoffMs });
+  const syncQueue = new AnnotationSyncQueue(connection, config.queuePrefix, { attempts: config.omeroSync.attempts, backoffMs: config.omeroSync.backoffMs });
 
   let schemaReady = false;
   let workers: WorkerHost | undefined;
   let sweeper: SweeperHandle | undefined;
   let marks: MarkPollerHandle | undefined;
+  let syncHost: SyncHost | undefined;
+  let breaks: { close(): Promise<void> } | undefined;
   const stopping = new AbortController();
 
   const releaseConnections = async () => {
     await userMap?.close();
     await queues.close();
+    await syncQueue.close();
     connection.disconnect();
     await pool.end();
     await irods.close();
@@ -78,7 +85,8 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
   let url: string | undefined;
   if (options.http) {
     try {
-      app = await createApp({ config, pool, queues, irods, log, metrics, schemaReady: () => schemaReady });
+      const syncs = config.omeroSync.enabled ? syncQueue : undefined;
+      app = await createApp({ config, pool, queues, irods, log, metrics, schemaReady: () => schemaReady, syncs });
       url = await app.listen({ host: config.http.host, port: config.http.port });
     } catch (err) {
       await app?.close().catch(() => undefined);
@@ -101,6 +109,12 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
     sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
     // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.
     marks = startMarkPoller({ config, pool, queues, irods, log, onAccepted: tellUploaderQueued(irods) });
+    // And write the broken-registration AVUs iRODS did not take when the event came.
+    breaks = startPendingBreakWriter({ pool, irods, log });
+    // And keep iRODS metadata in OMERO where the OMERO CLI is: the processes that run the omero step.
+    if (config.omeroSync.enabled && stepsToRun(config.workers.steps).includes('omero')) {
+      syncHost = await startSyncHost({ config, pool, irods, log, queue: syncQueue });
+    }
   })();
   // Observed here so a failure while nobody awaits yet is not an unhandled rejection.
   started.catch(() => undefined);
@@ -122,6 +136,8 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
         await started.catch(() => undefined);
         await sweeper?.close();
         await marks?.close();
+        await syncHost?.close();
+        await breaks?.close();
         await workers?.close();
         await releaseConnections();
       })();

@@ -105,6 +105,10 @@ const envSchema = z.object({
   AGENT_STUCK_AFTER_SECONDS: int(3600, 1),
   AGENT_SWEEP_GRACE_SECONDS: int(120, 0, 86_400),
   AGENT_MARK_POLL_SECONDS: int(15, 0, 86_400),
+  // Annotation sync (docs/omero.md, "iRODS metadata in OMERO"): metadata.changed events of one object within this window make one sync.
+  AGENT_OMERO_SYNC_DEBOUNCE_SECONDS: int(10, 0, 3600),
+  AGENT_OMERO_SYNC_ATTEMPTS: int(8, 1, 100),
+  AGENT_OMERO_SYNC_BACKOFF_MS: int(10_000, 10, 3_600_000),
 
   IRODS_HTTP_API_URL: url(['http:', 'https:'])
     .default('http://127.0.0.1:9000/irods-http-api/0.7.0')
@@ -154,6 +158,18 @@ const envSchema = z.object({
   OMERO_ON_REPLAY: z.enum(['keep', 'register']).default('keep'),
   OMERO_STAGING_DIR: z.string().regex(/^\//, 'must be an absolute path').optional(),
   OMERO_STAGING_MAX_BYTES: int(100 * GiB, 1),
+  OMERO_SYNC_ANNOTATIONS: bool(true),
+  // Goes into HQL and obj transaction files as is: a conservative alphabet, no quotes or spaces.
+  OMERO_ANNOTATION_NS: z
+    .string()
+    .regex(/^[A-Za-z0-9._:/-]{1,255}$/, 'must be a namespace of letters, digits and . _ : / - (no spaces or quotes)')
+    .default('irods-omero-agent/irods-metadata'),
+  OMERO_SYNC_INCLUDE: z.string().default('').transform(words),
+  // An empty variable means "unset" here (env-source.ts): `none` excludes nothing.
+  OMERO_SYNC_EXCLUDE: z
+    .string()
+    .default('omero.')
+    .transform((s) => (s.trim() === 'none' ? [] : words(s))),
   OMERO_CLI_ENV: z
     .string()
     .default('')
@@ -285,6 +301,21 @@ export interface Config {
     readonly stagingMaxBytes: number;
     /** The environment the CLI runs with (src/omero/cli-environment.ts); OMERO_PASSWORD is added only where needed. */
     readonly cliEnv: Readonly<Record<string, string>>;
+  };
+  /** iRODS metadata kept in OMERO as MapAnnotations (metadata.changed events; docs/omero.md). */
+  readonly omeroSync: {
+    /** OMERO_ENABLED and OMERO_SYNC_ANNOTATIONS. */
+    readonly enabled: boolean;
+    /** The namespace of the agent's MapAnnotations. */
+    readonly namespace: string;
+    /** Attribute prefixes to show (empty: every attribute). */
+    readonly include: readonly string[];
+    /** Attribute prefixes never shown (besides the agent's own `irods_omero_agent::`, always left out). */
+    readonly exclude: readonly string[];
+    /** Events of one object within this window make one sync. */
+    readonly debounceSeconds: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
   };
 }
 
@@ -419,6 +450,15 @@ export function loadConfig(env: EnvLike): Config {
       stagingDir: e.OMERO_STAGING_DIR,
       stagingMaxBytes: e.OMERO_STAGING_MAX_BYTES,
       cliEnv: omeroCliEnvironment(env, e.OMERO_CLI_ENV),
+    },
+    omeroSync: {
+      enabled: e.OMERO_ENABLED && e.OMERO_SYNC_ANNOTATIONS,
+      namespace: e.OMERO_ANNOTATION_NS,
+      include: e.OMERO_SYNC_INCLUDE,
+      exclude: e.OMERO_SYNC_EXCLUDE,
+      debounceSeconds: e.AGENT_OMERO_SYNC_DEBOUNCE_SECONDS,
+      attempts: e.AGENT_OMERO_SYNC_ATTEMPTS,
+      backoffMs: e.AGENT_OMERO_SYNC_BACKOFF_MS,
     },
   };
   return deepFreeze(config);

@@ -6,6 +6,7 @@ import type { Config } from '../config/index.js';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { SyncScheduler } from '../intake/object-events.js';
 import type { PipelineQueues } from '../pipeline/queues.js';
 import { AdminTokens } from './plugins/admin-auth.js';
 import { bullBoardRoutes } from './plugins/bull-board.js';
@@ -16,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { omeroSyncRoutes } from './routes/omero-syncs.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -26,6 +28,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   /** False while the start-up migration has not run yet (PostgreSQL arrived late): events get 503. */
   readonly schemaReady?: (() => boolean) | undefined;
+  /** The annotation sync's queue, when the sync is on (metadata.changed events schedule syncs). */
+  readonly syncs?: SyncScheduler | undefined;
 }
 
 /** The agent's HTTP API: events from iRODS, admin API, health and metrics. Nothing global. */
@@ -53,6 +57,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!tokens.configured) deps.log.warn('AGENT_ADMIN_TOKENS is empty: the admin API and the queue dashboard refuse every request');
   await app.register(jobRoutes({ ...deps, tokens }));
   await app.register(archiveRoutes({ ...deps, tokens }));
+  await app.register(omeroSyncRoutes({ ...deps, tokens }));
   await app.register(metricsRoutes(deps));
   await app.register(bullBoardRoutes({ queues: deps.queues, tokens }));
   return app;

@@ -1,3 +1,4 @@
+import { collectionAndAncestors } from './logical-quotas.js';
 import type { Avu, QueryApi } from './types.js';
 
 /**
@@ -62,4 +63,24 @@ export async function collectionAvus(query: QueryApi, lpath: string, prefix = ''
       (prefix ? ` AND META_COLL_ATTR_NAME like ${literal(`${prefix}%`)}` : ''),
   );
   return avusOf(rows);
+}
+
+/**
+ * The nearest collection at or above `collection` that carries an AVU named `attribute`, with
+ * the values it has there; undefined when none does. One query for the whole line of ancestors.
+ */
+export async function nearestCollectionWithAttribute(
+  query: QueryApi,
+  collection: string,
+  attribute: string,
+): Promise<{ collection: string; values: string[] } | undefined> {
+  const line = collectionAndAncestors(collection);
+  const rows = await query.genqueryAll(
+    `SELECT COLL_NAME, META_COLL_ATTR_VALUE WHERE COLL_NAME in (${line.map(literal).join(', ')}) AND META_COLL_ATTR_NAME = ${literal(attribute)}`,
+  );
+  for (const coll of line) {
+    const values = rows.filter(([c]) => c === coll).map(([, value = '']) => value);
+    if (values.length) return { collection: coll, values: values.sort() };
+  }
+  return undefined;
 }

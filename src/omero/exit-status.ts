@@ -51,6 +51,10 @@ const KNOWN: readonly KnownDeath[] = [
   { rc: 52, message: /Bad query/, code: 'bad_query', workStarted: true },
   { rc: 53, message: /SecurityViolation/, code: 'login_refused', workStarted: true },
   { rc: 54, message: /SecurityViolation/, code: 'login_refused', workStarted: true },
+  // omero obj (plugins/obj.py): an action names an object the server does not have (334), or
+  // gets the wrong number of arguments (335). Earlier actions of a transaction file stay done.
+  { rc: 334, message: /^No object found: /, code: 'object_missing', workStarted: true },
+  { rc: 335, message: /^usage: /, code: 'usage', workStarted: true },
 ];
 
 /**

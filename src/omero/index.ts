@@ -6,7 +6,7 @@
 export { runProcess, ProcessStartError, type ProcessOutcome, type ProcessRun } from './cli-process.js';
 export { OmeroCliError, type OmeroCliErrorCode } from './omero-cli-error.js';
 export { classifyExit, lastReason, type ExitClass } from './exit-status.js';
-export { OmeroCli, type OmeroCliOptions, type OmeroConnection, type UnpackOptions, type UnpackRun } from './omero-cli.js';
+export { OmeroCli, type ObjRun, type OmeroCliOptions, type OmeroConnection, type UnpackOptions, type UnpackRun } from './omero-cli.js';
 export { openOmeroSession, type OmeroSession, type OmeroSessionOptions } from './omero-session.js';
 export { UnpackOutputParser, type UnpackReport } from './unpack-output.js';
 export { ErrorLineCollector, isErrorLine } from './error-lines.js';
@@ -32,3 +32,5 @@ export {
 export { lookupRegistration, REGISTRATION_QUERIES } from './registration-lookup.js';
 export { registrationAvus, OMERO_ID_ATTRIBUTES, OMERO_ID_PREFIX, type RegistrationFacts } from './registration-avus.js';
 export { stageFolder, StagingError, type StagedFolder, type StagingErrorCode, type StagingInput } from './staging-folder.js';
+export { LINK_CLASS, mapSetLine, newLinkLine, newMapAnnotationLine, printedObjects, shlexQuote, type AnnotatableType } from './obj-transaction.js';
+export { ANNOTATION_QUERIES, keepMapAnnotations, mapSetPlan, type AnnotationTarget, type KeptAnnotation, type Pair } from './map-annotations.js';

@@ -24,6 +24,8 @@ export type OmeroCliErrorCode =
   | 'bad_query'
   /** The CLI was refused access to a file (PermissionError), e.g. by an NFSRODS mount. */
   | 'permission_denied'
+  /** `omero obj` was given an object the server does not have (deleted meanwhile). */
+  | 'object_missing'
   /** OMERO.py refuses to run as root (omero/main.py `not_root`): the agent runs as root. */
   | 'runs_as_root'
   /** Anything else that ended with a non-zero exit status. */

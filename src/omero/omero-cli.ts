@@ -1,3 +1,5 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { runProcess, ProcessStartError, type ProcessOutcome } from './cli-process.js';
 import { classifyExit } from './exit-status.js';
@@ -50,6 +52,14 @@ export interface UnpackRun {
   readonly failure: OmeroCliError | undefined;
 }
 
+/** How one `omero obj --file` run went: what each action printed, in order, and why it stopped. */
+export interface ObjRun {
+  /** stdout lines: one result per action that completed (obj.py TxState.set_value). */
+  readonly printed: readonly string[];
+  /** Undefined when every action completed; the actions before the failing one stay done in OMERO. */
+  readonly failure: OmeroCliError | undefined;
+}
+
 /** Characters of stdout one `omero hql` call may print (a page of rows is far less). */
 const MAX_HQL_OUTPUT = 8 * 1024 * 1024;
 
@@ -66,6 +76,8 @@ const MAX_HQL_OUTPUT = 8 * 1024 * 1024;
  * them after the sub-command.
  */
 export class OmeroCli {
+  private transactions = 0;
+
   constructor(private readonly options: OmeroCliOptions) {}
 
   get server(): string {
@@ -150,6 +162,31 @@ export class OmeroCli {
       const rows = await this.hql(query, columns, { limit, offset }, options.signal);
       all.push(...rows);
       if (rows.length < limit) return all;
+    }
+  }
+
+  /**
+   * `omero obj --file <file>`: the lines as one transaction file in this instance's private
+   * working directory, run in one CLI process (one login to the session instead of one per
+   * action). Not atomic: each action is saved on its own, in order, until one fails.
+   */
+  async obj(lines: readonly string[], signal?: AbortSignal): Promise<ObjRun> {
+    const file = join(this.options.cwd, `obj-${++this.transactions}.txt`);
+    await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const printed: string[] = [];
+    try {
+      await this.run('obj', ['obj', ...this.connectionArgs(), '--file', file], {
+        timeoutMs: this.options.queryTimeoutMs,
+        signal,
+        idempotent: true,
+        onStdoutLine: (line) => printed.push(line),
+      });
+      return { printed, failure: undefined };
+    } catch (err) {
+      if (err instanceof OmeroCliError) return { printed, failure: err };
+      throw err;
+    } finally {
+      await rm(file, { force: true });
     }
   }
 
@@ -247,6 +284,8 @@ export class OmeroCli {
         return `"omero ${command}" was refused access to a file${why}.`;
       case 'runs_as_root':
         return `The OMERO CLI "${executable}" refuses to run as root ("Running as root can corrupt your directory permissions", OMERO.py), and the agent runs as root on this host: run its workers as an unprivileged user.`;
+      case 'object_missing':
+        return `"omero ${command}" found no such object in OMERO${why}.`;
       case 'failed':
         return `"omero ${command}" failed${why}.`;
     }

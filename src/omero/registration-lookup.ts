@@ -33,7 +33,8 @@ export const REGISTRATION_QUERIES = {
     `select distinct s.id, p.id, s.name from Screen s join s.plateLinks l join l.child p where p.id in (${ids}) order by s.id, p.id`,
 } as const;
 
-function chunks(ids: readonly string[]): string[] {
+/** Ids as comma-separated `in (…)` lists of at most IDS_PER_QUERY each. */
+export function chunks(ids: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) out.push(ids.slice(i, i + IDS_PER_QUERY).join(', '));
   return out;

@@ -6,6 +6,9 @@ import { applyAvuPlan } from './avu-writes.js';
 /** The namespace of the agent's own AVUs on archives and expanded objects (DESIGN.md). */
 export const AGENT_NS = 'irods_omero_agent::';
 
+/** The archive's OMERO registration state (broken-registration.ts): on the archive, but not a status. */
+export const REGISTRATION_PREFIX = `${AGENT_NS}registration`;
+
 export type ArchiveStatusValue = 'queued' | 'running' | 'expanded' | 'failed' | 'cancelled';
 
 export interface ArchiveStatus {
@@ -72,7 +75,8 @@ export async function writeArchiveStatus(irods: IrodsClient, archiveLpath: strin
   if (status.status === 'queued' && current.some((a) => a.attribute === `${AGENT_NS}job` && a.value === status.jobId)) return;
   // The native rule's mark shares the namespace but is not a status: a newer upload's mark must
   // wait for the agent, not be swept away as a stale status value.
-  const statuses = current.filter((a) => a.attribute !== LANDED_MARK_ATTRIBUTE);
+  // Nor is a broken registration: it holds until the registration is dealt with, whatever the job does.
+  const statuses = current.filter((a) => a.attribute !== LANDED_MARK_ATTRIBUTE && !a.attribute.startsWith(REGISTRATION_PREFIX));
   await applyAvuPlan(irods, archiveLpath, 'data_object', planAvuSync(statuses, statusAvus(status), [AGENT_NS]));
 }
 

@@ -16,7 +16,7 @@ import { STEP_ORDER, isStepName, type StepName } from '../store/index.js';
  * long-lived shutdown signal), and the job's signal may have many listeners: every concurrent
  * iRODS request of an expansion listens to it.
  */
-async function withJobSignal<T>(sources: readonly (AbortSignal | undefined)[], run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withJobSignal<T>(sources: readonly (AbortSignal | undefined)[], run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const abort = () => controller.abort();

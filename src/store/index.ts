@@ -13,6 +13,9 @@ export { FIRST_STEP, STEP_ORDER, isStepName, nextStep, type StepName } from './l
 export * as events from './repositories/events.js';
 export * as entries from './repositories/entries.js';
 export * as audit from './repositories/audit.js';
+export * as omeroSyncs from './repositories/omero-syncs.js';
+export * as omeroAnnotations from './repositories/omero-annotations.js';
+export * as registrationBreaks from './repositories/registration-breaks.js';
 export { acceptNewArchives, type NewArchiveEvent, type NewArchiveRecorded } from './repositories/new-archive.js';
 export type { ArchiveFacts, ArchiveRow } from './repositories/archives.js';
 export type { JobRow, JobState, JobProgress } from './repositories/jobs.js';
@@ -20,3 +23,6 @@ export type { JobStepRow, StepAttemptRow, StepState } from './repositories/job-s
 export type { EventRow, EventVerdict } from './repositories/events.js';
 export type { EntryRow, EntryState, EntryUpdate } from './repositories/entries.js';
 export type { AuditRow } from './repositories/audit.js';
+export type { OmeroSyncRow, OmeroSyncState, SyncEntityType } from './repositories/omero-syncs.js';
+export type { AnnotatedType, OmeroAnnotationRow } from './repositories/omero-annotations.js';
+export type { RegisteredTree, RegistrationBreakRow } from './repositories/registration-breaks.js';

@@ -6,6 +6,9 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { signWebhook } from '../../src/intake/webhook-signature.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { startSyncHost, type SyncHost } from '../../src/pipeline/annotation-sync/sync-host.js';
+import { startPendingBreakWriter } from '../../src/pipeline/broken-registration.js';
+import { AnnotationSyncQueue } from '../../src/pipeline/annotation-sync/sync-queue.js';
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
 import type { StepRegistry } from '../../src/pipeline/step-context.js';
 import { createStepHandlers, openUserMapSource, type OpenedUserMapSource } from '../../src/pipeline/steps/index.js';
@@ -22,6 +25,8 @@ export interface TestAgent {
   readonly config: Config;
   readonly db: TestDatabase;
   readonly queues: PipelineQueues;
+  /** The annotation sync's queue (metadata.changed events schedule syncs on it when the sync is on). */
+  readonly syncQueue: AnnotationSyncQueue;
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
   /** The workers, when started with `workers`. */
@@ -81,21 +86,28 @@ export async function startTestAgent(
   const connection = createProducerConnection(config.redisUrl);
   const queues = new PipelineQueues(connection, config.queuePrefix, { attempts: config.workers.attempts, backoffMs: config.workers.backoffMs });
   if (!(await queues.waitUntilReady())) throw new Error('Redis is not reachable on 127.0.0.1:6379');
-  const app = await createApp({ config, pool: db.pool, queues, irods: options.irods, log, metrics });
+  const syncQueue = new AnnotationSyncQueue(connection, config.queuePrefix, { attempts: config.omeroSync.attempts, backoffMs: config.omeroSync.backoffMs });
+  const syncs = config.omeroSync.enabled ? syncQueue : undefined;
+  const app = await createApp({ config, pool: db.pool, queues, irods: options.irods, log, metrics, syncs });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   let workers: WorkerHost | undefined;
+  let syncHost: SyncHost | undefined;
+  let breaks: { close(): Promise<void> } | undefined;
   let userMap: OpenedUserMapSource | undefined;
   if (options.workers) {
     if (!options.irods) throw new Error('workers need an iRODS client (options.irods)');
     if (options.workers === true) userMap = await openUserMapSource(config, log);
     const handlers = options.workers === true ? createStepHandlers(config, log, { userMap }) : options.workers;
     workers = await startWorkers({ config, pool: db.pool, irods: options.irods, log, metrics, queues, handlers }, { outboxIntervalMs: 500, statusRetryIntervalMs: 500 });
+    breaks = startPendingBreakWriter({ pool: db.pool, irods: options.irods, log }, 500);
+    if (config.omeroSync.enabled) syncHost = await startSyncHost({ config, pool: db.pool, irods: options.irods, log, queue: syncQueue }, { outboxIntervalMs: 500 });
   }
   return {
     url: address,
     config,
     db,
     queues,
+    syncQueue,
     app,
     metrics,
     workers,
@@ -119,9 +131,12 @@ export async function startTestAgent(
     },
     async close() {
       await app.close();
+      await syncHost?.close();
+      await breaks?.close();
       await workers?.close();
       await userMap?.close();
       await queues.close();
+      await syncQueue.close();
       connection.disconnect();
       await db.drop();
       await redisPrefix.cleanup();

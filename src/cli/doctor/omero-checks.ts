@@ -1,6 +1,7 @@
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { classifyExit, OmeroCliError, openOmeroSession, ProcessStartError, runProcess } from '../../omero/index.js';
+import { omeroSessionOptions } from '../../pipeline/omero-session-options.js';
 import { fail, ok, skip, type CheckResult } from './checklist.js';
 
 /** `omero transfer --help`: starts the CLI (found?) and asks for the plugin's command (installed?). */
@@ -29,15 +30,7 @@ async function checkLogin(config: Config, log: Logger): Promise<CheckResult> {
   const o = config.omero;
   const title = `OMERO login as ${o.user} at ${o.host}:${o.port}`;
   try {
-    const session = await openOmeroSession({
-      executable: o.cli,
-      connection: { host: o.host, port: o.port, user: o.user, group: o.group },
-      password: o.password,
-      env: o.cliEnv,
-      workDir: o.stagingDir,
-      queryTimeoutMs: o.queryTimeoutSeconds * 1000,
-      log,
-    });
+    const session = await openOmeroSession(omeroSessionOptions(config, log));
     await session.close();
     return ok('omero.login', title, 'session opened and closed');
   } catch (err) {

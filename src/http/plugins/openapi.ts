@@ -21,9 +21,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'Admin routes take `Authorization: Bearer <token>` from AGENT_ADMIN_TOKENS: a reader token may GET, an operator token may also replay and cancel.',
       },
       tags: [
-        { name: 'events', description: 'POSTed by the iRODS rules when an archive lands' },
+        { name: 'events', description: 'POSTed by the iRODS rules when an archive lands, metadata of a registered object changes, or registered data moves' },
         { name: 'jobs', description: 'what happened to each archive; replay and cancel' },
         { name: 'archives', description: 'the feed OMERO-side tools poll for newly expanded data' },
+        { name: 'omero', description: 'iRODS metadata kept in OMERO: recent syncs' },
         { name: 'operations', description: 'health and metrics' },
       ],
       components: {

@@ -1,8 +1,8 @@
-import { Type, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../../config/index.js';
-import type { JobStepRow } from '../../store/index.js';
+import { registrationBreaks, type JobStepRow, type RegistrationBreakRow } from '../../store/index.js';
 import { archivesFeed, stepsForRuns, type FeedPosition } from '../../store/repositories/job-search.js';
 import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
 import {
@@ -39,6 +39,25 @@ const FeedQuery = Type.Object(
 
 const StepSummary = Type.Object({ state: Type.String(), finished_at: Nullable(Type.String({ format: 'date-time' })), detail: Detail });
 
+const RegistrationChange = Type.Object({
+  path: Type.String({ description: 'the data object or collection that was renamed or removed (its path before)' }),
+  entity_type: Type.String(),
+  operation: Type.String({ description: 'renamed or removed' }),
+  destination: Nullable(Type.String({ description: 'where it went (renamed)' })),
+  changed_by: Type.String({ description: 'user#zone of the administrator' }),
+  changed_at: Type.String({ format: 'date-time' }),
+});
+
+const OmeroRegistration = Nullable(
+  Type.Object(
+    { state: Type.Literal('broken'), changes: Type.Array(RegistrationChange) },
+    {
+      description:
+        'null, or why OMERO can no longer read what it registered in place: data an administrator renamed or removed in iRODS (registered_data.changed, docs/events.md)',
+    },
+  ),
+);
+
 const FeedItem = Type.Object({
   job_id: Type.String({ format: 'uuid' }),
   run: Type.Integer(),
@@ -50,6 +69,7 @@ const FeedItem = Type.Object({
   flags: Type.Array(Type.String()),
   warnings: Type.Array(Type.String()),
   error: JobErrorView,
+  omero_registration: OmeroRegistration,
   steps: Type.Record(Type.String(), StepSummary, {
     description:
       'the current run\'s steps by name, with what each recorded (e.g. metadata: the OME summary; omero: the OMERO ids)',
@@ -62,6 +82,22 @@ const FeedPage = Type.Object({
     Type.String({ description: 'keep it and pass it next time: only what changed since comes back (the given cursor when nothing did)' }),
   ),
 });
+
+/** The feed's `omero_registration`: null while nothing broke it. */
+function registrationView(breaks: readonly RegistrationBreakRow[] | undefined): Static<typeof OmeroRegistration> {
+  if (!breaks?.length) return null;
+  return {
+    state: 'broken',
+    changes: breaks.map((b) => ({
+      path: b.logical_path,
+      entity_type: b.entity_type,
+      operation: b.operation,
+      destination: b.destination_logical_path,
+      changed_by: b.changed_by,
+      changed_at: b.changed_at.toISOString(),
+    })),
+  };
+}
 
 function readPosition(raw: Record<string, unknown>): FeedPosition | undefined {
   const { x, i } = raw;
@@ -105,6 +141,12 @@ export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg
         );
         const byJob = new Map<string, JobStepRow[]>();
         for (const s of steps) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
+        const breaks = new Map<string, RegistrationBreakRow[]>();
+        const recorded = await registrationBreaks.breaksOfJobs(
+          deps.pool,
+          rows.map((j) => j.id),
+        );
+        for (const b of recorded) breaks.set(b.job_id, [...(breaks.get(b.job_id) ?? []), b]);
         const last = rows[rows.length - 1];
         return {
           items: rows.map((j) => ({
@@ -118,6 +160,7 @@ export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg
             flags: j.flags,
             warnings: j.warnings.map(String),
             error: j.error_code ? { code: j.error_code, message: j.error_message, entry: j.error_entry, irods_status: j.irods_status } : null,
+            omero_registration: registrationView(breaks.get(j.id)),
             steps: Object.fromEntries(
               (byJob.get(j.id) ?? []).map((s) => [s.step, { state: s.state, finished_at: isoDate(s.finished_at), detail: s.detail }]),
             ),

@@ -3,9 +3,12 @@ import { Intake, type IntakeDeps, type IntakeQueue } from '../../intake/accept-e
 import { ServiceUnavailable } from '../../intake/intake-errors.js';
 import { eventBodyValidator } from '../../intake/event-validation.js';
 import { EventBody, NativeEventBody } from '../../intake/landed-event.js';
+import { isObjectEvent, objectEventRefusal, type ObjectEvent } from '../../intake/object-event-bodies.js';
+import { ObjectEventIntake, type SyncScheduler } from '../../intake/object-events.js';
 import { WebhookVerifier } from '../../intake/webhook-signature.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { tellUploaderQueued } from '../../pipeline/archive-status.js';
+import { markArchivesBroken } from '../../pipeline/broken-registration.js';
 import { events } from '../../store/index.js';
 import { HttpError } from '../http-errors.js';
 import { errorAnswer } from '../plugins/error-handler.js';
@@ -48,6 +51,8 @@ export interface EventRouteDeps extends IntakeDeps {
   readonly queues: IntakeQueue & { isConnected(): boolean };
   readonly metrics: Metrics;
   readonly schemaReady?: (() => boolean) | undefined;
+  /** The annotation sync's queue (metadata.changed); without it those events are recorded and ignored. */
+  readonly syncs?: SyncScheduler | undefined;
 }
 
 /** Compares a presented token with each configured one without leaking where they differ. */
@@ -63,7 +68,8 @@ const PATH_FIELDS = ['logical_path', 'source_logical_path'] as const;
 function validatorFor(schema: typeof EventBody | typeof NativeEventBody) {
   const validate = eventBodyValidator(schema, PATH_FIELDS);
   return () => (body: unknown) => {
-    const refusal = validate(body);
+    // The common contract first, then what the event's own type adds (metadata.changed, …).
+    const refusal = validate(body) ?? objectEventRefusal(body as EventBody);
     return refusal ? { error: new HttpError(400, refusal.code, refusal.message) } : { value: body };
   };
 }
@@ -144,10 +150,36 @@ export function eventRoutes(deps: EventRouteDeps) {
   const tellUploader = deps.irods ? tellUploaderQueued(deps.irods) : undefined;
 
   const intake = new Intake({ ...deps, onAccepted: tellUploader });
+  const objectIntake = new ObjectEventIntake({
+    config: deps.config,
+    pool: deps.pool,
+    log: deps.log,
+    syncs: deps.syncs,
+    onBroken: deps.irods ? markArchivesBroken({ pool: deps.pool, irods: deps.irods, log: deps.log }) : undefined,
+  });
+
+  /** metadata.changed, registered_data.changed: about objects the agent made, not archives. */
+  const acceptObjectEvent = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: ObjectEvent) => {
+    const outcome = await objectIntake.accept({ webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
+    deps.metrics.events.inc({ verdict: outcome.verdict });
+    deps.log.info(
+      { req_id: request.id, event_id: outcome.eventId, event_type: body.type, sync_id: outcome.syncId, job_ids: outcome.jobIds, verdict: outcome.verdict, reason: outcome.reason, lpath: body.data.logical_path },
+      'event',
+    );
+    return reply.code(outcome.httpStatus).send({
+      accepted: true,
+      status: outcome.verdict,
+      reason: outcome.reason,
+      event_id: outcome.eventId,
+      ...(outcome.syncId !== undefined ? { sync_id: outcome.syncId } : {}),
+      ...(outcome.jobIds !== undefined ? { job_ids: outcome.jobIds } : {}),
+    });
+  };
 
   const accept = async (request: FastifyRequest, reply: FastifyReply, webhookId: string, body: EventBody) => {
     if (!deps.queues.isConnected()) throw new ServiceUnavailable('redis', 'the job queue (Redis) is unavailable; retry later');
     if (deps.schemaReady && !deps.schemaReady()) throw new ServiceUnavailable('postgresql', 'the database is not ready yet (migrating); retry later');
+    if (isObjectEvent(body)) return acceptObjectEvent(request, reply, webhookId, body);
     const outcome = await intake.accept({ webhookId, headers: recordedHeaders(request), rawBody: request.rawBody ?? '', body });
     deps.metrics.events.inc({ verdict: outcome.verdict });
     // One line per decision; the routes' own access log is off (logLevel below).

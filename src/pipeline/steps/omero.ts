@@ -27,6 +27,7 @@ import {
   type ZoneMount,
 } from '../../omero/index.js';
 import type { JobStepRow } from '../../store/index.js';
+import { omeroSessionOptions } from '../omero-session-options.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
 
@@ -117,16 +118,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     let crash: OmeroCliError | undefined;
     let registration: Registration;
     try {
-      session = await openOmeroSession({
-        executable: cfg.cli,
-        connection: { host: cfg.host, port: cfg.port, user: cfg.user, group: cfg.group },
-        password: cfg.password,
-        env: cfg.cliEnv,
-        workDir: cfg.stagingDir,
-        queryTimeoutMs: cfg.queryTimeoutSeconds * 1000,
-        log,
-        signal: ctx.signal,
-      });
+      session = await openOmeroSession(omeroSessionOptions(ctx.config, log, ctx.signal));
       if (resumed) {
         unpacked = resumed;
         log.info({ images: resumed.image_ids.length }, 'unpack already done in this run; looking the ids up again');
@@ -504,6 +496,7 @@ function asStepFailure(err: unknown, root: string, mount: string | undefined, un
       );
     case 'bad_query':
       return new StepFailure('omero_query_refused', err.message, opts(false));
+    case 'object_missing': // only `omero obj` (the annotation sync) says this
     case 'failed':
       return duringUnpack
         ? new StepFailure('omero_import_failed', `${err.message} ${importedSoFar(imports)}${UPSTREAM_12}`, opts(false))

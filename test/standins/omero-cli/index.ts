@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ export interface StandinControl {
   fail?: StandinFailure | null;
   /** Per archive path (or any part of it): how its import fails. */
   import_failures?: Record<string, StandinImportFailure>;
+  /** `omero obj` loses its connection after this many actions of one call (they stay done). */
+  obj_lost_connection_after?: number | null;
   /** The CLI behaves as OMERO.py run by root does: it refuses to start. */
   run_as_root?: boolean;
   /**
@@ -60,6 +62,30 @@ export interface StandinState {
   screens: Record<string, { name: string; plates: string[] }>;
   plates: Record<string, { name: string; images: string[]; annotations?: { ns: string; origin_plate_id: string }[] }>;
   sessions: Record<string, { alive: boolean; user: string }>;
+  /** What `omero obj new MapAnnotation` made (obj_plugin.py): its namespace and pairs, in order. */
+  annotations?: Record<string, { class: string; ns?: string; map: [string, string][]; owner: string; group: string }>;
+  /** What `omero obj new <Type>AnnotationLink` made: parent `Image:12`, child `MapAnnotation:34`. */
+  annotation_links?: Record<string, { class: string; parent: string; child: string; owner: string }>;
+}
+
+/** A MapAnnotation as a test reads it back: its id, namespace and pairs. */
+export interface StandinMapAnnotation {
+  id: string;
+  ns: string | undefined;
+  map: [string, string][];
+}
+
+/** The MapAnnotations linked to an object (`Image:12`, `Project:3`), in link order. */
+export function mapAnnotationsOn(state: StandinState, object: string): StandinMapAnnotation[] {
+  const out: StandinMapAnnotation[] = [];
+  const links = Object.entries(state.annotation_links ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+  for (const [, link] of links) {
+    if (link.parent !== object) continue;
+    const id = link.child.split(':')[1] ?? '';
+    const annotation = state.annotations?.[id];
+    if (annotation?.class === 'MapAnnotation') out.push({ id, ns: annotation.ns, map: annotation.map });
+  }
+  return out;
 }
 
 export interface OmeroStandin {
@@ -72,6 +98,11 @@ export interface OmeroStandin {
   control(control: StandinControl): Promise<void>;
   calls(): Promise<StandinCall[]>;
   state(): Promise<StandinState>;
+  /**
+   * Changes the "server" as an OMERO user would (deleting an annotation, say); only while no CLI
+   * call runs (the tests' own sequencing guarantees it).
+   */
+  editState(change: (state: StandinState) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,6 +153,12 @@ export async function startOmeroStandin(options: { password?: string; control?: 
     },
     async state() {
       return JSON.parse(await readFile(files.state, 'utf8')) as StandinState;
+    },
+    async editState(change) {
+      const state = JSON.parse(await readFile(files.state, 'utf8')) as StandinState;
+      change(state);
+      await writeFile(`${files.state}.edit`, JSON.stringify(state));
+      await rename(`${files.state}.edit`, files.state);
     },
     async close() {
       await rm(dir, { recursive: true, force: true });

@@ -62,3 +62,20 @@ describe('the OMERO settings', () => {
     expect(o).toMatchObject({ enabled: false, mode: 'upload', merge: true, onReplay: 'keep', timeoutSeconds: 21_600, queryTimeoutSeconds: 300, skip: undefined });
   });
 });
+
+describe('the annotation sync settings', () => {
+  it('is on with OMERO, in the agent\'s own namespace, leaving out omero. AVUs, debounced 10 s', () => {
+    const off = loadConfig({});
+    expect(off.omeroSync.enabled).toBe(false);
+    const on = loadConfig({ OMERO_ENABLED: 'true' }).omeroSync;
+    expect(on).toMatchObject({ enabled: true, namespace: 'irods-omero-agent/irods-metadata', include: [], exclude: ['omero.'], debounceSeconds: 10, attempts: 8, backoffMs: 10_000 });
+    expect(loadConfig({ OMERO_ENABLED: 'true', OMERO_SYNC_ANNOTATIONS: 'false' }).omeroSync.enabled).toBe(false);
+    expect(loadConfig({ OMERO_SYNC_INCLUDE: 'lab. project.', OMERO_SYNC_EXCLUDE: 'none' }).omeroSync).toMatchObject({ include: ['lab.', 'project.'], exclude: [] });
+    expect(loadConfig({ OMERO_SYNC_EXCLUDE: 'omero. tmp.' }).omeroSync.exclude).toEqual(['omero.', 'tmp.']);
+  });
+
+  it('refuses a namespace that would not survive an HQL literal or a transaction line, and a debounce past an hour', () => {
+    expect(() => loadConfig({ OMERO_ANNOTATION_NS: "lab's ns" })).toThrow(/^OMERO_ANNOTATION_NS: must be a namespace/);
+    expect(() => loadConfig({ AGENT_OMERO_SYNC_DEBOUNCE_SECONDS: '3601' })).toThrow(/^AGENT_OMERO_SYNC_DEBOUNCE_SECONDS/);
+  });
+});

@@ -1,0 +1,110 @@
+import type { Queryable } from '../pool.js';
+import { safeText } from '../safe-text.js';
+
+/** An expanded tree registered in OMERO, found from a path in or around it. */
+export interface RegisteredTree {
+  job_id: string;
+  run: number;
+  target_path: string;
+  archive_id: number;
+  archive_path: string;
+  /** The omero step's `detail.omero` of its last successful registration (mode, server, …). */
+  registration: { mode?: unknown; server?: unknown } & Record<string, unknown>;
+}
+
+/**
+ * The registered trees a rename or removal of `lpath` touches: the tree that contains it, or
+ * every tree inside it (a collection above them went). Per tree, its newest job that registered
+ * it (a later run that did not register does not hide an earlier registration).
+ */
+export async function registeredTreesTouchedBy(db: Queryable, lpath: string): Promise<RegisteredTree[]> {
+  const { rows } = await db.query<RegisteredTree>(
+    `SELECT DISTINCT ON (j.target_path) j.id AS job_id, j.run, j.target_path, a.id AS archive_id, a.logical_path AS archive_path, reg.detail AS registration
+       FROM jobs j
+       JOIN archives a ON a.id = j.archive_id
+       JOIN LATERAL (SELECT s.detail->'omero' AS detail FROM job_steps s
+                      WHERE s.job_id = j.id AND s.step = 'omero' AND s.state = 'succeeded' AND jsonb_typeof(s.detail->'omero') = 'object'
+                      ORDER BY s.run DESC LIMIT 1) reg ON true
+      WHERE j.target_path IS NOT NULL
+        AND (j.target_path = $1 OR starts_with($1, j.target_path || '/') OR starts_with(j.target_path, $1 || '/'))
+      ORDER BY j.target_path, j.created_at DESC`,
+    [lpath],
+  );
+  return rows;
+}
+
+export interface RegistrationBreak {
+  readonly jobId: string;
+  readonly archiveId: number;
+  readonly eventId: string;
+  readonly logicalPath: string;
+  readonly entityType: 'data_object' | 'collection';
+  readonly operation: 'renamed' | 'removed';
+  readonly destination: string | undefined;
+  readonly changedBy: string;
+}
+
+export async function recordBreak(db: Queryable, b: RegistrationBreak): Promise<void> {
+  await db.query(
+    `INSERT INTO omero_registration_breaks (job_id, archive_id, event_id, logical_path, entity_type, operation, destination_logical_path, changed_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [b.jobId, b.archiveId, b.eventId, b.logicalPath, b.entityType, b.operation, b.destination ?? null, b.changedBy],
+  );
+}
+
+/**
+ * Moves jobs to the end of the archives feed, as a change of state does (migration 0002: the
+ * feed is ordered by the transaction that last changed the job), so a poller that keeps its
+ * cursor sees the broken registration. Not a state transition: state and run stay.
+ */
+export async function moveJobsInFeed(db: Queryable, jobIds: readonly string[]): Promise<void> {
+  if (!jobIds.length) return;
+  await db.query('UPDATE jobs SET state_xid = pg_current_xact_id(), state_changed_at = now() WHERE id = ANY($1::uuid[])', [jobIds]);
+}
+
+export interface RegistrationBreakRow {
+  id: number;
+  job_id: string;
+  archive_id: number;
+  event_id: string | null;
+  logical_path: string;
+  entity_type: 'data_object' | 'collection';
+  operation: 'renamed' | 'removed';
+  destination_logical_path: string | null;
+  changed_by: string;
+  changed_at: Date;
+  avu_written_at: Date | null;
+  avu_error: string | null;
+}
+
+/** The breaks recorded for these jobs, oldest first. */
+export async function breaksOfJobs(db: Queryable, jobIds: readonly string[]): Promise<RegistrationBreakRow[]> {
+  if (!jobIds.length) return [];
+  const { rows } = await db.query<RegistrationBreakRow>('SELECT * FROM omero_registration_breaks WHERE job_id = ANY($1::uuid[]) ORDER BY id', [jobIds]);
+  return rows;
+}
+
+/** Every break of the archive, oldest first: what its AVUs must say. */
+export async function breaksOfArchive(db: Queryable, archiveId: number): Promise<RegistrationBreakRow[]> {
+  const { rows } = await db.query<RegistrationBreakRow>('SELECT * FROM omero_registration_breaks WHERE archive_id = $1 ORDER BY id', [archiveId]);
+  return rows;
+}
+
+/** Archives whose AVUs do not show every break yet (a write failed, or has not happened). */
+export async function archivesWithUnwrittenBreaks(db: Queryable, limit: number): Promise<{ archive_id: number; archive_path: string }[]> {
+  const { rows } = await db.query<{ archive_id: number; archive_path: string }>(
+    `SELECT DISTINCT b.archive_id, a.logical_path AS archive_path FROM omero_registration_breaks b JOIN archives a ON a.id = b.archive_id
+      WHERE b.avu_written_at IS NULL ORDER BY b.archive_id LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+/** The archive's AVUs now show breaks up to `upToId`; `error` when they could not be written (kept for the admin, not retried). */
+export async function recordBreakAvus(db: Queryable, archiveId: number, upToId: number, error?: string): Promise<void> {
+  await db.query('UPDATE omero_registration_breaks SET avu_written_at = now(), avu_error = $3 WHERE archive_id = $1 AND id <= $2 AND avu_written_at IS NULL', [
+    archiveId,
+    upToId,
+    safeText(error) ?? null,
+  ]);
+}
