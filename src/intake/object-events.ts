@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { events, omeroSyncs, registrationBreaks, withTransaction, type EventVerdict } from '../store/index.js';
+import { events, lifecycle, omeroSyncs, registrationBreaks, withTransaction, type EventVerdict } from '../store/index.js';
 import type { IncomingEvent } from './accept-event.js';
 import { uploaderOf } from './landed-event.js';
 import { METADATA_CHANGED_EVENT, type MetadataChangedEvent, type ObjectEvent, type RegisteredDataChangedEvent } from './object-event-bodies.js';
@@ -182,7 +182,7 @@ export class ObjectEventIntake {
         changedBy: data.client_user ?? `${data.user}#${data.user_zone ?? data.zone}`,
       });
     }
-    await registrationBreaks.moveJobsInFeed(
+    await lifecycle.republishInFeed(
       tx,
       inPlace.map((t) => t.job_id),
     );

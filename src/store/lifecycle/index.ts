@@ -34,7 +34,9 @@
  * - `state_xid` and `state_changed_at` are set by the trigger `jobs_track_state_change`
  *   (migration 0002) whenever `state` or `run` changes, inside the changing transaction: the
  *   archives feed (GET /v1/archives) is ordered by them and must not miss a change by any writer,
- *   including a repair by hand, so that rule stays in the database.
+ *   including a repair by hand, so that rule stays in the database. republishInFeed sets them
+ *   without a transition, for news about a job that is not a change of its state (a broken
+ *   registration).
  */
 export type { RecordedFailure, StepPointer } from './guards.js';
 export { completeStep, deferStep, failStep, retryStep, startStep, waitForLogin } from './step-attempts.js';
@@ -46,3 +48,4 @@ export { failLostStep, quietScheduledJobs } from './lost-steps.js';
 export { pendingArchiveStatuses, recordArchiveStatus, recordFinalArchiveStatus, type PendingArchiveStatus } from './archive-status.js';
 export { createJob, postponeStart } from './job-creation.js';
 export { recordDetail, recordFlags, recordProgress, recordTarget } from './step-output.js';
+export { republishInFeed } from './feed.js';

@@ -52,16 +52,6 @@ export async function recordBreak(db: Queryable, b: RegistrationBreak): Promise<
   );
 }
 
-/**
- * Moves jobs to the end of the archives feed, as a change of state does (migration 0002: the
- * feed is ordered by the transaction that last changed the job), so a poller that keeps its
- * cursor sees the broken registration. Not a state transition: state and run stay.
- */
-export async function moveJobsInFeed(db: Queryable, jobIds: readonly string[]): Promise<void> {
-  if (!jobIds.length) return;
-  await db.query('UPDATE jobs SET state_xid = pg_current_xact_id(), state_changed_at = now() WHERE id = ANY($1::uuid[])', [jobIds]);
-}
-
 export interface RegistrationBreakRow {
   id: number;
   job_id: string;
