@@ -1,13 +1,7 @@
 import fastifyAuth from '@fastify/auth';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/index.js';
-import type { IrodsClient } from '../irods/types.js';
-import type { Logger } from '../logging/logger.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { SyncScheduler } from '../intake/object-events.js';
-import type { PipelineQueues } from '../pipeline/queues.js';
 import { AdminTokens } from './plugins/admin-auth.js';
 import { bullBoardRoutes } from './plugins/bull-board.js';
 import { installErrorHandler } from './plugins/error-handler.js';
@@ -18,14 +12,9 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { omeroSyncRoutes } from './routes/omero-syncs.js';
+import type { ServiceDeps } from './service-deps.js';
 
-export interface AppDeps {
-  readonly config: Config;
-  readonly pool: pg.Pool;
-  readonly queues: PipelineQueues;
-  readonly irods: IrodsClient | undefined;
-  readonly log: Logger;
-  readonly metrics: Metrics;
+export interface AppDeps extends ServiceDeps {
   /** False while the start-up migration has not run yet (PostgreSQL arrived late): events get 503. */
   readonly schemaReady?: (() => boolean) | undefined;
   /** The annotation sync's queue, when the sync is on (metadata.changed events schedule syncs). */

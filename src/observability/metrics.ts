@@ -7,80 +7,48 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'ioa_' });
-  const metrics = {
+  // Each metric on the agent's registry: the name, what it means, and its labels.
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+  return {
     registry,
-    events: new Counter({
-      name: 'ioa_events_total',
-      help: 'Webhook events received, by verdict (accepted, duplicate, replayed, ignored, rejected)',
-      labelNames: ['verdict'] as const,
-      registers: [registry],
-    }),
-    eventAnswers: new Counter({
-      name: 'ioa_event_answers_total',
-      help: 'Answers of the event routes by HTTP status (202, 200, 400, 401, 413, 503: the store or the queue was down)',
-      labelNames: ['status'] as const,
-      registers: [registry],
-    }),
-    jobs: new Counter({
-      name: 'ioa_job_transitions_total',
-      help: 'Job state transitions, by step and resulting state',
-      labelNames: ['step', 'state'] as const,
-      registers: [registry],
-    }),
-    stepDuration: new Histogram({
-      name: 'ioa_step_duration_seconds',
-      help: 'Duration of pipeline step attempts, by step and outcome',
-      labelNames: ['step', 'outcome'] as const,
-      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
-      registers: [registry],
-    }),
-    bytesExpanded: new Counter({ name: 'ioa_expanded_bytes_total', help: 'Bytes written into iRODS by expansion', registers: [registry] }),
-    filesExpanded: new Counter({ name: 'ioa_expanded_files_total', help: 'Files written into iRODS by expansion', registers: [registry] }),
-    queueDepth: new Gauge({
-      name: 'ioa_queue_jobs',
-      help: 'BullMQ jobs per step queue and state (sampled at scrape time)',
-      labelNames: ['queue', 'state'] as const,
-      registers: [registry],
-    }),
-    irodsRequests: new Histogram({
-      name: 'ioa_irods_request_duration_seconds',
-      help: 'iRODS HTTP API requests, by operation and outcome (ok, irods_error, http_error, transport_error)',
-      labelNames: ['op', 'outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
+    events: counter('ioa_events_total', 'Webhook events received, by verdict (accepted, duplicate, replayed, ignored, rejected)', ['verdict']),
+    eventAnswers: counter(
+      'ioa_event_answers_total',
+      'Answers of the event routes by HTTP status (202, 200, 400, 401, 413, 503: the store or the queue was down)',
+      ['status'],
+    ),
+    jobs: counter('ioa_job_transitions_total', 'Job state transitions, by step and resulting state', ['step', 'state']),
+    stepDuration: histogram(
+      'ioa_step_duration_seconds',
+      'Duration of pipeline step attempts, by step and outcome',
+      ['step', 'outcome'],
+      [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    ),
+    bytesExpanded: counter('ioa_expanded_bytes_total', 'Bytes written into iRODS by expansion'),
+    filesExpanded: counter('ioa_expanded_files_total', 'Files written into iRODS by expansion'),
+    queueDepth: gauge('ioa_queue_jobs', 'BullMQ jobs per step queue and state (sampled at scrape time)', ['queue', 'state']),
+    irodsRequests: histogram(
+      'ioa_irods_request_duration_seconds',
+      'iRODS HTTP API requests, by operation and outcome (ok, irods_error, http_error, transport_error)',
+      ['op', 'outcome'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
     // Admin surface (sampled from PostgreSQL at scrape time, or counted by the sweeper and the admin API).
-    jobsCurrent: new Gauge({
-      name: 'ioa_jobs',
-      help: 'Jobs per state and current step, from PostgreSQL (sampled at scrape time)',
-      labelNames: ['state', 'step'] as const,
-      registers: [registry],
-    }),
-    jobsStuck: new Gauge({
-      name: 'ioa_jobs_stuck',
-      help: 'Queued or running jobs unchanged for longer than AGENT_STUCK_AFTER_SECONDS (sampled at scrape time)',
-      registers: [registry],
-    }),
-    sweeps: new Counter({
-      name: 'ioa_sweeps_total',
-      help: 'Sweeper runs, by outcome (done, skipped: another agent held the lock, failed)',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-    sweepFound: new Counter({
-      name: 'ioa_sweep_found_total',
-      help: 'What sweeps found, by kind (missed_archive: an archive without a job, stuck_job, outbox: a job enqueued late)',
-      labelNames: ['kind'] as const,
-      registers: [registry],
-    }),
-    adminActions: new Counter({
-      name: 'ioa_admin_actions_total',
-      help: 'Replays and cancels asked through the admin API, by action and outcome',
-      labelNames: ['action', 'outcome'] as const,
-      registers: [registry],
-    }),
+    jobsCurrent: gauge('ioa_jobs', 'Jobs per state and current step, from PostgreSQL (sampled at scrape time)', ['state', 'step']),
+    jobsStuck: gauge('ioa_jobs_stuck', 'Queued or running jobs unchanged for longer than AGENT_STUCK_AFTER_SECONDS (sampled at scrape time)'),
+    sweeps: counter('ioa_sweeps_total', 'Sweeper runs, by outcome (done, skipped: another agent held the lock, failed)', ['outcome']),
+    sweepFound: counter(
+      'ioa_sweep_found_total',
+      'What sweeps found, by kind (missed_archive: an archive without a job, stuck_job, outbox: a job enqueued late)',
+      ['kind'],
+    ),
+    adminActions: counter('ioa_admin_actions_total', 'Replays and cancels asked through the admin API, by action and outcome', ['action', 'outcome']),
   };
-  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -28,6 +28,13 @@ export class UserMapError extends Error {
   }
 }
 
+/** Names of the archive's OMERO owners or groups that the mapping maps to nobody in iRODS. */
+function unmappedMessage(kind: 'user' | 'group', names: readonly string[], mapSource: string | undefined): string {
+  const list = names.map((n) => `'${n}'`).join(', ');
+  const where = mapSource ? ` (add it under "${kind}s" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
+  return `no iRODS ${kind} is mapped for OMERO ${kind} ${list}${where}; nothing was granted`;
+}
+
 /**
  * The archive's original OMERO owner has no iRODS user and the mapping says `no_match: fail`.
  * Not retryable as is: an admin adds the user to the mapping file, then replays the job.
@@ -42,9 +49,7 @@ export class NoUserMappingError extends Error {
   readonly omeroUsers: readonly string[];
 
   constructor(omeroUsers: readonly string[], mapSource: string | undefined) {
-    const list = omeroUsers.map((u) => `'${u}'`).join(', ');
-    const where = mapSource ? ` (add it under "users" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
-    super(`no iRODS user is mapped for OMERO user ${list}${where}; nothing was granted`);
+    super(unmappedMessage('user', omeroUsers, mapSource));
     this.omeroUser = omeroUsers[0] ?? '';
     this.omeroUsers = Object.freeze([...omeroUsers]);
   }
@@ -59,9 +64,7 @@ export class NoGroupMappingError extends Error {
   readonly omeroGroups: readonly string[];
 
   constructor(omeroGroups: readonly string[], mapSource: string | undefined) {
-    const list = omeroGroups.map((g) => `'${g}'`).join(', ');
-    const where = mapSource ? ` (add it under "groups" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
-    super(`no iRODS group is mapped for OMERO group ${list}${where}; nothing was granted`);
+    super(unmappedMessage('group', omeroGroups, mapSource));
     this.omeroGroup = omeroGroups[0] ?? '';
     this.omeroGroups = Object.freeze([...omeroGroups]);
   }

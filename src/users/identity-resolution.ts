@@ -1,5 +1,5 @@
 import { entityName, isIrodsName, type IrodsEntity } from './irods-name.js';
-import { formatIssuePath, type UserMap } from './user-map.js';
+import { formatIssuePath, type IrodsUserRef, type UserMap } from './user-map.js';
 
 /**
  * OMERO user/group → iRODS user/group, in this order: an explicit entry in the mapping file
@@ -57,35 +57,28 @@ export function sameNameCandidate(map: UserMap, kind: 'user' | 'group', omeroNam
   return candidate;
 }
 
-export function resolveOmeroUser(
-  map: UserMap,
-  omeroUser: string,
-  localZone: string,
-  known: KnownIrodsNames | undefined,
-): Resolution {
-  const hit = explicitEntry(map.users, omeroUser, map.ignoreCase);
-  if (hit) {
-    const rule = formatIssuePath(['users', hit.key]);
-    if (hit.value === null) return { outcome: 'never', rule };
-    const entity: IrodsEntity = { kind: 'user', name: hit.value.name, zone: hit.value.zone ?? localZone };
-    return { outcome: 'mapped', entity, via: 'users', rule };
-  }
-  return bySameName(map, 'user', omeroUser, localZone, known);
+/** An explicit entry of the mapping file's `section`, as a resolution (undefined when none names it). */
+function byEntry<V>(
+  section: 'users' | 'groups',
+  record: Readonly<Record<string, V | null>>,
+  omeroName: string,
+  ignoreCase: boolean,
+  entity: (value: V) => IrodsEntity,
+): Resolution | undefined {
+  const hit = explicitEntry(record, omeroName, ignoreCase);
+  if (!hit) return undefined;
+  const rule = formatIssuePath([section, hit.key]);
+  return hit.value === null ? { outcome: 'never', rule } : { outcome: 'mapped', entity: entity(hit.value), via: section, rule };
 }
 
-export function resolveOmeroGroup(
-  map: UserMap,
-  omeroGroup: string,
-  localZone: string,
-  known: KnownIrodsNames | undefined,
-): Resolution {
-  const hit = explicitEntry(map.groups, omeroGroup, map.ignoreCase);
-  if (hit) {
-    const rule = formatIssuePath(['groups', hit.key]);
-    if (hit.value === null) return { outcome: 'never', rule };
-    return { outcome: 'mapped', entity: { kind: 'group', name: hit.value, zone: localZone }, via: 'groups', rule };
-  }
-  return bySameName(map, 'group', omeroGroup, localZone, known);
+export function resolveOmeroUser(map: UserMap, omeroUser: string, localZone: string, known: KnownIrodsNames | undefined): Resolution {
+  const entity = (v: IrodsUserRef): IrodsEntity => ({ kind: 'user', name: v.name, zone: v.zone ?? localZone });
+  return byEntry('users', map.users, omeroUser, map.ignoreCase, entity) ?? bySameName(map, 'user', omeroUser, localZone, known);
+}
+
+export function resolveOmeroGroup(map: UserMap, omeroGroup: string, localZone: string, known: KnownIrodsNames | undefined): Resolution {
+  const entity = (name: string): IrodsEntity => ({ kind: 'group', name, zone: localZone });
+  return byEntry('groups', map.groups, omeroGroup, map.ignoreCase, entity) ?? bySameName(map, 'group', omeroGroup, localZone, known);
 }
 
 function bySameName(

@@ -191,6 +191,28 @@ export function planPermissions(input: PlanPermissionsInput): PermissionPlan {
   const nobody = (subject: DecisionSubject, omeroName: string | undefined, rule: string, reason: string): void => {
     decisions.push({ subject, omeroName, entityName: undefined, entityKind: undefined, acl: undefined, appliesTo: root, rule, reason });
   };
+  /** Grants each OMERO owner (or group) its mapped iRODS entity; returns those without one. */
+  const resolveNames = (kind: 'user' | 'group', names: readonly string[], acl: GrantLevel): { omero: string; reason: string }[] => {
+    const subject: DecisionSubject = kind === 'user' ? 'original_user' : 'original_group';
+    const role = kind === 'user' ? 'OMERO owner' : 'OMERO group';
+    const unmatched: { omero: string; reason: string }[] = [];
+    for (const omero of names) {
+      const r = (kind === 'user' ? resolveOmeroUser : resolveOmeroGroup)(map, omero, localZone, input.knownIrodsNames);
+      if (r.outcome === 'mapped') {
+        want(base, r.entity, acl);
+        granted(subject, omero, r.entity, acl, r.rule, r.via === 'same_name' ? `same name as the ${role}, confirmed in iRODS` : `mapped ${role}`);
+      } else if (r.outcome === 'never') {
+        nobody(subject, omero, r.rule, 'mapped to null in the mapping file: never granted');
+      } else {
+        unmatched.push({ omero, reason: r.reason });
+      }
+    }
+    return unmatched;
+  };
+  const noGroupAccess = (names: readonly string[]): { omero: string; reason: string }[] => {
+    for (const omero of names) nobody('original_group', omero, 'access.original_group', 'groups are given no access (access.original_group: none)');
+    return [];
+  };
 
   // The uploader keeps access to what they uploaded, whatever the mapping says, once iRODS
   // confirms they hold the archive (the event alone proves nothing).
@@ -205,24 +227,12 @@ export function planPermissions(input: PlanPermissionsInput): PermissionPlan {
 
   // Original OMERO owners.
   const owners = distinct(input.provenance.map((p) => p.originalUser));
-  const unmatchedUsers: { omero: string; reason: string }[] = [];
   if (owners.length === 0) {
     const message = 'the archive names no original OMERO owner (no provenance in transfer.xml); only the uploader was given access';
     warnings.push({ code: 'no_provenance', message, omeroName: undefined });
     nobody('original_user', undefined, 'provenance', message);
   }
-  for (const omero of owners) {
-    const r = resolveOmeroUser(map, omero, localZone, input.knownIrodsNames);
-    if (r.outcome === 'mapped') {
-      want(base, r.entity, map.access.originalUser);
-      const why = r.via === 'same_name' ? 'same name as the OMERO owner, confirmed in iRODS' : 'mapped OMERO owner';
-      granted('original_user', omero, r.entity, map.access.originalUser, r.rule, why);
-    } else if (r.outcome === 'never') {
-      nobody('original_user', omero, r.rule, 'mapped to null in the mapping file: never granted');
-    } else {
-      unmatchedUsers.push({ omero, reason: r.reason });
-    }
-  }
+  const unmatchedUsers = resolveNames('user', owners, map.access.originalUser);
   if (unmatchedUsers.length > 0 && map.noMatch === 'fail') {
     throw new NoUserMappingError(unmatchedUsers.map((u) => u.omero), map.source);
   }
@@ -238,23 +248,7 @@ export function planPermissions(input: PlanPermissionsInput): PermissionPlan {
   // Original OMERO groups.
   const groups = distinct(input.provenance.map((p) => p.originalGroup));
   const groupAcl = map.access.originalGroup;
-  const unmatchedGroups: { omero: string; reason: string }[] = [];
-  for (const omero of groups) {
-    if (groupAcl === 'none') {
-      nobody('original_group', omero, 'access.original_group', 'groups are given no access (access.original_group: none)');
-      continue;
-    }
-    const r = resolveOmeroGroup(map, omero, localZone, input.knownIrodsNames);
-    if (r.outcome === 'mapped') {
-      want(base, r.entity, groupAcl);
-      const why = r.via === 'same_name' ? 'same name as the OMERO group, confirmed in iRODS' : 'mapped OMERO group';
-      granted('original_group', omero, r.entity, groupAcl, r.rule, why);
-    } else if (r.outcome === 'never') {
-      nobody('original_group', omero, r.rule, 'mapped to null in the mapping file: never granted');
-    } else {
-      unmatchedGroups.push({ omero, reason: r.reason });
-    }
-  }
+  const unmatchedGroups = groupAcl === 'none' ? noGroupAccess(groups) : resolveNames('group', groups, groupAcl);
   if (unmatchedGroups.length > 0 && map.noGroupMatch === 'fail') {
     throw new NoGroupMappingError(unmatchedGroups.map((g) => g.omero), map.source);
   }

@@ -1,12 +1,6 @@
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import type pg from 'pg';
-import type { Config } from '../../config/index.js';
-import type { IrodsClient } from '../../irods/types.js';
-import type { Logger } from '../../logging/logger.js';
-import type { Metrics } from '../../observability/metrics.js';
 import { CancelRefused, cancelJob } from '../../pipeline/cancel.js';
-import type { PipelineQueues } from '../../pipeline/queues.js';
 import { ReplayRefused, replayJob, replayMatching, type ReplayChoice } from '../../pipeline/replay.js';
 import { entries, events, jobSteps, type AuditRow, type JobStepRow } from '../../store/index.js';
 import type { StepAttemptRow } from '../../store/repositories/job-steps.js';
@@ -15,6 +9,7 @@ import { auditCount, auditPage, getJobListing, listJobs, type JobFilter } from '
 import { HttpError } from '../http-errors.js';
 import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
 import { installErrorHandler } from '../plugins/error-handler.js';
+import type { ServiceDeps } from '../service-deps.js';
 import {
   type AttemptView,
   AuditPage,
@@ -42,13 +37,7 @@ import {
   parseStates,
 } from './admin-views.js';
 
-export interface AdminRouteDeps {
-  readonly config: Config;
-  readonly pool: pg.Pool;
-  readonly queues: PipelineQueues;
-  readonly irods: IrodsClient | undefined;
-  readonly log: Logger;
-  readonly metrics: Metrics;
+export interface AdminRouteDeps extends ServiceDeps {
   readonly tokens: AdminTokens;
 }
 
