@@ -1,3 +1,4 @@
+import { startPeriodicPass, type PeriodicHandle } from '../runtime/periodic-pass.js';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
 import { dataObjectsWithAttribute, UnquotableQueryError } from '../irods/attribute-search.js';
@@ -140,9 +141,7 @@ async function removeMark(deps: MarkDeps, mark: LandedMark): Promise<void> {
   }
 }
 
-export interface MarkPollerHandle {
-  close(): Promise<void>;
-}
+export type MarkPollerHandle = PeriodicHandle;
 
 /**
  * Takes the marks every `config.nativeMarks.pollSeconds` (0: never), the first pass at once (marks
@@ -150,32 +149,14 @@ export interface MarkPollerHandle {
  * aborts a pass in progress and waits for it.
  */
 export function startMarkPoller(deps: MarkDeps): MarkPollerHandle {
-  const seconds = deps.config.nativeMarks.pollSeconds;
-  if (seconds <= 0) return { close: async () => undefined };
-  const abort = new AbortController();
   const intake = new Intake(deps);
-  let running: Promise<unknown> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (delayMs: number) => {
-    timer = setTimeout(() => {
-      running = takeLandedMarks(deps, { signal: abort.signal, intake })
-        .catch((err: unknown) => {
-          if (!abort.signal.aborted) deps.log.warn({ err }, 'taking native marks failed; the next pass runs on schedule');
-        })
-        .finally(() => {
-          running = undefined;
-          if (!abort.signal.aborted) schedule(seconds * 1000);
-        });
-    }, delayMs);
-    timer.unref();
-  };
-  schedule(0);
-  deps.log.info({ interval_seconds: seconds }, 'native mark poller started');
-  return {
-    async close() {
-      abort.abort();
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicPass({
+    name: 'native mark poller',
+    intervalSeconds: deps.config.nativeMarks.pollSeconds,
+    runAtStart: true,
+    log: deps.log,
+    failureLevel: 'warn',
+    failureMessage: 'taking native marks failed; the next pass runs on schedule',
+    pass: (signal) => takeLandedMarks(deps, { signal, intake }),
+  });
 }

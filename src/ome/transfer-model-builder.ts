@@ -1,5 +1,5 @@
 import { TransferAnnotations } from './transfer-annotations.js';
-import type { Dataset, Image, Pixels, Plate, Project, Provenance, Roi, Screen, ServerPath, TransferModel, Well, WellMembership, WellSample } from './transfer-model.js';
+import type { Dataset, Image, NamedContainer, Pixels, Plate, Project, Provenance, Roi, Screen, ServerPath, TransferModel, Well, WellMembership, WellSample } from './transfer-model.js';
 import { addShapes, addUnique, countShapes, fail, integer, noShapes, refIds, requireId, ROOT_PATH, stepPath, unique } from './transfer-xml-reading.js';
 import { attribute, childText, children, nonEmpty, textOf, type XmlNode } from './xml-node.js';
 
@@ -105,25 +105,34 @@ export class TransferModelBuilder {
     });
   }
 
+  /**
+   * Where a top-level element is and its id. Its references are read before its name and
+   * annotations (as the document lists them), so a broken reference is the error reported first.
+   */
+  private place(node: XmlNode, type: 'Project' | 'Dataset' | 'Screen', i: number): { path: string; id: string } {
+    return { path: stepPath(ROOT_PATH, type, i), id: requireId(node, ROOT_PATH, type, i) };
+  }
+
+  /** What every container carries besides its children: id, name, description, annotations. */
+  private named(node: XmlNode, path: string, id: string): NamedContainer {
+    return { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), annotationRefs: this.annotations.link(node, path).refs };
+  }
+
   private readDatasets(): void {
     children(this.root, 'Dataset').forEach((node, i) => {
-      const path = stepPath(ROOT_PATH, 'Dataset', i);
-      const id = requireId(node, ROOT_PATH, 'Dataset', i);
+      const { path, id } = this.place(node, 'Dataset', i);
       const imageRefs = unique(refIds(node, 'ImageRef', path, this.images, 'Image'));
       for (const imageId of imageRefs) this.images.get(imageId)?.datasetIds.push(id);
-      const dataset = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), imageRefs, annotationRefs: this.annotations.link(node, path).refs };
-      addUnique(this.datasets, id, { dataset, projectIds: [] }, 'Dataset', () => path);
+      addUnique(this.datasets, id, { dataset: { ...this.named(node, path, id), imageRefs }, projectIds: [] }, 'Dataset', () => path);
     });
   }
 
   private readProjects(): void {
     children(this.root, 'Project').forEach((node, i) => {
-      const path = stepPath(ROOT_PATH, 'Project', i);
-      const id = requireId(node, ROOT_PATH, 'Project', i);
+      const { path, id } = this.place(node, 'Project', i);
       const datasetRefs = unique(refIds(node, 'DatasetRef', path, this.datasets, 'Dataset'));
       for (const datasetId of datasetRefs) this.datasets.get(datasetId)?.projectIds.push(id);
-      const project = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), datasetRefs, annotationRefs: this.annotations.link(node, path).refs };
-      addUnique(this.projects, id, project, 'Project', () => path);
+      addUnique(this.projects, id, { ...this.named(node, path, id), datasetRefs }, 'Project', () => path);
     });
   }
 
@@ -172,12 +181,10 @@ export class TransferModelBuilder {
 
   private readScreens(): void {
     children(this.root, 'Screen').forEach((node, i) => {
-      const path = stepPath(ROOT_PATH, 'Screen', i);
-      const id = requireId(node, ROOT_PATH, 'Screen', i);
+      const { path, id } = this.place(node, 'Screen', i);
       const plateRefs = unique(refIds(node, 'PlateRef', path, this.plates, 'Plate'));
       for (const plateId of plateRefs) this.plates.get(plateId)?.screenIds.push(id);
-      const screen = { id, name: nonEmpty(attribute(node, 'Name')), description: nonEmpty(childText(node, 'Description')), plateRefs, annotationRefs: this.annotations.link(node, path).refs };
-      addUnique(this.screens, id, screen, 'Screen', () => path);
+      addUnique(this.screens, id, { ...this.named(node, path, id), plateRefs }, 'Screen', () => path);
     });
   }
 

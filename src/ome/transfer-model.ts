@@ -179,30 +179,26 @@ export interface Image {
   readonly wells: readonly WellMembership[];
 }
 
-export interface Project {
+/** What Project, Dataset, Screen and Plate share. */
+export interface NamedContainer {
   readonly id: string;
   readonly name: string | undefined;
   readonly description: string | undefined;
-  readonly datasetRefs: readonly string[];
   readonly annotationRefs: readonly string[];
 }
 
-export interface Dataset {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly description: string | undefined;
+export interface Project extends NamedContainer {
+  readonly datasetRefs: readonly string[];
+}
+
+export interface Dataset extends NamedContainer {
   readonly imageRefs: readonly string[];
-  readonly annotationRefs: readonly string[];
   /** Projects listing it (DatasetRef). */
   readonly projectIds: readonly string[];
 }
 
-export interface Screen {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly description: string | undefined;
+export interface Screen extends NamedContainer {
   readonly plateRefs: readonly string[];
-  readonly annotationRefs: readonly string[];
 }
 
 export interface WellSample {
@@ -223,12 +219,8 @@ export interface Well {
   readonly annotationRefs: readonly string[];
 }
 
-export interface Plate {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly description: string | undefined;
+export interface Plate extends NamedContainer {
   readonly wells: readonly Well[];
-  readonly annotationRefs: readonly string[];
   /** pack repeats the last image's path on the plate. */
   readonly path: ServerPath | undefined;
   readonly provenance: Provenance | undefined;

@@ -1,3 +1,4 @@
+import { startPeriodicPass, type PeriodicHandle } from '../runtime/periodic-pass.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
@@ -260,40 +261,20 @@ async function surfaceStuckJobs(deps: SweepDeps, dryRun: boolean): Promise<{ stu
   return { stuckCount, stuck };
 }
 
-export interface SweeperHandle {
-  close(): Promise<void>;
-}
+export type SweeperHandle = PeriodicHandle;
 
 /**
  * Sweeps every `config.sweeper.intervalSeconds` (0: never). A failed sweep is logged and the next
  * one runs on time; close() waits for a sweep in progress after aborting its iRODS queries.
  */
 export function startSweeper(deps: SweepDeps): SweeperHandle {
-  const seconds = deps.config.sweeper.intervalSeconds;
-  if (seconds <= 0) return { close: async () => undefined };
-  const abort = new AbortController();
-  let running: Promise<unknown> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = sweep(deps, { signal: abort.signal })
-        .catch((err: unknown) => {
-          if (!abort.signal.aborted) deps.log.error({ err }, 'sweep failed; the next one runs on schedule');
-        })
-        .finally(() => {
-          running = undefined;
-          if (!abort.signal.aborted) schedule();
-        });
-    }, seconds * 1000);
-    timer.unref();
-  };
-  schedule();
-  deps.log.info({ interval_seconds: seconds }, 'sweeper started');
-  return {
-    async close() {
-      abort.abort();
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicPass({
+    name: 'sweeper',
+    intervalSeconds: deps.config.sweeper.intervalSeconds,
+    runAtStart: false,
+    log: deps.log,
+    failureLevel: 'error',
+    failureMessage: 'sweep failed; the next one runs on schedule',
+    pass: (signal) => sweep(deps, { signal }),
+  });
 }
