@@ -1,6 +1,5 @@
 import { LANDED_MARK_ATTRIBUTE } from '../intake/landed-mark.js';
-import { dataObjectAvus, type Avu, type IrodsClient } from '../irods/index.js';
-import { planAvuSync } from '../ome/index.js';
+import { dataObjectAvus, planAvuSync, type Avu, type IrodsClient } from '../irods/index.js';
 import { applyAvuPlan } from './avu-writes.js';
 
 /** The namespace of the agent's own AVUs on archives and expanded objects (DESIGN.md). */

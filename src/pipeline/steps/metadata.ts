@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { avusUnder, type Avu } from '../../irods/index.js';
+import { avusUnder, planAvuSync, type Avu } from '../../irods/index.js';
 import { applyAvuPlan } from '../avu-writes.js';
 import {
   localId,
@@ -7,7 +7,6 @@ import {
   OME_AVU_PREFIX,
   omeTiffCandidates,
   OmeTiffError,
-  planAvuSync,
   readOmeTiffMetadata,
   type OmeXmlMetadata,
   type ScopeType,

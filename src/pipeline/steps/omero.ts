@@ -1,9 +1,9 @@
 import { tmpdir } from 'node:os';
 import { isNotFound } from '../../irods/errors.js';
-import { avusUnder, collectionAttributeValues } from '../../irods/index.js';
+import { avusUnder, collectionAttributeValues, planAvuSync } from '../../irods/index.js';
 import type { Avu } from '../../irods/types.js';
 import { applyAvuPlan } from '../avu-writes.js';
-import { parseTransferXml, planAvuSync, TransferXmlError, type TransferModel } from '../../ome/index.js';
+import { parseTransferXml, TransferXmlError, type TransferModel } from '../../ome/index.js';
 import {
   diagnoseImportErrors,
   firstImporterWords,
