@@ -1,5 +1,5 @@
 import type { AclEntry, QueryApi } from '../types.js';
-import { equals, genquery1, genqueryLiteral, like } from './genquery-text.js';
+import { canQuery, equals, genquery1, like } from './genquery-text.js';
 import { isWithin, joinLpath } from './lpaths.js';
 import { usersById } from './users.js';
 
@@ -32,7 +32,7 @@ export interface TreeAcls {
  * the path has no escape), so the caller stats every object.
  */
 export async function readTreeAcls(query: QueryApi, root: string, signal?: AbortSignal): Promise<TreeAcls | undefined> {
-  if (genqueryLiteral(root) === undefined) return undefined;
+  if (!canQuery(root)) return undefined;
   // Two conditions rather than `like 'root%'`, which would also read sibling trees
   // (`project1` would read `project10/…`). `_` and `%` in the root still act as wildcards in
   // `like`, hence the exact filter on every row.

@@ -18,6 +18,9 @@ export function genqueryLiteral(value: string): string | undefined {
   return value.includes("'") ? undefined : `'${value}'`;
 }
 
+/** Whether the catalog can be asked about `value` at all (GenQuery1 can quote it). */
+export const canQuery = (value: string): boolean => genqueryLiteral(value) !== undefined;
+
 function literal(value: string): string {
   const quoted = genqueryLiteral(value);
   if (quoted === undefined) throw new UnquotableQueryError(value);

@@ -3,7 +3,7 @@
  * literal quoting live in genquery-text.ts only; outside src/irods nothing writes GenQuery
  * (eslint.config.js keeps it so).
  */
-export { UnquotableQueryError } from './genquery-text.js';
+export { canQuery, UnquotableQueryError } from './genquery-text.js';
 export { collectionAndAncestors, isWithin, joinLpath, splitLpath } from './lpaths.js';
 export { dataObjectsNamedLike, dataObjectsUnder, goodObjectsUnder, type CatalogObject, type NamedObject } from './objects.js';
 export {

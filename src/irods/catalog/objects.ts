@@ -1,5 +1,5 @@
 import type { QueryApi } from '../types.js';
-import { equals, genquery1, genqueryLiteral, like } from './genquery-text.js';
+import { canQuery, equals, genquery1, like } from './genquery-text.js';
 import { isWithin, joinLpath } from './lpaths.js';
 
 export interface CatalogObject {
@@ -63,7 +63,7 @@ export async function* dataObjectsNamedLike(
 ): AsyncGenerator<NamedObject> {
   const collections = like('COLL_NAME', `${collectionPrefix}%`);
   for (const suffix of nameSuffixes) {
-    if (genqueryLiteral(suffix) === undefined) continue;
+    if (!canQuery(suffix)) continue;
     const text = genquery1(
       ['COLL_NAME', 'DATA_NAME', 'DATA_SIZE', 'DATA_CHECKSUM', 'DATA_MODIFY_TIME', 'DATA_OWNER_NAME'],
       [collections, like('DATA_NAME', `%${suffix}`)],

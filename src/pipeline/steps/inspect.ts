@@ -1,6 +1,6 @@
 import { detectSourceFormat, listZip } from '../../archive/index.js';
 import { IrodsError, isNotFound } from '../../irods/errors.js';
-import { listReplicas, splitLpath } from '../../irods/index.js';
+import { canQuery, listReplicas, splitLpath } from '../../irods/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure, StepNotReady } from '../step-errors.js';
 import { asStepFailure } from './archive-failure.js';
@@ -20,7 +20,7 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
  */
 export async function inspect(ctx: StepContext): Promise<StepResult> {
   const lpath = ctx.archive.logical_path;
-  if (lpath.includes("'")) {
+  if (!canQuery(lpath)) {
     throw new StepFailure('unsupported_path', `The archive path contains a single quote, which the agent cannot query in iRODS: ${lpath}`);
   }
   const stat = await statReadable(ctx, lpath);

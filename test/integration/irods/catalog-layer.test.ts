@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   avusUnder,
+  canQuery,
   collectionAttributeValues,
   collectionAvus,
   dataObjectAvus,
@@ -175,6 +176,11 @@ describe('catalog layer: quoting', () => {
       expect((err as Error).message).toMatch(/GenQuery1 cannot quote ".*'.*" \(it contains a single quote\)/);
     }
     expect(asked).toEqual([]);
+  });
+
+  it('says which values it can ask about at all', () => {
+    expect(canQuery(root)).toBe(true);
+    expect(canQuery(quoted)).toBe(false);
   });
 
   it('answers "cannot read in bulk" for the ACLs of such a tree, so the caller stats each object', async () => {
