@@ -12,6 +12,9 @@ export interface Avu {
   readonly units?: string | undefined;
 }
 
+/** What carries AVUs: each kind has its own modify_metadata endpoint and its own catalog columns. */
+export type AvuHolderKind = 'collection' | 'data_object';
+
 /** Column sizes of the iRODS catalog's R_META_MAIN, counted in UTF-8 bytes (see docs/avu-mapping.md). */
 export interface AvuLimits {
   readonly maxAttributeBytes: number;

@@ -4,5 +4,5 @@ export { IrodsError, IrodsCode, isNotFound, isAlreadyExists, isPermissionDenied,
 export { irodsCodeName } from './error-codes.js';
 export type * from './types.js';
 export * from './catalog/index.js';
-export { IRODS_AVU_LIMITS, avuKey, planAvuSync, type AvuLimits, type AvuSyncPlan } from './avu-rules.js';
+export { IRODS_AVU_LIMITS, avuKey, planAvuSync, type AvuHolderKind, type AvuLimits, type AvuSyncPlan } from './avu-rules.js';
 export { lpathProblem, LONGEST_LPATH_BYTES, LONGEST_NAME_BYTES, MAX_PATH_ALLOWED, type LpathProblem } from './path-limits.js';

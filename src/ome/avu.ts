@@ -2,12 +2,12 @@
  * AVUs as plain values: this module knows nothing of iRODS I/O. The triple and the catalog's
  * rules about it (sizes, identity, sync) are src/irods/avu-rules.ts.
  */
-import type { Avu } from '../irods/avu-rules.js';
+import type { Avu, AvuHolderKind } from '../irods/avu-rules.js';
 
 export interface AvuTarget {
   /** Archive-relative path below the expanded root collection; '' is the root collection itself. */
   readonly path: string;
-  readonly kind: 'collection' | 'data_object';
+  readonly kind: AvuHolderKind;
   /** Deterministic order, no two equal (attribute, value, units) triples. */
   readonly avus: readonly Avu[];
 }

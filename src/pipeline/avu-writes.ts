@@ -1,4 +1,4 @@
-import type { AvuSyncPlan, IrodsClient, MetadataOperation } from '../irods/index.js';
+import type { AvuHolderKind, AvuSyncPlan, IrodsClient, MetadataOperation } from '../irods/index.js';
 
 /** AVU operations per modify_metadata request: each request is atomic, and bodies stay small. */
 export const AVU_BATCH = 256;
@@ -11,7 +11,7 @@ export const AVU_BATCH = 256;
 export async function applyAvuPlan(
   irods: IrodsClient,
   lpath: string,
-  kind: 'collection' | 'data_object',
+  kind: AvuHolderKind,
   plan: AvuSyncPlan,
   batchSize = AVU_BATCH,
 ): Promise<number> {

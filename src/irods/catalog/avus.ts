@@ -1,10 +1,11 @@
-import type { Avu, QueryApi } from '../types.js';
+import type { Avu, AvuHolderKind } from '../avu-rules.js';
+import type { QueryApi } from '../types.js';
 import { equals, genquery1, inList, like } from './genquery-text.js';
 import { collectionAndAncestors, isWithin, joinLpath, splitLpath } from './lpaths.js';
 
 /** The AVUs one collection or data object carries. */
 export interface AvuHolder {
-  readonly kind: 'collection' | 'data_object';
+  readonly kind: AvuHolderKind;
   readonly avus: Avu[];
 }
 
@@ -62,7 +63,7 @@ export async function collectionAttributeValues(query: QueryApi, collection: str
  */
 export async function avusUnder(query: QueryApi, root: string, prefix: string, signal?: AbortSignal): Promise<Map<string, AvuHolder>> {
   const out = new Map<string, AvuHolder>();
-  const add = (lpath: string, kind: AvuHolder['kind'], attribute: string, value: string, units: string): void => {
+  const add = (lpath: string, kind: AvuHolderKind, attribute: string, value: string, units: string): void => {
     if (!attribute.startsWith(prefix)) return;
     const holder = out.get(lpath) ?? { kind, avus: [] };
     holder.avus.push(avuOf(attribute, value, units));
