@@ -3,6 +3,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// A later config object's options for a rule replace an earlier one's, so the restrictions each
+// folder gets are listed whole here and combined below.
+const SQL_OUTSIDE_STORE = { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in src/store (a repository or the job lifecycle).' };
+const LIFECYCLE_INTERNALS = { group: ['**/store/lifecycle/*'], message: 'Use `lifecycle` from store/index.js: its transitions are the only writers of job state.' };
+// docs/architecture.md "The catalog layer": GenQuery text is written in src/irods/catalog only.
+const GENQUERY_MESSAGE = 'GenQuery belongs in src/irods/catalog: ask a typed catalog function (irods/index.js).';
+const GENQUERY_OUTSIDE_IRODS = [
+  { selector: 'MemberExpression[property.name=/^genquery(All)?$/]', message: GENQUERY_MESSAGE },
+  { selector: 'Literal[value=/SELECT |\\b(COLL|DATA|META_COLL|META_DATA|USER)_[A-Z_]+ (=|like|in) /]', message: GENQUERY_MESSAGE },
+  { selector: 'TemplateElement[value.raw=/SELECT |\\b(COLL|DATA|META_COLL|META_DATA|USER)_[A-Z_]+ (=|like|in) /]', message: GENQUERY_MESSAGE },
+];
+// docs/architecture.md "Layers": the libraries below the application know nothing of it.
+const APPLICATION_FOLDERS = ['config', 'store', 'pipeline', 'http', 'intake', 'cli', 'omero', 'users'];
+const APPLICATION_IMPORTS = {
+  group: APPLICATION_FOLDERS.map((folder) => `**/${folder}/*`),
+  message: 'irods/, archive/ and ome/ are libraries: they import nothing from the application (config, store, pipeline, http, intake, cli, omero, users).',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'rules/**', '.tmp/**'] },
   js.configs.recommended,
@@ -31,15 +49,17 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/store/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/store/lifecycle/*'], message: 'Use `lifecycle` from store/index.js: its transitions are the only writers of job state.' }] },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "CallExpression[callee.property.name='query']", message: 'SQL belongs in src/store (a repository or the job lifecycle).' },
-      ],
+      'no-restricted-imports': ['error', { patterns: [LIFECYCLE_INTERNALS] }],
+      'no-restricted-syntax': ['error', SQL_OUTSIDE_STORE, ...GENQUERY_OUTSIDE_IRODS],
     },
+  },
+  {
+    files: ['src/irods/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', SQL_OUTSIDE_STORE] },
+  },
+  {
+    files: ['src/irods/**/*.ts', 'src/archive/**/*.ts', 'src/ome/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [APPLICATION_IMPORTS] }] },
   },
   {
     // Tests and benches may be looser with unsafe-* on parsed JSON.

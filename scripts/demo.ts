@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { AGENT_NODE_FLAGS } from '../src/cli/node-flags.js';
-import { collectionAvus, createIrodsClient, dataObjectAvus, dataObjectsUnder, dataObjectsWithAttribute } from '../src/irods/index.js';
+import { collectionAvus, createIrodsClient, dataObjectAvus, dataObjectsUnder, dataObjectPathsWithAttribute } from '../src/irods/index.js';
 import type { IrodsClient } from '../src/irods/types.js';
 import { dropDatabase } from '../src/store/database.js';
 import { startIrodsStandin } from '../test/standins/irods-http-api/index.js';
@@ -123,7 +123,7 @@ async function printCollectionMetadata(irods: IrodsClient, target: string): Prom
 
 /** The OME metadata of the first image file, as `imeta ls -d` shows it. */
 async function printImageMetadata(irods: IrodsClient, target: string): Promise<void> {
-  const [lpath] = await dataObjectsWithAttribute(irods.query, target, 'omero.image.id');
+  const [lpath] = await dataObjectPathsWithAttribute(irods.query, target, 'omero.image.id');
   if (!lpath) return;
   const avus = await dataObjectAvus(irods.query, lpath, 'omero.');
   say(`  imeta ls -d ${lpath}   (OME metadata, ${avus.length} AVUs)`);

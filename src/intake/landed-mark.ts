@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataObjectAvu } from '../irods/attribute-search.js';
+import type { DataObjectAvu } from '../irods/index.js';
 import { parseUserName } from '../users/index.js';
 import { LANDED_EVENT, type EventBody } from './landed-event.js';
 

@@ -1,9 +1,8 @@
 import { startPeriodicPass, type PeriodicHandle } from '../runtime/periodic-pass.js';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
-import { dataObjectsWithAttribute, UnquotableQueryError } from '../irods/attribute-search.js';
 import { IrodsError, isNotFound } from '../irods/errors.js';
-import type { IrodsClient } from '../irods/types.js';
+import { dataObjectsWithAttribute, UnquotableQueryError, type IrodsClient } from '../irods/index.js';
 import type { Logger } from '../logging/logger.js';
 import { events, withTryAdvisoryLock, type EventVerdict } from '../store/index.js';
 import { checkUploader } from '../users/index.js';

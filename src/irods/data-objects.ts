@@ -4,8 +4,8 @@ import type { ClientContext } from './client-context.js';
 import { IrodsCode, IrodsError } from './errors.js';
 import { writeParallel } from './parallel-write.js';
 import { ObjectRangedReader } from './ranged-reader.js';
-import { aclEntries, bool, num, str } from './response-fields.js';
-import { adminFlag, createSharedOperations } from './shared-operations.js';
+import { aclEntries, bool, num, requiredStr, str } from './response-fields.js';
+import { adminFlag, createSharedOperations, lpathCalls } from './shared-operations.js';
 import type { DataObjectStat, DataObjectsApi, ReadOptions, StreamWriteOptions, WriteResult } from './types.js';
 import { sendWrite } from './write-request.js';
 
@@ -27,6 +27,7 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
   const t = ctx.transport;
   const endpoint = 'data-objects';
   const shared = createSharedOperations(ctx, endpoint);
+  const { post, get } = lpathCalls(ctx, endpoint);
   const s = ctx.settings;
 
   const readParams = (lpath: string, options: ReadOptions | undefined) => ({
@@ -39,7 +40,7 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
 
   const api: DataObjectsApi = {
     async stat(lpath): Promise<DataObjectStat> {
-      const body = await t.json({ method: 'GET', endpoint, op: 'stat', lpath, params: { lpath }, idempotent: true });
+      const body = await get('stat', lpath, { lpath });
       const checksum = str(body, 'checksum');
       return {
         type: 'data_object',
@@ -139,36 +140,18 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
     },
 
     async calculateChecksum(lpath, options) {
-      const body = await t.json({
-        method: 'POST',
-        endpoint,
-        op: 'calculate_checksum',
+      const body = await post(
+        'calculate_checksum',
         lpath,
-        params: { lpath, resource: options?.resource, force: options?.force ?? false, admin: adminFlag(ctx, options) },
+        { lpath, resource: options?.resource, force: options?.force ?? false, admin: adminFlag(ctx, options) },
         // Computing a checksum again gives the same answer: safe to retry.
-        idempotent: true,
-      });
-      const checksum = str(body, 'checksum');
-      if (!checksum) {
-        throw new IrodsError({
-          status: 200,
-          op: 'data-objects/calculate_checksum',
-          lpath,
-          message: `data-objects/calculate_checksum ${lpath} failed: the answer has no checksum`,
-        });
-      }
-      return checksum;
+        { idempotent: true },
+      );
+      return requiredStr(body, 'checksum', 'data-objects/calculate_checksum', lpath);
     },
 
     async verifyChecksum(lpath, options) {
-      const body = await t.json({
-        method: 'GET',
-        endpoint,
-        op: 'verify_checksum',
-        lpath,
-        params: { lpath, resource: options?.resource, admin: adminFlag(ctx, options) },
-        idempotent: true,
-      });
+      const body = await get('verify_checksum', lpath, { lpath, resource: options?.resource, admin: adminFlag(ctx, options) });
       // The API sets `results` only when storage and catalog disagree.
       const results = body.results;
       const found = Array.isArray(results) ? results.length > 0 : typeof results === 'object' && results !== null && Object.keys(results).length > 0;
@@ -185,53 +168,30 @@ export function createDataObjectsApi(ctx: ClientContext): DataObjectsApi {
     },
 
     async register(lpath, ppath, options) {
-      await t.json({
-        method: 'POST',
-        endpoint,
-        op: 'register',
+      await post('register', lpath, {
         lpath,
-        params: {
-          lpath,
-          ppath,
-          resource: options.resource,
-          'as-additional-replica': options.asAdditionalReplica ?? false,
-          'data-size': options.dataSize,
-          checksum: options.checksum,
-        },
+        ppath,
+        resource: options.resource,
+        'as-additional-replica': options.asAdditionalReplica ?? false,
+        'data-size': options.dataSize,
+        checksum: options.checksum,
       });
     },
 
     async remove(lpath, options) {
-      await t.json({
-        method: 'POST',
-        endpoint,
-        op: 'remove',
-        lpath,
-        params: {
-          lpath,
-          'catalog-only': options.catalogOnly,
-          'no-trash': options.noTrash ?? false,
-          admin: adminFlag(ctx, options),
-        },
-      });
+      await post('remove', lpath, { lpath, 'catalog-only': options.catalogOnly, 'no-trash': options.noTrash ?? false, admin: adminFlag(ctx, options) });
     },
 
     async rename(oldLpath, newLpath) {
-      await t.json({ method: 'POST', endpoint, op: 'rename', lpath: oldLpath, params: { 'old-lpath': oldLpath, 'new-lpath': newLpath } });
+      await post('rename', oldLpath, { 'old-lpath': oldLpath, 'new-lpath': newLpath });
     },
 
     async copy(srcLpath, dstLpath, options) {
-      await t.json({
-        method: 'POST',
-        endpoint,
-        op: 'copy',
-        lpath: srcLpath,
-        params: { 'src-lpath': srcLpath, 'dst-lpath': dstLpath, overwrite: options?.overwrite ?? false },
-      });
+      await post('copy', srcLpath, { 'src-lpath': srcLpath, 'dst-lpath': dstLpath, overwrite: options?.overwrite ?? false });
     },
 
     async touch(lpath) {
-      await t.json({ method: 'POST', endpoint, op: 'touch', lpath, params: { lpath } });
+      await post('touch', lpath, { lpath });
     },
 
     ...shared,

@@ -114,43 +114,42 @@ export function isQuotaRefusal(err: unknown): boolean {
   return err.code === IrodsCode.SYS_NOT_ALLOWED && (err.op === 'data-objects/write' || err.op === 'data-objects/parallel_write_init');
 }
 
+/** An IrodsError with one of `codes`, or (when given) the HTTP status that means the same. */
+function isIrodsErrorOf(err: unknown, codes: readonly number[], status?: number): boolean {
+  return err instanceof IrodsError && ((status !== undefined && err.status === status) || (err.code !== undefined && codes.includes(err.code)));
+}
+
+const NOT_FOUND_CODES = [
+  IrodsCode.OBJ_PATH_DOES_NOT_EXIST,
+  IrodsCode.NOT_A_DATA_OBJECT,
+  IrodsCode.NOT_A_COLLECTION,
+  IrodsCode.CAT_UNKNOWN_COLLECTION,
+  IrodsCode.CAT_UNKNOWN_FILE,
+  IrodsCode.CAT_NO_ROWS_FOUND,
+];
+
+const ALREADY_EXISTS_CODES = [
+  IrodsCode.CAT_NAME_EXISTS_AS_COLLECTION,
+  IrodsCode.CAT_NAME_EXISTS_AS_DATAOBJ,
+  IrodsCode.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME,
+  IrodsCode.OVERWRITE_WITHOUT_FORCE_FLAG,
+];
+
+const PERMISSION_DENIED_CODES = [IrodsCode.CAT_NO_ACCESS_PERMISSION, IrodsCode.SYS_NO_API_PRIV, IrodsCode.CAT_INSUFFICIENT_PRIVILEGE_LEVEL];
+
 /** True when the error means "there is nothing at that lpath". */
 export function isNotFound(err: unknown): boolean {
-  if (!(err instanceof IrodsError)) return false;
-  if (err.status === 404) return true;
-  const c = err.code;
-  return (
-    c === IrodsCode.OBJ_PATH_DOES_NOT_EXIST ||
-    c === IrodsCode.NOT_A_DATA_OBJECT ||
-    c === IrodsCode.NOT_A_COLLECTION ||
-    c === IrodsCode.CAT_UNKNOWN_COLLECTION ||
-    c === IrodsCode.CAT_UNKNOWN_FILE ||
-    c === IrodsCode.CAT_NO_ROWS_FOUND
-  );
+  return isIrodsErrorOf(err, NOT_FOUND_CODES, 404);
 }
 
 /** True when the error means "something is already there under that name". */
 export function isAlreadyExists(err: unknown): boolean {
-  if (!(err instanceof IrodsError)) return false;
-  const c = err.code;
-  return (
-    c === IrodsCode.CAT_NAME_EXISTS_AS_COLLECTION ||
-    c === IrodsCode.CAT_NAME_EXISTS_AS_DATAOBJ ||
-    c === IrodsCode.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME ||
-    c === IrodsCode.OVERWRITE_WITHOUT_FORCE_FLAG
-  );
+  return isIrodsErrorOf(err, ALREADY_EXISTS_CODES);
 }
 
 /** True when the caller lacks the permission or privilege for the operation. */
 export function isPermissionDenied(err: unknown): boolean {
-  if (!(err instanceof IrodsError)) return false;
-  if (err.status === 403) return true;
-  const c = err.code;
-  return (
-    c === IrodsCode.CAT_NO_ACCESS_PERMISSION ||
-    c === IrodsCode.SYS_NO_API_PRIV ||
-    c === IrodsCode.CAT_INSUFFICIENT_PRIVILEGE_LEVEL
-  );
+  return isIrodsErrorOf(err, PERMISSION_DENIED_CODES, 403);
 }
 
 /**

@@ -3,14 +3,6 @@ export { createIrodsClient, CLIENT_DEFAULTS } from './client.js';
 export { IrodsError, IrodsCode, isNotFound, isAlreadyExists, isPermissionDenied, isQuotaRefusal } from './errors.js';
 export { irodsCodeName } from './error-codes.js';
 export type * from './types.js';
-export {
-  collectionAvus,
-  dataObjectAvus,
-  dataObjectsUnder,
-  dataObjectsWithAttribute,
-  nearestCollectionWithAttribute,
-  type CatalogObject,
-} from './catalog-queries.js';
+export * from './catalog/index.js';
+export { IRODS_AVU_LIMITS, avuKey, planAvuSync, type AvuHolderKind, type AvuLimits, type AvuSyncPlan } from './avu-rules.js';
 export { lpathProblem, LONGEST_LPATH_BYTES, LONGEST_NAME_BYTES, MAX_PATH_ALLOWED, type LpathProblem } from './path-limits.js';
-export { goodObjectsUnder, latestGoodReplica, listReplicas, type ReplicaInfo, type ReplicaStatus } from './replica-catalog.js';
-export { DEFAULT_LOGICAL_QUOTAS_NAMESPACE, collectionAndAncestors, logicalQuotasOver, type LogicalQuota } from './logical-quotas.js';

@@ -1,7 +1,7 @@
 import { chunkLength, type ByteChunk } from './byte-chunk.js';
 import type { ClientContext } from './client-context.js';
 import { IrodsError } from './errors.js';
-import { str } from './response-fields.js';
+import { requiredStr } from './response-fields.js';
 import { withRetry } from './retry-policy.js';
 import { sendWrite } from './write-request.js';
 
@@ -76,16 +76,7 @@ async function initParallelWrite(ctx: ClientContext, lpath: string, options: Par
     (err) => err instanceof IrodsError && err.status === 503,
     { signal: options.signal, log: ctx.log, what: 'data-objects/parallel_write_init' },
   );
-  const handle = str(body, 'parallel_write_handle');
-  if (!handle) {
-    throw new IrodsError({
-      status: 200,
-      op: 'data-objects/parallel_write_init',
-      lpath,
-      message: `data-objects/parallel_write_init ${lpath} failed: the answer has no parallel_write_handle`,
-    });
-  }
-  return handle;
+  return requiredStr(body, 'parallel_write_handle', 'data-objects/parallel_write_init', lpath);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { JsonObject } from './error-mapping.js';
+import { IrodsError } from './errors.js';
 import type { AclEntry } from './types.js';
 
 /**
@@ -9,6 +10,13 @@ import type { AclEntry } from './types.js';
 export function str(body: JsonObject, key: string): string | undefined {
   const v = body[key];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A string field the operation must answer with: its absence is the server's failure, named as `op lpath` (`op` is `endpoint/operation`). */
+export function requiredStr(body: JsonObject, key: string, op: string, lpath: string): string {
+  const v = str(body, key);
+  if (!v) throw new IrodsError({ status: 200, op, lpath, message: `${op} ${lpath} failed: the answer has no ${key}` });
+  return v;
 }
 
 export function num(body: JsonObject, key: string): number {

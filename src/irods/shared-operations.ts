@@ -1,4 +1,6 @@
 import type { ClientContext } from './client-context.js';
+import type { JsonObject } from './error-mapping.js';
+import type { Params } from './transport.js';
 import type { AdminOption, MetadataOperation, Permission, PermissionOperation } from './types.js';
 
 /**
@@ -16,9 +18,25 @@ export function adminFlag(ctx: ClientContext, options: AdminOption | undefined):
   return options?.admin ?? ctx.settings.admin;
 }
 
+/** JSON calls of one endpoint about one lpath (named in errors), with the params the operation takes. */
+export interface LpathCalls {
+  /** A change: retried only when `idempotent` (the same call twice gives the same state). */
+  readonly post: (op: string, lpath: string, params: Params, options?: { idempotent?: boolean }) => Promise<JsonObject>;
+  /** A read: always safe to retry. */
+  readonly get: (op: string, lpath: string, params: Params) => Promise<JsonObject>;
+}
+
+export function lpathCalls(ctx: ClientContext, endpoint: 'collections' | 'data-objects'): LpathCalls {
+  return {
+    post: (op, lpath, params, options) => ctx.transport.json({ method: 'POST', endpoint, op, lpath, params, idempotent: options?.idempotent ?? false }),
+    get: (op, lpath, params) => ctx.transport.json({ method: 'GET', endpoint, op, lpath, params, idempotent: true }),
+  };
+}
+
 export function createSharedOperations(ctx: ClientContext, endpoint: 'collections' | 'data-objects'): SharedOperations {
+  const calls = lpathCalls(ctx, endpoint);
   const post = async (op: string, lpath: string, params: Record<string, string | boolean>): Promise<void> => {
-    await ctx.transport.json({ method: 'POST', endpoint, op, lpath, params: { lpath, ...params } });
+    await calls.post(op, lpath, { lpath, ...params });
   };
   return {
     setPermission: (lpath, entityName, permission, options) =>

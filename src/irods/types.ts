@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Avu } from './avu-rules.js';
 
 /**
  * The typed surface of the iRODS HTTP API client (API 0.7.0). Words as iRODS uses them:
@@ -55,11 +56,7 @@ export interface DataObjectStat {
   readonly modifiedAt: number;
 }
 
-export interface Avu {
-  readonly attribute: string;
-  readonly value: string;
-  readonly units?: string | undefined;
-}
+export type { Avu } from './avu-rules.js';
 
 export interface MetadataOperation extends Avu {
   readonly operation: 'add' | 'remove';

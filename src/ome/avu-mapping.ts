@@ -1,4 +1,5 @@
-import { IRODS_AVU_LIMITS, utf8Bytes, type AvuLimits, type AvuTarget } from './avu.js';
+import { IRODS_AVU_LIMITS, type AvuLimits } from '../irods/avu-rules.js';
+import { utf8Bytes, type AvuTarget } from './avu.js';
 import { localId, type ScopeType } from './avu-units.js';
 import { omeTiffAvus, pairOmeTiffImages } from './ome-tiff-avus.js';
 import type { OmeXmlImage, OmeXmlMetadata } from './ome-xml-metadata.js';

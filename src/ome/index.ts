@@ -16,19 +16,10 @@ export { DEFAULT_MAX_XML_DEPTH } from './safe-xml-parse.js';
 export { normaliseArchivePath, FIGURE_NAMESPACE } from './archive-path.js';
 export { packingTimestampToIso } from './packing-timestamp.js';
 export { referencedFiles, missingReferencedFiles, type ReferencedFile } from './referenced-files.js';
-export {
-  EMPTY_VALUE,
-  IRODS_AVU_LIMITS,
-  OME_AVU_PREFIX,
-  TRUNCATION_MARKER,
-  type Avu,
-  type AvuLimits,
-  type AvuTarget,
-} from './avu.js';
+export { EMPTY_VALUE, OME_AVU_PREFIX, TRUNCATION_MARKER, type AvuTarget } from './avu.js';
 export { formatUnits, localId, parseUnits, type Scope, type ScopeType, type UnitsParts } from './avu-units.js';
 export { mapTransferToAvus, pairOmeTiffImages, wellName, type AvuMappingOptions } from './avu-mapping.js';
 export { decodeMapAnnotations, type DecodedMapAnnotation } from './map-annotation-decoding.js';
-export { planAvuSync, type AvuSyncPlan } from './avu-sync.js';
 export {
   parseOmeXmlMetadata,
   formatOmeColor,

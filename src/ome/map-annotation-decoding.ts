@@ -1,4 +1,4 @@
-import type { Avu } from './avu.js';
+import type { Avu } from '../irods/avu-rules.js';
 import { EMPTY_VALUE } from './avu.js';
 import { MAP_KEY_ATTRIBUTE, MAP_KEY_PREFIX, MAP_VALUE_ATTRIBUTE, NAMESPACE_ATTRIBUTE } from './avu-mapping.js';
 import { parseUnits, type Scope } from './avu-units.js';

@@ -1,4 +1,5 @@
-import { EMPTY_VALUE, fitBytes, utf8Bytes, utf8Prefix, type Avu, type AvuLimits, type AvuTarget } from './avu.js';
+import type { Avu, AvuLimits } from '../irods/avu-rules.js';
+import { EMPTY_VALUE, fitBytes, utf8Bytes, utf8Prefix, type AvuTarget } from './avu.js';
 import { hashToken } from './avu-units.js';
 
 export const NAMESPACE_ATTRIBUTE = 'omero.namespace';

@@ -1,4 +1,5 @@
-import type { Avu, AvuTarget } from '../ome/index.js';
+import type { Avu } from '../irods/index.js';
+import type { AvuTarget } from '../ome/index.js';
 import type { Registration } from './registration.js';
 
 /**

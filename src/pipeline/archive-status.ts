@@ -1,6 +1,5 @@
 import { LANDED_MARK_ATTRIBUTE } from '../intake/landed-mark.js';
-import type { Avu, IrodsClient } from '../irods/types.js';
-import { planAvuSync } from '../ome/index.js';
+import { dataObjectAvus, planAvuSync, type Avu, type IrodsClient } from '../irods/index.js';
 import { applyAvuPlan } from './avu-writes.js';
 
 /** The namespace of the agent's own AVUs on archives and expanded objects (DESIGN.md). */
@@ -44,32 +43,12 @@ export function statusAvus(s: ArchiveStatus, now = new Date()): Avu[] {
   return avus;
 }
 
-function quote(value: string): string {
-  // GenQuery1 has no escape for a single quote inside a literal.
-  if (value.includes("'")) throw new Error(`cannot query a path containing a single quote: ${value}`);
-  return `'${value}'`;
-}
-
-export function splitLpath(lpath: string): { collection: string; name: string } {
-  const i = lpath.lastIndexOf('/');
-  return { collection: lpath.slice(0, i) || '/', name: lpath.slice(i + 1) };
-}
-
-/** The AVUs under `prefix` on a data object. */
-export async function dataObjectAvus(irods: IrodsClient, lpath: string, prefix: string): Promise<Avu[]> {
-  const { collection, name } = splitLpath(lpath);
-  const rows = await irods.query.genqueryAll(
-    `SELECT META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME = ${quote(collection)} AND DATA_NAME = ${quote(name)} AND META_DATA_ATTR_NAME like ${quote(`${prefix}%`)}`,
-  );
-  return rows.map(([attribute = '', value = '', units = '']) => (units ? { attribute, value, units } : { attribute, value }));
-}
-
 /**
  * Writes the archive's status AVUs in one atomic modify_metadata: the old status values go, the
  * new ones come, users' own AVUs are never touched.
  */
 export async function writeArchiveStatus(irods: IrodsClient, archiveLpath: string, status: ArchiveStatus): Promise<void> {
-  const current = await dataObjectAvus(irods, archiveLpath, AGENT_NS);
+  const current = await dataObjectAvus(irods.query, archiveLpath, AGENT_NS);
   // `queued` is written in the background after the event is accepted; a worker may already have
   // moved this job on, and a late `queued` must not hide that.
   if (status.status === 'queued' && current.some((a) => a.attribute === `${AGENT_NS}job` && a.value === status.jobId)) return;

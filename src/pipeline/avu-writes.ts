@@ -1,5 +1,4 @@
-import type { IrodsClient, MetadataOperation } from '../irods/types.js';
-import type { AvuSyncPlan } from '../ome/index.js';
+import type { AvuHolderKind, AvuSyncPlan, IrodsClient, MetadataOperation } from '../irods/index.js';
 
 /** AVU operations per modify_metadata request: each request is atomic, and bodies stay small. */
 export const AVU_BATCH = 256;
@@ -12,7 +11,7 @@ export const AVU_BATCH = 256;
 export async function applyAvuPlan(
   irods: IrodsClient,
   lpath: string,
-  kind: 'collection' | 'data_object',
+  kind: AvuHolderKind,
   plan: AvuSyncPlan,
   batchSize = AVU_BATCH,
 ): Promise<number> {

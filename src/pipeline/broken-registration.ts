@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { BrokenArchive } from '../intake/object-events.js';
-import { dataObjectAvus } from '../irods/index.js';
+import { dataObjectAvus, planAvuSync } from '../irods/index.js';
 import { isNotFound } from '../irods/errors.js';
 import type { Avu, IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
-import { planAvuSync } from '../ome/index.js';
 import { registrationBreaks, type RegistrationBreakRow } from '../store/index.js';
 import { REGISTRATION_PREFIX } from './archive-status.js';
 import { applyAvuPlan } from './avu-writes.js';

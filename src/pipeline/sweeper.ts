@@ -6,7 +6,7 @@ import { Intake } from '../intake/accept-event.js';
 import { sameVersion } from '../intake/archive-version.js';
 import { LANDED_EVENT, type EventBody } from '../intake/landed-event.js';
 import { classifyPath } from '../intake/watch-filter.js';
-import type { IrodsClient } from '../irods/types.js';
+import { dataObjectsNamedLike, UnquotableQueryError, type IrodsClient } from '../irods/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { lifecycle, withTryAdvisoryLock } from '../store/index.js';
@@ -143,40 +143,18 @@ async function sweepLocked(deps: SweepDeps, dryRun: boolean, signal: AbortSignal
   return report;
 }
 
-function quoteLiteral(value: string): string | undefined {
-  // GenQuery1 has no escape for a single quote inside a literal: such a prefix cannot be queried.
-  return value.includes("'") ? undefined : `'${value}'`;
-}
-
 /** Every archive-looking data object under the watched prefixes, one row per object (not per replica). */
 async function listWatchedArchives(deps: SweepDeps, signal: AbortSignal | undefined): Promise<FoundObject[]> {
   const found = new Map<string, FoundObject>();
   const suffixes = [...new Set(deps.config.watch.archiveSuffixes.flatMap((s) => [s, s.toUpperCase()]))];
   for (const prefix of deps.config.watch.prefixes) {
-    const collections = quoteLiteral(`${prefix}%`);
-    if (!collections) {
-      deps.log.warn({ prefix }, 'a watched prefix with a single quote cannot be swept (GenQuery1 cannot quote it)');
-      continue;
-    }
-    for (const suffix of suffixes) {
-      const names = quoteLiteral(`%${suffix}`);
-      if (!names) continue;
-      const query =
-        'SELECT COLL_NAME, DATA_NAME, DATA_SIZE, DATA_CHECKSUM, DATA_MODIFY_TIME, DATA_OWNER_NAME ' +
-        `WHERE COLL_NAME like ${collections} AND DATA_NAME like ${names}`;
-      for await (const [coll = '', name = '', size = '', checksum = '', modify = '', owner = ''] of deps.irods.query.genquery(query, { signal })) {
-        const path = `${coll === '/' ? '' : coll}/${name}`;
-        if (found.has(path)) continue;
-        const seconds = Number.parseInt(modify, 10);
-        const bytes = Number.parseInt(size, 10);
-        found.set(path, {
-          path,
-          size: Number.isFinite(bytes) ? bytes : undefined,
-          checksum: checksum || undefined,
-          modifiedAt: Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined,
-          owner,
-        });
+    try {
+      for await (const { lpath: path, size, checksum, modifiedAt, owner } of dataObjectsNamedLike(deps.irods.query, prefix, suffixes, signal)) {
+        if (!found.has(path)) found.set(path, { path, size, checksum, modifiedAt, owner });
       }
+    } catch (err) {
+      if (!(err instanceof UnquotableQueryError)) throw err;
+      deps.log.warn({ prefix }, 'a watched prefix with a single quote cannot be swept (GenQuery1 cannot quote it)');
     }
   }
   return [...found.values()];

@@ -1,6 +1,5 @@
 import { detectSourceFormat, openArchive, type ArchiveFormat } from '../../archive/index.js';
-import { goodObjectsUnder, type ReplicaInfo } from '../../irods/index.js';
-import { splitLpath } from '../archive-status.js';
+import { goodObjectsUnder, splitLpath, type ReplicaInfo } from '../../irods/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
 import { asStepFailure } from './archive-failure.js';

@@ -1,6 +1,6 @@
 import { detectSourceFormat, listZip } from '../../archive/index.js';
 import { IrodsError, isNotFound } from '../../irods/errors.js';
-import { splitLpath } from '../archive-status.js';
+import { canQuery, listReplicas, splitLpath } from '../../irods/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure, StepNotReady } from '../step-errors.js';
 import { asStepFailure } from './archive-failure.js';
@@ -20,7 +20,7 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
  */
 export async function inspect(ctx: StepContext): Promise<StepResult> {
   const lpath = ctx.archive.logical_path;
-  if (lpath.includes("'")) {
+  if (!canQuery(lpath)) {
     throw new StepFailure('unsupported_path', `The archive path contains a single quote, which the agent cannot query in iRODS: ${lpath}`);
   }
   const stat = await statReadable(ctx, lpath);
@@ -91,12 +91,9 @@ export async function statArchive(ctx: StepContext, lpath: string) {
 
 async function waitUntilSettled(ctx: StepContext, now: { size: number; checksum: string | undefined; modifiedAt: Date }): Promise<void> {
   const recorded = ctx.archive;
-  const replicas = await ctx.irods.query.genqueryAll(
-    `SELECT DATA_REPL_STATUS WHERE COLL_NAME = '${splitLpath(recorded.logical_path).collection}' AND DATA_NAME = '${splitLpath(recorded.logical_path).name}'`,
-  );
-  const statuses = replicas.map(([s]) => s);
-  const good = statuses.includes('1');
-  const writing = statuses.some((s) => s === '2' || s === '4');
+  const statuses = (await listReplicas(ctx.irods.query, recorded.logical_path, ctx.signal)).map((r) => r.status);
+  const good = statuses.includes('good');
+  const writing = statuses.some((s) => s === 'intermediate' || s === 'write_locked');
   const changed =
     recorded.size !== now.size ||
     (recorded.modified_at !== null && recorded.modified_at.getTime() !== now.modifiedAt.getTime()) ||

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Avu } from '../../irods/types.js';
+import { avusUnder, planAvuSync, type Avu } from '../../irods/index.js';
 import { applyAvuPlan } from '../avu-writes.js';
 import {
   localId,
@@ -7,7 +7,6 @@ import {
   OME_AVU_PREFIX,
   omeTiffCandidates,
   OmeTiffError,
-  planAvuSync,
   readOmeTiffMetadata,
   type OmeXmlMetadata,
   type ScopeType,
@@ -22,12 +21,6 @@ export interface MetadataOptions {
   readonly batchSize?: number;
   /** Objects whose AVUs are written at once. */
   readonly concurrency?: number;
-}
-
-interface CurrentAvus {
-  /** `omero.` AVUs by lpath. */
-  readonly avus: Map<string, Avu[]>;
-  readonly kinds: Map<string, 'collection' | 'data_object'>;
 }
 
 /** Runs every task on the queue and throws the first failure once all have settled. */
@@ -62,7 +55,8 @@ export function metadataStep(options: MetadataOptions = {}) {
     const present = new Set([...(await ctx.recordedEntries()).values()].filter((e) => e.state === 'written').map((e) => e.path));
     const { omeTiff, warnings: tiffWarnings } = await readOmeTiffHeaders(ctx, root, model, present);
     const targets = mapTransferToAvus(model, { omeTiff });
-    const current = await currentAgentAvus(ctx, root);
+    // On a first run this finds nothing; on a replay it is what makes the writes a diff.
+    const current = await avusUnder(ctx.irods.query, root, OME_AVU_PREFIX, ctx.signal);
 
     // Objects transfer.xml describes but the archive lacked (an `incomplete` archive) get nothing;
     // objects that carry stale `omero.` AVUs but are no longer described lose them.
@@ -75,9 +69,9 @@ export function metadataStep(options: MetadataOptions = {}) {
       }
       wanted.set(t.path === '' ? root : `${root}/${t.path}`, [...t.avus]);
     }
-    for (const lpath of current.avus.keys()) if (!wanted.has(lpath)) wanted.set(lpath, []);
+    for (const lpath of current.keys()) if (!wanted.has(lpath)) wanted.set(lpath, []);
 
-    const kinds = new Map(current.kinds);
+    const kinds = new Map([...current].map(([lpath, { kind }]) => [lpath, kind]));
     for (const t of targets) kinds.set(t.path === '' ? root : `${root}/${t.path}`, t.kind);
     const queue = new PQueue({ concurrency });
     const writes: Promise<unknown>[] = [];
@@ -85,7 +79,7 @@ export function metadataStep(options: MetadataOptions = {}) {
     let removed = 0;
     const audit: { action: string; lpath: string; detail: Record<string, unknown> }[] = [];
     for (const [lpath, desired] of wanted) {
-      const plan = planAvuSync(current.avus.get(lpath) ?? [], desired, [OME_AVU_PREFIX]);
+      const plan = planAvuSync(current.get(lpath)?.avus ?? [], desired, [OME_AVU_PREFIX]);
       if (!plan.add.length && !plan.remove.length) continue;
       const kind = kinds.get(lpath) === 'collection' ? 'collection' : 'data_object';
       writes.push(queue.add(() => applyAvuPlan(ctx.irods, lpath, kind, plan, batchSize)));
@@ -139,34 +133,6 @@ async function readOmeTiffHeaders(
   }
   await settleAll(reads);
   return { omeTiff, warnings };
-}
-
-/**
- * The tree's current `omero.` AVUs, by lpath, from two paged queries (data objects and
- * collections). On a first run they find nothing; on a replay they are what makes it a diff.
- */
-async function currentAgentAvus(ctx: StepContext, root: string): Promise<CurrentAvus> {
-  const current: CurrentAvus = { avus: new Map(), kinds: new Map() };
-  const inTree = (coll: string) => coll === root || coll.startsWith(`${root}/`);
-  const add = (lpath: string, kind: 'collection' | 'data_object', [attribute = '', value = '', units = '']: string[]) => {
-    current.kinds.set(lpath, kind);
-    const list = current.avus.get(lpath) ?? [];
-    list.push(units ? { attribute, value, units } : { attribute, value });
-    current.avus.set(lpath, list);
-  };
-  for await (const [coll = '', name = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_DATA_ATTR_NAME like '${OME_AVU_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(`${coll}/${name}`, 'data_object', avu);
-  }
-  for await (const [coll = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE, META_COLL_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_COLL_ATTR_NAME like '${OME_AVU_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(coll, 'collection', avu);
-  }
-  return current;
 }
 
 /** What the archives feed shows OMERO-side tools about the expanded data. */

@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { isNotFound } from '../../irods/errors.js';
+import { avusUnder, collectionAttributeValues, planAvuSync } from '../../irods/index.js';
 import type { Avu } from '../../irods/types.js';
 import { applyAvuPlan } from '../avu-writes.js';
-import { parseTransferXml, planAvuSync, TransferXmlError, type TransferModel } from '../../ome/index.js';
+import { parseTransferXml, TransferXmlError, type TransferModel } from '../../ome/index.js';
 import {
   diagnoseImportErrors,
   firstImporterWords,
@@ -319,10 +320,7 @@ function currentUnpack(history: readonly JobStepRow[], run: number, server: stri
 
 /** Whether the root still says it is registered there: removing the AVU asks for a new registration. */
 async function rootRecordsServer(ctx: StepContext, root: string, server: string): Promise<boolean> {
-  const rows = await ctx.irods.query.genqueryAll(
-    `SELECT META_COLL_ATTR_VALUE WHERE COLL_NAME = '${root}' AND META_COLL_ATTR_NAME = '${OMERO_ID_ATTRIBUTES.server}'`,
-  );
-  return rows.some(([value]) => value === server);
+  return (await collectionAttributeValues(ctx.irods.query, root, OMERO_ID_ATTRIBUTES.server)).includes(server);
 }
 
 /** Where OMERO sees the expanded collection through the mount; refused before anything is sent to OMERO when it cannot. */
@@ -407,7 +405,7 @@ async function writeIds(
   batchSize: number,
 ): Promise<void> {
   const targets = registrationAvus(detail, { server: detail.server, mode: detail.mode, registeredAt: detail.registered_at }, kindOf);
-  const current = await currentIdAvus(ctx, root);
+  const current = await avusUnder(ctx.irods.query, root, OMERO_ID_PREFIX, ctx.signal);
   const wanted = new Map<string, { kind: 'collection' | 'data_object'; avus: readonly Avu[] }>();
   for (const t of targets) wanted.set(t.path === '' ? root : `${root}/${t.path}`, { kind: t.kind, avus: t.avus });
   for (const [lpath, { kind }] of current) if (!wanted.has(lpath)) wanted.set(lpath, { kind, avus: [] });
@@ -420,31 +418,6 @@ async function writeIds(
     audit.push({ action: 'modify_metadata', lpath, detail: { added: plan.add.length, removed: plan.remove.length, namespace: OMERO_ID_PREFIX } });
   }
   if (audit.length) await ctx.auditBatch(audit);
-}
-
-/** The tree's current `irods_omero_agent::omero_*` AVUs by lpath (GenQuery's `_` is a wildcard: filtered again here). */
-async function currentIdAvus(ctx: StepContext, root: string): Promise<Map<string, { kind: 'collection' | 'data_object'; avus: Avu[] }>> {
-  const out = new Map<string, { kind: 'collection' | 'data_object'; avus: Avu[] }>();
-  const inTree = (coll: string) => coll === root || coll.startsWith(`${root}/`);
-  const add = (lpath: string, kind: 'collection' | 'data_object', [attribute = '', value = '', units = '']: string[]) => {
-    if (!attribute.startsWith(OMERO_ID_PREFIX)) return;
-    const entry = out.get(lpath) ?? { kind, avus: [] };
-    entry.avus.push(units ? { attribute, value, units } : { attribute, value });
-    out.set(lpath, entry);
-  };
-  for await (const [coll = '', name = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_DATA_ATTR_NAME like '${OMERO_ID_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(`${coll}/${name}`, 'data_object', avu);
-  }
-  for await (const [coll = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE, META_COLL_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_COLL_ATTR_NAME like '${OMERO_ID_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(coll, 'collection', avu);
-  }
-  return out;
 }
 
 /** Sorts what went wrong with OMERO into the step's codes, retryability and a sentence. */

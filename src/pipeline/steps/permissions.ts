@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { IrodsError, isNotFound } from '../../irods/errors.js';
+import { readTreeAcls, type ObjectAcl, type TreeAcls } from '../../irods/index.js';
 import type { IrodsEntityLookup } from '../../users/index.js';
 import { checkUploader } from '../../users/index.js';
 import {
@@ -18,7 +19,6 @@ import type { StepContext, StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import { checkPlannedEntities } from './planned-entities.js';
 import { readArchiveProvenance, type ArchiveProvenance } from './transfer-provenance.js';
-import { readTreeAcls, type ObjectAcl, type TreeAcls } from './tree-acls.js';
 import type { UserMapSource } from './user-map-source.js';
 
 export interface PermissionsOptions {
@@ -204,7 +204,7 @@ interface ApplyOutcome {
 async function applyPlan(ctx: StepContext, plan: PermissionPlan, concurrency: number): Promise<ApplyOutcome> {
   let tree: TreeAcls | undefined;
   try {
-    tree = await readTreeAcls(ctx.irods, plan.root, ctx.signal);
+    tree = await readTreeAcls(ctx.irods.query, plan.root, ctx.signal);
   } catch (err) {
     if (err instanceof IrodsError && err.retryable) throw err;
     // A catalog that refuses these columns still answers stat: slower, same result.

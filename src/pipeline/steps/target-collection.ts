@@ -1,4 +1,5 @@
 import { isNotFound } from '../../irods/errors.js';
+import { collectionAttributeValues } from '../../irods/index.js';
 import { AGENT_NS } from '../archive-status.js';
 import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
@@ -38,10 +39,7 @@ export async function checkTarget(ctx: Pick<StepContext, 'irods' | 'job' | 'arch
     throw conflict(target, jobId, archiveLpath, 'a data object');
   }
   // Paths with a single quote are refused by inspect (GenQuery1 cannot quote them).
-  const rows = await irods.query.genqueryAll(
-    `SELECT META_COLL_ATTR_VALUE WHERE COLL_NAME = '${target}' AND META_COLL_ATTR_NAME = '${SOURCE_JOB}'`,
-  );
-  if (rows.some(([value]) => value === jobId)) return 'ours';
+  if ((await collectionAttributeValues(irods.query, target, SOURCE_JOB)).includes(jobId)) return 'ours';
   if (await ctx.audited('create_collection', target)) return 'ours';
   throw conflict(target, jobId, archiveLpath, 'a collection');
 }

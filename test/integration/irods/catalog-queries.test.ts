@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectionAvus, dataObjectAvus, dataObjectsUnder, dataObjectsWithAttribute } from '../../../src/irods/index.js';
+import { collectionAvus, dataObjectAvus, dataObjectsUnder, dataObjectPathsWithAttribute } from '../../../src/irods/index.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
 
 /** The typed catalog questions over GenQuery1, against the HTTP API stand-in. */
@@ -31,7 +31,7 @@ describe('catalog queries', () => {
       [`${root}/a.txt`, 3],
       [`${root}/sub/b.tif`, 5],
     ]);
-    expect(await dataObjectsWithAttribute(irods.client.query, root, 'omero.image.id')).toEqual([`${root}/sub/b.tif`]);
+    expect(await dataObjectPathsWithAttribute(irods.client.query, root, 'omero.image.id')).toEqual([`${root}/sub/b.tif`]);
   });
 
   it('read the AVUs of a data object or a collection, by attribute prefix', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dataObjectsWithAttribute, genqueryLiteral, UnquotableQueryError } from '../../../src/irods/attribute-search.js';
+import { dataObjectsWithAttribute } from '../../../src/irods/catalog/avus.js';
+import { genqueryLiteral, UnquotableQueryError } from '../../../src/irods/catalog/genquery-text.js';
 import type { QueryApi } from '../../../src/irods/types.js';
 
 /** A QueryApi that records the query text and answers fixed rows. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectionAndAncestors } from '../../../src/irods/logical-quotas.js';
+import { collectionAndAncestors } from '../../../src/irods/catalog/lpaths.js';
 import { LONGEST_LPATH_BYTES, lpathProblem } from '../../../src/irods/path-limits.js';
 
 describe('lpathProblem', () => {

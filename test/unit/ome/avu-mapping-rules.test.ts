@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Avu } from '../../../src/irods/index.js';
 import {
   decodeMapAnnotations,
   EMPTY_VALUE,
@@ -9,7 +10,6 @@ import {
   parseUnits,
   TRUNCATION_MARKER,
   wellName,
-  type Avu,
   type AvuTarget,
   type OmeXmlMetadata,
 } from '../../../src/ome/index.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapTransferToAvus, OME_AVU_PREFIX, parseTransferXml, planAvuSync, type Avu } from '../../../src/ome/index.js';
+import { planAvuSync, type Avu } from '../../../src/irods/index.js';
+import { mapTransferToAvus, OME_AVU_PREFIX, parseTransferXml } from '../../../src/ome/index.js';
 import { transferXmlOf } from './fixture-archives.js';
 
 /** What an object carries after applying a plan (as iRODS would: a set of triples). */

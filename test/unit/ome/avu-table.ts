@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import type { Avu, AvuTarget } from '../../../src/ome/index.js';
+import type { Avu } from '../../../src/irods/index.js';
+import type { AvuTarget } from '../../../src/ome/index.js';
 
 /**
  * Expected AVUs written as a table, one per line: `attribute | value | units` (units may be

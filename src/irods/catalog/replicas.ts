@@ -1,4 +1,6 @@
-import type { QueryApi } from './types.js';
+import type { QueryApi } from '../types.js';
+import { equals, genquery1 } from './genquery-text.js';
+import { splitLpath } from './lpaths.js';
 
 /** R_DATA_MAIN.data_is_dirty (irods/irods lib/core/include/irods/objInfo.h). */
 export type ReplicaStatus = 'stale' | 'good' | 'intermediate' | 'read_locked' | 'write_locked' | 'unknown';
@@ -18,18 +20,15 @@ export interface ReplicaInfo {
   readonly modifiedAt: number;
 }
 
-/** GenQuery1 literal: the caller must refuse paths holding a single quote (GenQuery1 cannot quote one). */
-function splitLpath(lpath: string): { collection: string; name: string } {
-  const slash = lpath.lastIndexOf('/');
-  return { collection: slash <= 0 ? '/' : lpath.slice(0, slash), name: lpath.slice(slash + 1) };
-}
-
 /** Every replica of the data object at `lpath`, by number (empty when there is no such object). */
 export async function listReplicas(query: QueryApi, lpath: string, signal?: AbortSignal): Promise<ReplicaInfo[]> {
   const { collection, name } = splitLpath(lpath);
   const replicas: ReplicaInfo[] = [];
   for await (const [num = '', status = '', size = '0', checksum = '', resource = '', mtime = '0'] of query.genquery(
-    `select DATA_REPL_NUM, DATA_REPL_STATUS, DATA_SIZE, DATA_CHECKSUM, DATA_RESC_NAME, DATA_MODIFY_TIME where COLL_NAME = '${collection}' and DATA_NAME = '${name}'`,
+    genquery1(
+      ['DATA_REPL_NUM', 'DATA_REPL_STATUS', 'DATA_SIZE', 'DATA_CHECKSUM', 'DATA_RESC_NAME', 'DATA_MODIFY_TIME'],
+      [equals('COLL_NAME', collection), equals('DATA_NAME', name)],
+    ),
     { signal },
   )) {
     replicas.push({
@@ -56,18 +55,4 @@ export function latestGoodReplica(replicas: readonly ReplicaInfo[]): ReplicaInfo
     if (!latest || replica.modifiedAt > latest.modifiedAt) latest = replica;
   }
   return latest;
-}
-
-/** Good replicas of the data objects below `root` (root included), by lpath: what a resumed run may keep. */
-export async function goodObjectsUnder(query: QueryApi, root: string, signal?: AbortSignal): Promise<Map<string, { size: number; checksum: string | undefined }>> {
-  const found = new Map<string, { size: number; checksum: string | undefined }>();
-  for await (const [coll = '', name = '', size = '0', checksum = ''] of query.genquery(
-    `select COLL_NAME, DATA_NAME, DATA_SIZE, DATA_CHECKSUM where COLL_NAME like '${root}%' and DATA_REPL_STATUS = '1'`,
-    { signal },
-  )) {
-    // like 'root%' also matches siblings such as root-old: keep the tree only.
-    if (coll !== root && !coll.startsWith(`${root}/`)) continue;
-    found.set(`${coll}/${name}`, { size: Number(size), checksum: checksum || undefined });
-  }
-  return found;
 }

@@ -1,4 +1,7 @@
-import type { AclEntry, IrodsClient } from '../../irods/types.js';
+import type { AclEntry, QueryApi } from '../types.js';
+import { canQuery, equals, genquery1, like } from './genquery-text.js';
+import { isWithin, joinLpath } from './lpaths.js';
+import { usersById } from './users.js';
 
 /** One object's ACL as the catalog holds it, plus a collection's inheritance flag. */
 export interface ObjectAcl {
@@ -15,9 +18,6 @@ export interface TreeAcls {
   readonly rows: number;
 }
 
-/** USER_IDs per lookup query: few distinct principals appear in a tree's ACLs. */
-const IDS_PER_QUERY = 50;
-
 /**
  * Reads the ACL of every collection and data object at or under `root` with GenQuery, instead
  * of one stat per object: for a tree of 10k files this is a few paged queries (their number
@@ -31,28 +31,26 @@ const IDS_PER_QUERY = 50;
  * Returns undefined when the root cannot be written as a GenQuery1 literal (a single quote in
  * the path has no escape), so the caller stats every object.
  */
-export async function readTreeAcls(irods: IrodsClient, root: string, signal?: AbortSignal): Promise<TreeAcls | undefined> {
-  if (root.includes("'")) return undefined;
-  const below = `${root}/`;
-  const inTree = (coll: string): boolean => coll === root || coll.startsWith(below);
+export async function readTreeAcls(query: QueryApi, root: string, signal?: AbortSignal): Promise<TreeAcls | undefined> {
+  if (!canQuery(root)) return undefined;
   // Two conditions rather than `like 'root%'`, which would also read sibling trees
   // (`project1` would read `project10/…`). `_` and `%` in the root still act as wildcards in
   // `like`, hence the exact filter on every row.
-  const conditions = [`COLL_NAME = '${root}'`, `COLL_NAME like '${below}%'`];
-  const rowsOf = async (query: string): Promise<string[][]> => {
+  const conditions = [equals('COLL_NAME', root), like('COLL_NAME', `${root}/%`)];
+  const rowsOf = async (text: string): Promise<string[][]> => {
     const rows: string[][] = [];
-    for await (const row of irods.query.genquery(query, { signal })) rows.push(row);
+    for await (const row of query.genquery(text, { signal })) rows.push(row);
     return rows;
   };
   const [dataRows, collRows] = await Promise.all([
     Promise.all(
       conditions.map((where) =>
-        rowsOf(`SELECT COLL_NAME, DATA_NAME, DATA_ACCESS_USER_ID, DATA_ACCESS_NAME WHERE ${where} AND DATA_TOKEN_NAMESPACE = 'access_type'`),
+        rowsOf(genquery1(['COLL_NAME', 'DATA_NAME', 'DATA_ACCESS_USER_ID', 'DATA_ACCESS_NAME'], [where, equals('DATA_TOKEN_NAMESPACE', 'access_type')])),
       ),
     ).then((parts) => parts.flat()),
     Promise.all(
       conditions.map((where) =>
-        rowsOf(`SELECT COLL_NAME, COLL_INHERITANCE, COLL_ACCESS_USER_ID, COLL_ACCESS_NAME WHERE ${where} AND COLL_TOKEN_NAMESPACE = 'access_type'`),
+        rowsOf(genquery1(['COLL_NAME', 'COLL_INHERITANCE', 'COLL_ACCESS_USER_ID', 'COLL_ACCESS_NAME'], [where, equals('COLL_TOKEN_NAMESPACE', 'access_type')])),
       ),
     ).then((parts) => parts.flat()),
   ]);
@@ -62,22 +60,22 @@ export async function readTreeAcls(irods: IrodsClient, root: string, signal?: Ab
   const colls = new Map<string, Raw>();
   const ids = new Set<string>();
   for (const [coll = '', name = '', id = '', perm = ''] of dataRows) {
-    if (!inTree(coll) || !name || !id) continue;
-    const lpath = `${coll}/${name}`;
+    if (!isWithin(root, coll) || !name || !id) continue;
+    const lpath = joinLpath(coll, name);
     const raw = data.get(lpath) ?? { ids: [], inheritance: false };
     raw.ids.push({ id, perm });
     data.set(lpath, raw);
     ids.add(id);
   }
   for (const [coll = '', inheritance = '', id = '', perm = ''] of collRows) {
-    if (!inTree(coll) || !id) continue;
+    if (!isWithin(root, coll) || !id) continue;
     const raw = colls.get(coll) ?? { ids: [], inheritance: inheritance === '1' };
     raw.ids.push({ id, perm });
     colls.set(coll, raw);
     ids.add(id);
   }
 
-  const principals = await principalsById(irods, [...ids], signal);
+  const principals = await usersById(query, [...ids], signal);
   const resolve = (raw: Map<string, Raw>): Map<string, ObjectAcl> => {
     const out = new Map<string, ObjectAcl>();
     for (const [lpath, { ids: entries, inheritance }] of raw) {
@@ -96,23 +94,4 @@ export async function readTreeAcls(irods: IrodsClient, root: string, signal?: Ab
     return out;
   };
   return { collections: resolve(colls), dataObjects: resolve(data), rows: dataRows.length + collRows.length };
-}
-
-async function principalsById(
-  irods: IrodsClient,
-  ids: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<Map<string, { name: string; zone: string; type: string }>> {
-  const out = new Map<string, { name: string; zone: string; type: string }>();
-  const numeric = ids.filter((id) => /^\d+$/.test(id));
-  for (let i = 0; i < numeric.length; i += IDS_PER_QUERY) {
-    const list = numeric.slice(i, i + IDS_PER_QUERY).map((id) => `'${id}'`).join(', ');
-    for await (const [id = '', name = '', zone = '', type = ''] of irods.query.genquery(
-      `SELECT USER_ID, USER_NAME, USER_ZONE, USER_TYPE WHERE USER_ID in (${list})`,
-      { signal },
-    )) {
-      if (id && name) out.set(id, { name, zone, type });
-    }
-  }
-  return out;
 }

@@ -1,4 +1,6 @@
-import type { QueryApi } from './types.js';
+import type { QueryApi } from '../types.js';
+import { genquery1, inList, like } from './genquery-text.js';
+import { collectionAndAncestors } from './lpaths.js';
 
 /**
  * The logical quotas the logical_quotas rule engine plugin keeps as AVUs on collections
@@ -21,13 +23,6 @@ export interface LogicalQuota {
   readonly attributes: { readonly maxObjects: string; readonly maxBytes: string };
 }
 
-/** The collection and every collection above it, nearest first (`/zone/home/lab` → …, `/zone`). */
-export function collectionAndAncestors(collection: string): string[] {
-  const out: string[] = [];
-  for (let c = collection; c.length > 1; c = c.slice(0, c.lastIndexOf('/')) || '/') out.push(c);
-  return out;
-}
-
 /**
  * The quotas on `collection` and its ancestors, nearest first: only collections with a maximum
  * (a monitored collection without one limits nothing). Values that are not integers are ignored,
@@ -41,10 +36,9 @@ export async function logicalQuotasOver(query: QueryApi, collection: string, nam
     totalBytes: `${namespace}::total_size_in_bytes`,
   };
   const collections = collectionAndAncestors(collection);
-  const list = collections.map((c) => `'${c}'`).join(', ');
   const values = new Map<string, Map<string, number>>();
   for await (const [coll = '', attribute = '', value = ''] of query.genquery(
-    `select COLL_NAME, META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE where COLL_NAME in (${list}) and META_COLL_ATTR_NAME like '${namespace}::%'`,
+    genquery1(['COLL_NAME', 'META_COLL_ATTR_NAME', 'META_COLL_ATTR_VALUE'], [inList('COLL_NAME', collections), like('META_COLL_ATTR_NAME', `${namespace}::%`)]),
     { signal },
   )) {
     if (!/^\s*\d+\s*$/.test(value)) continue;
