@@ -1,11 +1,5 @@
 import { ArchiveRejected, quoteEntry } from './archive-rejected.js';
-
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const LOCAL_HEADER_FIXED = 30;
-const FLAG_ENCRYPTED = 0x0001;
-const FLAG_DATA_DESCRIPTOR = 0x0008;
-const ZIP64_EXTRA = 0x0001;
-const U32_MAX = 0xffffffff;
+import { LOCAL_HEADER, U32_MAX, ZIP_EXTRA, ZIP_FLAG } from './zip-format.js';
 
 /** What the central directory says about one entry (raw, undecoded). */
 export interface CentralRecord {
@@ -43,8 +37,8 @@ export async function readLocalHeader(
   dataLimit: number,
   shownName: string,
 ): Promise<LocalHeader> {
-  const fixed = await read(record.headerOffset, LOCAL_HEADER_FIXED);
-  if (fixed.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+  const fixed = await read(record.headerOffset, LOCAL_HEADER.fixedBytes);
+  if (fixed.readUInt32LE(0) !== LOCAL_HEADER.signature) {
     throw new ArchiveRejected(
       'corrupt',
       `The archive was refused: the data of entry ${quoteEntry(shownName)} is not where the zip directory says it is.`,
@@ -53,7 +47,7 @@ export async function readLocalHeader(
   }
   const nameLength = fixed.readUInt16LE(26);
   const extraLength = fixed.readUInt16LE(28);
-  const variable = await read(record.headerOffset + LOCAL_HEADER_FIXED, nameLength + extraLength);
+  const variable = await read(record.headerOffset + LOCAL_HEADER.fixedBytes, nameLength + extraLength);
   const nameBytes = variable.subarray(0, nameLength);
   const extra = variable.subarray(nameLength);
 
@@ -61,7 +55,7 @@ export async function readLocalHeader(
   let uncompressedSize = fixed.readUInt32LE(22);
   if (compressedSize === U32_MAX || uncompressedSize === U32_MAX) {
     // Zip64 local extra: both sizes, uncompressed first (APPNOTE 4.5.3).
-    const zip64 = findExtra(extra, ZIP64_EXTRA);
+    const zip64 = findExtra(extra, ZIP_EXTRA.zip64);
     if (zip64 && zip64.length >= 16) {
       uncompressedSize = readUInt64LE(zip64, 0);
       compressedSize = readUInt64LE(zip64, 8);
@@ -74,7 +68,7 @@ export async function readLocalHeader(
     compressedSize,
     uncompressedSize,
     nameBytes,
-    dataOffset: record.headerOffset + LOCAL_HEADER_FIXED + nameLength + extraLength,
+    dataOffset: record.headerOffset + LOCAL_HEADER.fixedBytes + nameLength + extraLength,
   };
 
   const mismatch = compareHeaders(record, header);
@@ -99,8 +93,8 @@ export async function readLocalHeader(
 export function compareHeaders(central: CentralRecord, local: LocalHeader): string | undefined {
   if (!central.nameBytes.equals(local.nameBytes)) return 'name';
   if (central.method !== local.method) return 'compression method';
-  if ((central.flags & FLAG_ENCRYPTED) !== (local.flags & FLAG_ENCRYPTED)) return 'encryption';
-  if ((local.flags & FLAG_DATA_DESCRIPTOR) !== 0) return undefined;
+  if ((central.flags & ZIP_FLAG.encrypted) !== (local.flags & ZIP_FLAG.encrypted)) return 'encryption';
+  if ((local.flags & ZIP_FLAG.dataDescriptor) !== 0) return undefined;
   if (central.crc32 >>> 0 !== local.crc32 >>> 0) return 'CRC-32';
   if (central.compressedSize !== local.compressedSize) return 'compressed size';
   if (central.uncompressedSize !== local.uncompressedSize) return 'size';

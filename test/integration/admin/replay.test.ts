@@ -5,27 +5,52 @@ import { buildZip, removeTempArchives } from '../../support/archives/index.js';
 import { TEST_OPERATOR_TOKEN, landedEvent, randomName, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { startIrodsForTest, type IrodsForTest } from '../../support/irods.js';
 import { agentAvus, uploadFile, waitForJob } from '../../support/pipeline.js';
-import { waitFor } from '../../support/wait.js';
+import { Gate } from '../../support/wait.js';
 import type { IrodsClient } from '../../../src/irods/types.js';
 
 /** Replay and cancel against real workers, the real steps and the iRODS stand-in. */
+
+/** How often the expand step looks for a cancel at most (src/pipeline/steps/expand.ts, CANCEL_CHECK_MS). */
+const CANCEL_CHECK_MS = 500;
 
 const FIXTURES = new URL('../../../../shared/fixtures/omero-cli-transfer/', import.meta.url).pathname;
 
 let irods: IrodsForTest;
 let agent: TestAgent;
 let alice: Awaited<ReturnType<IrodsForTest['makeUser']>>;
-/** Milliseconds each of the agent's data-object calls waits first (the cancel test needs time to act). */
-let dataObjectDelayMs = 0;
 
-/** The agent's client, with data-object calls held back by dataObjectDelayMs. */
-function delayable(client: IrodsClient): IrodsClient {
+/**
+ * Holds the agent's file writes from the (after + 1)-th on until the test releases them, so that a
+ * cancel arrives while the expansion is certainly under way, however fast or loaded the machine.
+ */
+class WriteHold {
+  private writes = 0;
+  /** Opens when the first write is held: the expansion is running and cannot finish. */
+  readonly reached = new Gate();
+  private readonly released = new Gate();
+
+  constructor(private readonly after: number) {}
+
+  async pass(): Promise<void> {
+    if (++this.writes <= this.after) return;
+    this.reached.open();
+    await this.released.wait(120_000);
+  }
+
+  release(): void {
+    this.released.open();
+  }
+}
+let writeHold: WriteHold | undefined;
+
+/** The agent's client, whose single-request file writes pass through writeHold when one is set. */
+function holdable(client: IrodsClient): IrodsClient {
   const dataObjects = new Proxy(client.dataObjects, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
+      if (prop !== 'writeChunk' || typeof value !== 'function') return value;
       return async (...args: unknown[]): Promise<unknown> => {
-        if (dataObjectDelayMs > 0) await delay(dataObjectDelayMs);
+        await writeHold?.pass();
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -36,7 +61,7 @@ function delayable(client: IrodsClient): IrodsClient {
 beforeAll(async () => {
   irods = await startIrodsForTest();
   alice = await irods.makeUser('alice');
-  agent = await startTestAgent({ label: 'admin_replay', irods: delayable(irods.client), workers: true, env: { AGENT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' } });
+  agent = await startTestAgent({ label: 'admin_replay', irods: holdable(irods.client), workers: true, env: { AGENT_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' } });
 });
 afterAll(async () => {
   await agent?.close();
@@ -123,27 +148,23 @@ describe('replay of a failed job', () => {
 
 describe('cancel', () => {
   it('stops a running expansion at an entry boundary, records it, and a replay finishes the job', async () => {
-    // Thousands of small entries: long enough to catch the expansion in the middle.
+    // Hundreds of small entries, each written in one request: the writes from the 21st on are held.
     const entries = Array.from({ length: 600 }, (_, i) => ({ name: `images/part-${String(i).padStart(5, '0')}.bin`, data: randomBytes(1024), compress: false }));
     const zip = await buildZip(entries);
-    // Held back so the expansion is still running when the cancel arrives, however fast the machine.
-    dataObjectDelayMs = 25;
+    writeHold = new WriteHold(20);
     const { lpath, target, jobId } = await land(zip, randomName('big'));
-    await waitFor(
-      'the expansion to be under way',
-      async () => {
-        const { rows } = await agent.db.pool.query(`SELECT state, step, progress FROM jobs WHERE id = $1`, [jobId]);
-        const row = rows[0] as { state: string; step: string; progress: { entriesDone?: number } };
-        if (row.state !== 'running' && row.state !== 'queued') throw new Error(`job ended ${row.state} before it could be cancelled`);
-        return row.step === 'expand' && (row.progress.entriesDone ?? 0) > 0;
-      },
-      { timeoutMs: 60_000 },
-    );
+    expect(await writeHold.reached.wait(60_000), 'the expansion to reach its 21st write').toBe(true);
     const cancel = await api(`/v1/jobs/${jobId}/cancel`, { method: 'POST' });
     expect(cancel).toMatchObject({ status: 202, json: { outcome: 'cancel_requested', state: 'running', step: 'expand' } });
+    // The step looks for a cancel at entry boundaries, at most once per CANCEL_CHECK_MS: a look
+    // after the request sees it, and a look before it is followed by another once that much time
+    // has passed. Held that long after the request, the step's next entry is sure to look. A floor
+    // from the step's contract (longer is as good), not a guess at how fast the machine is.
+    await delay(CANCEL_CHECK_MS);
+    writeHold.release();
 
     const cancelled = await waitForJob(agent.db.pool, jobId, ['cancelled']);
-    dataObjectDelayMs = 0;
+    writeHold = undefined;
     expect(cancelled.step).toBe('expand');
     const detail = await api(`/v1/jobs/${jobId}`);
     const progress = detail.json.progress as { entries_done: number; entries_total: number };

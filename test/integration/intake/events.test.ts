@@ -154,16 +154,21 @@ describe('POST /v1/events', () => {
   it('answers 400 naming the offending field for a body that breaks the schema, and for malformed JSON', async () => {
     const bad = landedEvent(archivePath());
     delete (bad.data as Record<string, unknown>).logical_path;
-    const res = await agent.postEvent(bad);
+    const badId = `msg_${randomUUID()}`;
+    const res = await agent.postEvent(bad, { id: badId });
     expect(res.status).toBe(400);
     expect(res.json.error).toBe('missing_field');
     expect(String(res.json.message)).toContain('logical_path');
-    const malformed = await agent.postEvent(null, { rawBody: '{"type": ' });
+    const malformedId = `msg_${randomUUID()}`;
+    const malformed = await agent.postEvent(null, { rawBody: '{"type": ', id: malformedId });
     expect(malformed.status).toBe(400);
     expect(malformed.json.error).toBe('malformed_json');
-    const recorded = await eventRows("verdict = 'rejected' AND http_status = 400");
-    expect(recorded.some((r) => r.reason?.includes('logical_path'))).toBe(true);
-    expect(recorded.some((r) => r.reason?.startsWith('malformed_json'))).toBe(true);
+    // Each refusal recorded once, found by its own webhook id (other tests refuse events too).
+    for (const [id, reason] of [[badId, /logical_path/], [malformedId, /^malformed_json/]] as const) {
+      const recorded = await eventRows('webhook_id = $1', [id]);
+      expect(recorded.map((r) => [r.verdict, r.http_status])).toEqual([['rejected', 400]]);
+      expect(recorded[0]?.reason).toMatch(reason);
+    }
   });
 
   it('ignores fields it does not know, at the top and in data, as docs/events.md promises senders', async () => {
@@ -174,14 +179,16 @@ describe('POST /v1/events', () => {
   });
 
   it('ignores with a reason: unwatched collections, non-archives, unknown types, other zones, the agent itself', async () => {
+    // A name of this test's own, so that the count below sees only its events' archives.
+    const x = `${randomName('x')}.zip`;
     const cases: [Record<string, unknown>, RegExp][] = [
-      [landedEvent('/tempZone/projects/x.zip'), /not in a watched collection/],
-      [landedEvent('/tempZone/home2/x.zip'), /not in a watched collection/],
+      [landedEvent(`/tempZone/projects/${x}`), /not in a watched collection/],
+      [landedEvent(`/tempZone/home2/${x}`), /not in a watched collection/],
       [landedEvent('/tempZone/home/alice/image.tiff'), /not an archive/],
       [landedEvent('/tempZone/home/alice/.zip'), /not an archive/],
-      [{ ...landedEvent('/tempZone/home/alice/x.zip'), type: 'data_object.deleted' }, /unknown event type/],
-      [{ ...landedEvent('/tempZone/home/alice/x.zip'), data: { ...(landedEvent('/otherZone/home/alice/x.zip').data as object), zone: 'otherZone' } }, /zone otherZone/],
-      [landedEvent('/tempZone/home/alice/x.zip', {}, 'rods'), /agent's own account/],
+      [{ ...landedEvent(`/tempZone/home/alice/${x}`), type: 'data_object.deleted' }, /unknown event type/],
+      [{ ...landedEvent(`/tempZone/home/alice/${x}`), data: { ...(landedEvent(`/otherZone/home/alice/${x}`).data as object), zone: 'otherZone' } }, /zone otherZone/],
+      [landedEvent(`/tempZone/home/alice/${x}`, {}, 'rods'), /agent's own account/],
     ];
     for (const [body, reason] of cases) {
       const res = await agent.postEvent(body);
@@ -189,7 +196,7 @@ describe('POST /v1/events', () => {
       expect(res.json.status).toBe('ignored');
       expect(String(res.json.reason)).toMatch(reason);
     }
-    const { rows } = await agent.db.pool.query("SELECT count(*)::int AS n FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE a.logical_path LIKE '%/x.zip'");
+    const { rows } = await agent.db.pool.query("SELECT count(*)::int AS n FROM jobs j JOIN archives a ON a.id = j.archive_id WHERE a.logical_path LIKE '%/' || $1", [x]);
     expect(rows[0].n).toBe(0);
   });
 

@@ -22,7 +22,7 @@ export interface WebhookReceiver {
   /** Full URL of the events endpoint, e.g. http://127.0.0.1:40123/v1/events. */
   readonly url: string;
   readonly requests: ReceivedRequest[];
-  /** Requests that reached the handler, answered yet or not (a stalled one counts at once). */
+  /** Requests that reached the handler, answered yet or not (a hung one counts at once). */
   arrivals(): number;
   close(): Promise<void>;
 }
@@ -31,8 +31,8 @@ export interface ReceiverOptions {
   readonly secret: string;
   /** Status to answer for the n-th request (0-based) that verified; 202 by default. */
   readonly respond?: (n: number) => number;
-  /** Milliseconds to hold the n-th request (0-based, any request) before answering: a hung agent. */
-  readonly stall?: (n: number) => number;
+  /** True to hold the n-th request (0-based, any request) unanswered until close(): a hung agent. */
+  readonly hang?: (n: number) => boolean;
 }
 
 export async function startWebhookReceiver(options: ReceiverOptions): Promise<WebhookReceiver> {
@@ -42,11 +42,14 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
   let arrived = 0;
   const app = Fastify({ logger: false });
   const sockets = new Set<Socket>();
+  let releaseHung: () => void = () => undefined;
+  const hungReleased = new Promise<void>((resolve) => {
+    releaseHung = resolve;
+  });
   // The signature covers the exact bytes sent: keep the body as a string.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.post('/v1/events', async (req, reply) => {
-    const holdMs = options.stall?.(arrived++) ?? 0;
-    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+    if (options.hang?.(arrived++) === true) await hungReleased;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
     const rawBody = typeof req.body === 'string' ? req.body : '';
@@ -61,7 +64,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     requests.push({ headers, rawBody, event, verifyError, status });
     return reply.code(status).send(status < 300 ? { job_id: `job-${requests.length}` } : { error: 'stand-in refusal' });
   });
-  // Stalled requests must not keep close() waiting for them.
+  // Hung requests must not keep close() waiting for them.
   app.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -75,6 +78,7 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     arrivals: () => arrived,
     close: async () => {
       for (const socket of sockets) socket.destroy();
+      releaseHung();
       await app.close();
     },
   };

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { setImmediate as turn } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSource, openArchive, type ArchiveEntry } from '../../../src/archive/index.js';
+import { bufferSource, fileSource, openArchive, type ArchiveEntry, type RandomAccessSource } from '../../../src/archive/index.js';
 import {
   buildTar,
   craftTar,
@@ -18,6 +21,7 @@ import {
   tarTruncated,
   writeArchive,
 } from '../../support/archives/index.js';
+import { Gate } from '../../support/wait.js';
 import { LIMITS, readOutcome } from './read-outcome.js';
 
 afterAll(removeTempArchives);
@@ -218,5 +222,81 @@ describe('tar: normal archives and the reader contract', () => {
     })();
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     await source.close();
+  });
+
+  describe('an entry opened after its stream is gone fails instead of waiting forever', () => {
+    /** The tar's first `cut` bytes in one chunk, then the source's own error once `failNow` opens. */
+    function failingSource(bytes: Buffer, cut: number, failNow: Gate, failure: Error): RandomAccessSource {
+      return {
+        ...bufferSource(bytes),
+        createReadStream: () => {
+          let sent = false;
+          return new Readable({
+            read() {
+              if (sent) return;
+              sent = true;
+              this.push(bytes.subarray(0, cut));
+              void failNow.wait().then(() => this.destroy(failure));
+            },
+          });
+        },
+      };
+    }
+
+    /** How the entry's stream ends: its error, or 'hung' when nothing happens within the bound. */
+    async function readEnd(entry: ArchiveEntry): Promise<unknown> {
+      const read = (async () => {
+        try {
+          for await (const _chunk of await entry.open()) void _chunk;
+          return 'ended';
+        } catch (err) {
+          return err;
+        }
+      })();
+      const bound = new Gate();
+      const timer = setTimeout(() => bound.open(), 3_000);
+      const end = await Promise.race([read, bound.wait().then(() => 'hung')]);
+      clearTimeout(timer);
+      return end;
+    }
+
+    // a.bin's header, then half of its data: the entry is handed out while its data is pending.
+    async function halfReadTar(): Promise<{ bytes: Buffer; cut: number }> {
+      const bytes = await readFile(await buildTar([{ name: 'a.bin', data: randomBytes(100_000) }, { name: 'b.txt', data: 'b' }]));
+      return { bytes, cut: 512 + 50_000 };
+    }
+
+    it("when the source failed: the source's own error", async () => {
+      const { bytes, cut } = await halfReadTar();
+      const failNow = new Gate();
+      const failure = Object.assign(new Error('iRODS went away'), { code: 'SOURCE_DOWN' });
+      const reader = await openArchive(failingSource(bytes, cut, failNow, failure), 'tar', LIMITS);
+      const ends: unknown[] = [];
+      const run = (async () => {
+        for await (const entry of reader) {
+          failNow.open();
+          // Every tick the failure takes to reach the entry's stream runs before this turn ends.
+          await turn();
+          ends.push(await readEnd(entry));
+        }
+      })();
+      await expect(run).rejects.toBe(failure);
+      expect(ends).toEqual([failure]);
+    });
+
+    it('when the reader was closed: a usage error', async () => {
+      const { bytes } = await halfReadTar();
+      const reader = await openArchive(bufferSource(bytes), 'tar', LIMITS);
+      const ends: unknown[] = [];
+      const run = (async () => {
+        for await (const entry of reader) {
+          await reader.close();
+          await turn();
+          ends.push(await readEnd(entry));
+        }
+      })();
+      await expect(run).rejects.toMatchObject({ code: 'ARCHIVE_USAGE' });
+      expect(ends).toEqual([expect.objectContaining({ code: 'ARCHIVE_USAGE' })]);
+    });
   });
 });
