@@ -15,7 +15,9 @@ export type StandinFailure =
   | 'hang'
   | 'hql_unreachable'
   /** Unpack is refused transfer.xml (PermissionError), as a mount enforcing iRODS permissions does. */
-  | 'transfer_xml_permission';
+  | 'transfer_xml_permission'
+  /** `omero delete` loses its connection once logged in, before the server deletes anything. */
+  | 'delete_unreachable';
 
 /**
  * How the import of one path fails (see importer_output.py): `unreadable` (missing or refused:
