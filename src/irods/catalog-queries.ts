@@ -43,6 +43,30 @@ export async function dataObjectsWithAttribute(query: QueryApi, root: string, at
   return [...new Set(rows.filter(([coll = '']) => within(root, coll)).map(([coll = '', name = '']) => `${coll}/${name}`))].sort();
 }
 
+/** One AVU on an object of a tree. */
+export interface TreeAvu {
+  readonly lpath: string;
+  readonly kind: 'collection' | 'data_object';
+  readonly avu: Avu;
+}
+
+/** Every AVU named `attribute` on the collections and data objects in `root` and below (the root included). */
+export async function avusUnder(query: QueryApi, root: string, attribute: string): Promise<TreeAvu[]> {
+  const where = `WHERE COLL_NAME like ${literal(`${root}%`)}`;
+  const [objects, collections] = await Promise.all([
+    query.genqueryAll(`SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS ${where} AND META_DATA_ATTR_NAME = ${literal(attribute)}`),
+    query.genqueryAll(`SELECT COLL_NAME, META_COLL_ATTR_VALUE, META_COLL_ATTR_UNITS ${where} AND META_COLL_ATTR_NAME = ${literal(attribute)}`),
+  ]);
+  const out: TreeAvu[] = [];
+  for (const [coll = '', name = '', value = '', units = ''] of objects) {
+    if (within(root, coll)) out.push({ lpath: `${coll}/${name}`, kind: 'data_object', avu: { attribute, value, units } });
+  }
+  for (const [coll = '', value = '', units = ''] of collections) {
+    if (within(root, coll)) out.push({ lpath: coll, kind: 'collection', avu: { attribute, value, units } });
+  }
+  return out.sort((a, b) => a.lpath.localeCompare(b.lpath) || a.avu.value.localeCompare(b.avu.value));
+}
+
 const avusOf = (rows: string[][]): Avu[] =>
   rows.map(([attribute = '', value = '', units = '']) => ({ attribute, value, units })).sort((a, b) => a.attribute.localeCompare(b.attribute) || a.value.localeCompare(b.value));
 

@@ -4,12 +4,14 @@ export { IrodsError, IrodsCode, isNotFound, isAlreadyExists, isPermissionDenied,
 export { irodsCodeName } from './error-codes.js';
 export type * from './types.js';
 export {
+  avusUnder,
   collectionAvus,
   dataObjectAvus,
   dataObjectsUnder,
   dataObjectsWithAttribute,
   nearestCollectionWithAttribute,
   type CatalogObject,
+  type TreeAvu,
 } from './catalog-queries.js';
 export { lpathProblem, LONGEST_LPATH_BYTES, LONGEST_NAME_BYTES, MAX_PATH_ALLOWED, type LpathProblem } from './path-limits.js';
 export { goodObjectsUnder, latestGoodReplica, listReplicas, type ReplicaInfo, type ReplicaStatus } from './replica-catalog.js';
