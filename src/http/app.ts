@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { omeroRegistrationRoutes } from './routes/omero-registrations.js';
 import { omeroSyncRoutes } from './routes/omero-syncs.js';
 
 export interface AppDeps {
@@ -58,6 +59,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes({ ...deps, tokens }));
   await app.register(archiveRoutes({ ...deps, tokens }));
   await app.register(omeroSyncRoutes({ ...deps, tokens }));
+  await app.register(omeroRegistrationRoutes({ ...deps, tokens }));
   await app.register(metricsRoutes(deps));
   await app.register(bullBoardRoutes({ queues: deps.queues, tokens }));
   return app;
