@@ -156,6 +156,18 @@ for (const v of IRODS_VERSIONS) {
         ]);
       });
 
+      it('after omero unregister (the registration AVUs gone from the tree), lets a non-administrator rename and remove it', async () => {
+        const strip = (avus: string[][]) => avus.filter(([attribute]) => !attribute!.startsWith('irods_omero_agent::omero_'));
+        const unregistered = {
+          collections: Object.fromEntries(Object.entries(CATALOG.collections).map(([path, avus]) => [path, strip(avus)])),
+          data_objects: Object.fromEntries(Object.entries(CATALOG.data_objects).map(([path, avus]) => [path, strip(avus)])),
+        };
+        const r = await run([...imv(IMAGE, `${LAB}/elsewhere.tiff`), ...imvColl(TREE, `${LAB}/moved`)], { catalog: unregistered });
+        expect(outcomes(r)).toEqual(['done', 'done']);
+        expect(r.client_errors).toEqual([]);
+        expect(events()).toEqual([]);
+      });
+
       it('protect_registered false turns the refusal off; a catalog that cannot answer never refuses (fails open, logged)', async () => {
         const off = await run(irm(IMAGE), {}, { protect_registered: false });
         expect(outcomes(off)).toEqual(['done']);
