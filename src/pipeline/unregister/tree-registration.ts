@@ -1,6 +1,6 @@
 import { avusUnder, collectionAvus, type Avu, type IrodsClient } from '../../irods/index.js';
-import type { RegisteredObjects } from '../../omero/index.js';
-import type { OmeroServerTarget, RegistrationField } from './server-target.js';
+import type { RegisteredObjects, RegistrationField } from '../../omero/index.js';
+import type { OmeroServerTarget } from './server-target.js';
 
 /** An object of the tree with the registration AVUs (of one server) it carries. */
 export interface RegisteredObject {
