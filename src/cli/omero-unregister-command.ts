@@ -25,10 +25,10 @@ export function registerOmeroUnregisterCommand(program: Command, io: CliIo): voi
     .command('unregister')
     .description('remove an archive from OMERO (its images, and the containers it made that are then empty) and its registration AVUs from iRODS, so the data may be moved')
     .argument('<path>', 'the archive (…/run.zip) or the root collection of its expanded tree (…/run)')
-    .option('--server <name>', 'the OMERO server, by its name in the configuration', 'default')
+    .option('--server <name>', 'the OMERO server, by its name in the configuration (default: the default server)')
     .option('--wait', 'follow the job until the unregister ends (exit status 1 if it failed)')
     .option('--json', 'print JSON')
-    .action(async (path: string, opts: { server: string; wait?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (path: string, opts: { server?: string; wait?: boolean; json?: boolean }, cmd: Command) => {
       if (!path.startsWith('/')) {
         io.err('error: give the full logical path, starting with /');
         io.exitCode = ExitCode.usage;

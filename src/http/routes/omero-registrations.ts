@@ -7,7 +7,7 @@ import { installErrorHandler } from '../plugins/error-handler.js';
 import { ErrorReply } from './admin-views.js';
 
 const SERVER = Type.Optional(
-  Type.String({ minLength: 1, maxLength: 128, description: 'the OMERO server, by its name in the configuration (default: `default`, the OMERO_* settings)' }),
+  Type.String({ minLength: 1, maxLength: 128, description: 'the OMERO server, by its name in the configuration (default: the default server)' }),
 );
 
 const UnregisterBody = Type.Object({ server: SERVER }, { additionalProperties: false });
