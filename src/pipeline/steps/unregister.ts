@@ -59,7 +59,10 @@ export function unregisterStep(records: RegistrationRecords, options: Unregister
     const log = ctx.log.child({ omero_server: server.name, requested_by: request.requested_by });
     const base = { server: server.name, address: server.address, requested_by: request.requested_by };
 
-    const found = await treeRegistration(ctx.irods, root, server);
+    const found = await treeRegistration(ctx.irods, root, server).catch((err: unknown) => {
+      if (err instanceof RangeError) throw new StepFailure('unsupported_path', `${root} holds a single quote, which GenQuery1 cannot ask about, so its registration cannot be read.`);
+      throw err;
+    });
     if (!isRegistered(found)) {
       log.info('nothing registered in this server; unregister is a no-op');
       const done = await finalize(ctx);

@@ -7,7 +7,15 @@ import type { ReplayDeps } from '../replay.js';
 import { omeroServerNames, omeroServerTarget } from './server-target.js';
 import { isRegistered, treeRegistration } from './tree-registration.js';
 
-export type UnregisterRefusalCode = 'not_found' | 'unknown_server' | 'omero_disabled' | 'not_expanded' | 'not_registered' | 'job_busy' | 'irods_unavailable';
+export type UnregisterRefusalCode =
+  | 'not_found'
+  | 'unknown_server'
+  | 'omero_disabled'
+  | 'not_expanded'
+  | 'not_registered'
+  | 'job_busy'
+  | 'unsupported_path'
+  | 'irods_unavailable';
 
 /** Why an unregister was refused (the HTTP layer: not_found 404, unknown_server 400, irods_unavailable 503, the rest 409). */
 export class UnregisterRefused extends Error {
@@ -64,6 +72,7 @@ export async function requestOmeroUnregister(deps: UnregisterDeps, target: Unreg
     found = await treeRegistration(deps.irods, root, server);
   } catch (err) {
     if (err instanceof IrodsError) throw new UnregisterRefused('irods_unavailable', `the registration AVUs of ${root} could not be read: ${err.message}`);
+    if (err instanceof RangeError) throw new UnregisterRefused('unsupported_path', `${root} holds a single quote, which GenQuery1 cannot ask about: ${err.message}`);
     throw err;
   }
   const base = { jobId: job.id, server: server.name, archivePath: job.archive.logical_path, targetPath: root };

@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import type { CliIo } from '../../../src/cli/io.js';
@@ -7,7 +10,7 @@ import { craftZipBytes } from '../../support/archives/zip-crafter.js';
 import { agentAvus, waitForJob } from '../../support/pipeline.js';
 import { waitFor } from '../../support/wait.js';
 import type { StandinState } from '../../standins/omero-cli/index.js';
-import { useOmeroWorld, type Landed } from './landing.js';
+import { FIXTURES, useOmeroWorld, type Landed } from './landing.js';
 
 // `omero unregister`: an operator removes an archive's registration from OMERO (through the CLI)
 // and its registration AVUs from iRODS, after which the data may be moved. It runs as a run of the
@@ -105,6 +108,20 @@ describe('omero unregister: refusals', () => {
     const res = await unregister({ path: plain.lpath });
     expect(res).toMatchObject({ status: 409, json: { error: 'not_registered' } });
     expect(res.json.message).toContain(`${plain.target} carries no registration in the OMERO server "default"`);
+  });
+});
+
+describe('omero unregister: an archive that never expanded', () => {
+  it('answers 409 not_expanded (here: a name with a quote, which the agent does not expand), not a 5xx', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'unregister-quote-'));
+    const local = join(dir, "it's.zip");
+    await copyFile(`${FIXTURES}valid_single_image.zip`, local);
+    const landed = await world.land(agent, local);
+    await waitForJob(agent.db.pool, landed.jobId, ['failed']);
+    const res = await unregister({ path: landed.lpath });
+    expect(res).toMatchObject({ status: 409, json: { error: 'not_expanded' } });
+    expect(res.json.message).toContain('has not been expanded');
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
