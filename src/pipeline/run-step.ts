@@ -24,12 +24,9 @@ export interface RunnerDeps {
   readonly handlers: StepRegistry;
 }
 
-/**
- * Whether a job advances into a step in this configuration (omero only when enabled; unregister
- * never: a run starts there at an operator's request, see lifecycle requestUnregister).
- */
+/** Whether a step runs at all in this configuration (omero only when enabled). */
 export function stepEnabled(config: Config, handlers: StepRegistry) {
-  return (step: StepName): boolean => step !== 'unregister' && (step === 'omero' ? config.omero.enabled : true) && handlers[step] !== undefined;
+  return (step: StepName): boolean => (step === 'omero' ? config.omero.enabled : true) && handlers[step] !== undefined;
 }
 
 /** Whether the job is still at the step job's run and step, and not finished. */
