@@ -65,11 +65,13 @@ export function unregisterStep(records: RegistrationRecords, options: Unregister
     });
     if (!isRegistered(found)) {
       log.info('nothing registered in this server; unregister is a no-op');
+      // An earlier attempt may have removed the AVUs and stopped before what follows them.
+      const cleared = await clearRecords(ctx, records, server, root);
       const done = await finalize(ctx);
       return {
         detail: {
           ...done.detail,
-          omero_unregister: { ...base, outcome: 'not_registered', message: `${root} carries no registration in the OMERO server "${server.name}": nothing to do.` },
+          omero_unregister: { ...base, outcome: 'not_registered', message: `${root} carries no registration in the OMERO server "${server.name}": nothing to do.`, ...cleared },
         },
         archiveStatus: 'expanded',
       };
@@ -92,15 +94,6 @@ export function unregisterStep(records: RegistrationRecords, options: Unregister
     }
     await ctx.auditBatch(audit);
 
-    // The broken mark is about OMERO reading the tree in place: it goes with the tree's last registration.
-    const othersLeft = (await collectionAvus(ctx.irods.query, root, OMERO_ID_PREFIX)).length > 0;
-    let breaksCleared = 0;
-    if (!othersLeft) {
-      if (await clearBrokenRegistration(ctx.irods, ctx.archive.logical_path)) await ctx.audit('modify_metadata', ctx.archive.logical_path, { removed: 'registration mark' });
-      breaksCleared = await records.clearBreaks(ctx.job.id, ctx.job.run);
-    }
-    const annotationsForgotten = await records.forgetAnnotations(server.address, root);
-
     const detail = {
       ...base,
       outcome: 'unregistered',
@@ -109,8 +102,7 @@ export function unregisterStep(records: RegistrationRecords, options: Unregister
       registered: found.ids,
       omero: removed,
       irods: { objects: found.objects.length, avus_removed: found.objects.reduce((n, o) => n + o.avus.length, 0) },
-      breaks_cleared: breaksCleared,
-      annotation_records_forgotten: annotationsForgotten,
+      ...(await clearRecords(ctx, records, server, root)),
     };
     log.info({ images: found.ids.images.length, objects: found.objects.length, already_gone: removed.already_gone.length, kept: removed.kept.length }, 'archive unregistered from OMERO');
     const done = await finalize(ctx);
@@ -118,8 +110,29 @@ export function unregisterStep(records: RegistrationRecords, options: Unregister
   };
 }
 
+/**
+ * What goes with the registration's AVUs: the broken mark on the archive and its breaks, once no
+ * registration is left on the tree (the mark is about OMERO reading it in place), and the
+ * annotation sync's records for the tree on that server.
+ */
+async function clearRecords(
+  ctx: StepContext,
+  records: RegistrationRecords,
+  server: OmeroServerTarget,
+  root: string,
+): Promise<{ breaks_cleared: number; annotation_records_forgotten: number }> {
+  const othersLeft = (await collectionAvus(ctx.irods.query, root, OMERO_ID_PREFIX)).length > 0;
+  let breaksCleared = 0;
+  if (!othersLeft) {
+    if (await clearBrokenRegistration(ctx.irods, ctx.archive.logical_path)) await ctx.audit('modify_metadata', ctx.archive.logical_path, { removed: 'registration mark' });
+    breaksCleared = await records.clearBreaks(ctx.job.id, ctx.job.run);
+  }
+  return { breaks_cleared: breaksCleared, annotation_records_forgotten: await records.forgetAnnotations(server.address, root) };
+}
+
 async function deleteInOmero(ctx: StepContext, server: OmeroServerTarget, found: TreeRegistration, log: StepContext['log']): Promise<RemovedRegistration> {
-  if (server.sessionOptions(log).password === undefined || server.sessionOptions(log).password === '') {
+  const { password } = server.sessionOptions(log);
+  if (password === undefined || password === '') {
     throw new StepFailure('omero_login_refused', `No password is set for the OMERO server "${server.name}" (OMERO_PASSWORD), so the agent cannot log in to delete its objects. Nothing was changed.`);
   }
   let session: OmeroSession | undefined;
