@@ -285,6 +285,8 @@ describe('omero unregister: sharing and faults', () => {
       for (const id of ids.images) delete state.images[id];
     });
     expect((await unregister({ path: landed.target })).status).toBe(202);
+    // Asked again while that run is on its way: refused, nothing started twice.
+    expect(await unregister({ path: landed.target })).toMatchObject({ status: 409, json: { error: 'job_busy' } });
     const job = await waitForJob(agent.db.pool, landed.jobId);
     const detail = (await stepRow(landed.jobId, job.run))!.detail.omero_unregister as { omero: { already_gone: string[] } };
     expect(detail.omero.already_gone).toEqual(ids.images.map((i) => `Image:${i}`));
