@@ -192,10 +192,13 @@ describe('omero unregister: end to end', () => {
     expect(detail.audit.items.map((a) => a.action)).toEqual(expect.arrayContaining(['omero_delete', 'modify_metadata']));
     expect(detail.audit.items.find((a) => a.action === 'omero_delete')).toMatchObject({ lpath: landed.target, detail: { server: 'default' } });
 
-    const feed = (await (await fetch(`${agent.url}/v1/archives?state=succeeded`, { headers: { authorization: `Bearer ${TEST_READER_TOKEN}` } })).json()) as {
-      items: { job_id: string; omero_registration: unknown; steps: Record<string, { detail: Record<string, unknown> }> }[];
-    };
-    const item = feed.items.find((i) => i.job_id === landed.jobId)!;
+    // In the feed once no older transaction of the cluster is still running (the feed's rule, migration 0002).
+    const item = await waitFor('the unregistered archive in the feed', async () => {
+      const feed = (await (await fetch(`${agent.url}/v1/archives?state=succeeded`, { headers: { authorization: `Bearer ${TEST_READER_TOKEN}` } })).json()) as {
+        items: { job_id: string; run: number; omero_registration: unknown; steps: Record<string, { detail: Record<string, unknown> }> }[];
+      };
+      return feed.items.find((i) => i.job_id === landed.jobId && i.run === run);
+    });
     expect(item.omero_registration).toBeNull();
     expect(item.steps.omero).toBeUndefined();
     expect(item.steps.unregister?.detail.omero_unregister).toMatchObject({ outcome: 'unregistered' });
