@@ -60,6 +60,9 @@ _AGENT_ATTRIBUTE_PREFIX = 'irods_omero_agent::'
 _OMERO_ID_PREFIX = 'irods_omero_agent::omero_'
 _OMERO_MODE = 'irods_omero_agent::omero_mode'
 _OMERO_IMAGE_ID = 'irods_omero_agent::omero_image_id'
+# Registrations in the agent's default OMERO server carry these names; in any other server the
+# same names followed by '::<server name>' (the agent's src/omero/registration-avus.ts).
+
 # rodsErrorTable.h; authentication levels from rodsUser.h (the plugin's own irule check uses the
 # same threshold: a client below REMOTE_PRIV_USER_AUTH is not an administrator).
 _CAT_NO_ACCESS_PERMISSION = -818000
@@ -796,10 +799,22 @@ def _registered_roots(callback, config):
     cached per process for protect_cache_seconds."""
     now = _clock()
     if _ln_s_roots['at'] is None or now - _ln_s_roots['at'] >= config['protect_cache_seconds']:
-        rows = _catalog_rows(callback, ['COLL_NAME'], "META_COLL_ATTR_NAME = '{}' and META_COLL_ATTR_VALUE = 'ln_s'".format(_OMERO_MODE))
-        _ln_s_roots['roots'] = tuple(sorted(str(r[0]) for r in rows))
+        rows = _catalog_rows(callback, ['COLL_NAME', 'META_COLL_ATTR_NAME'],
+                             "META_COLL_ATTR_NAME like '{}%' and META_COLL_ATTR_VALUE = 'ln_s'".format(_OMERO_MODE))
+        _ln_s_roots['roots'] = tuple(sorted(set(str(r[0]) for r in rows if _names_field(r[1], _OMERO_MODE))))
         _ln_s_roots['at'] = now
     return _ln_s_roots['roots']
+
+
+def _names_field(attribute, field):
+    """Whether attribute is field in the default server (field) or in a named one (field::name).
+    GenQuery's like also matches '_' anywhere, so its rows are checked again here."""
+    attribute = str(attribute)
+    return attribute == field or attribute.startswith(field + '::')
+
+
+def _any_image_id(rows):
+    return any(_names_field(r[1], _OMERO_IMAGE_ID) for r in rows)
 
 
 def _is_collection(callback, path):
@@ -824,17 +839,18 @@ def _registered_in_place(callback, config, path, kind):
         coll = _quote(path)
         if coll is None:
             return False
-        image = "META_DATA_ATTR_NAME = '{}'".format(_OMERO_IMAGE_ID)
-        return bool(_catalog_rows(callback, ['DATA_NAME'], 'COLL_NAME = {} and {}'.format(coll, image))
-                    or _catalog_rows(callback, ['DATA_NAME'], "COLL_NAME like '{}/%' and {}".format(path, image)))
+        image = "META_DATA_ATTR_NAME like '{}%'".format(_OMERO_IMAGE_ID)
+        columns = ['DATA_NAME', 'META_DATA_ATTR_NAME']
+        return _any_image_id(_catalog_rows(callback, columns, 'COLL_NAME = {} and {}'.format(coll, image))) \
+            or _any_image_id(_catalog_rows(callback, columns, "COLL_NAME like '{}/%' and {}".format(path, image)))
     if not any(_under(path, root) for root in roots):
         return False
     parent, name = _split(path)
     coll, data = _quote(parent), _quote(name)
     if coll is None or data is None:
         return False
-    return bool(_catalog_rows(callback, ['DATA_NAME'], "COLL_NAME = {} and DATA_NAME = {} and META_DATA_ATTR_NAME = '{}'".format(
-        coll, data, _OMERO_IMAGE_ID)))
+    return _any_image_id(_catalog_rows(callback, ['DATA_NAME', 'META_DATA_ATTR_NAME'],
+                                       "COLL_NAME = {} and DATA_NAME = {} and META_DATA_ATTR_NAME like '{}%'".format(coll, data, _OMERO_IMAGE_ID)))
 
 
 def _is_admin(ctx, rei):

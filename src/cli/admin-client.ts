@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { BulkReplayReply, BulkReplayRequest, CancelReply, JobDetail, JobListQuery, JobPage, ReplayChoiceReply } from '../http/routes/jobs-schemas.js';
+import type { UnregisterReplyBody } from '../http/routes/omero-registrations.js';
 import { ExitCode } from './exit-codes.js';
 
 /** The admin API answered with an error (`{ error, message }` and a status). */
@@ -127,6 +128,11 @@ export class AdminClient {
 
   cancel(id: string): Promise<CancelReply> {
     return this.request<CancelReply>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`, { body: {} });
+  }
+
+  /** POST /v1/archives/omero/unregister: the archive at `path`, or the tree rooted there. */
+  unregister(path: string, server?: string): Promise<UnregisterReplyBody> {
+    return this.request<UnregisterReplyBody>('POST', '/v1/archives/omero/unregister', { body: server ? { path, server } : { path } });
   }
 
   private async request<T>(

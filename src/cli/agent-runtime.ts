@@ -13,6 +13,7 @@ import { tellUploaderQueued } from '../pipeline/archive-status.js';
 import { startPendingBreakWriter } from '../pipeline/broken-registration.js';
 import { PipelineQueues, createProducerConnection } from '../pipeline/queues.js';
 import { createStepHandlers, openUserMapSource } from '../pipeline/steps/index.js';
+import { registrationRecords } from '../pipeline/unregister/registration-records.js';
 import { startSweeper, type SweeperHandle } from '../pipeline/sweeper.js';
 import { startWorkers, stepsToRun, type WorkerHost } from '../pipeline/workers.js';
 import { createPool, migrate, pingDatabase } from '../store/index.js';
@@ -104,7 +105,7 @@ export async function startRuntime(config: Config, log: Logger, options: Runtime
     schemaReady = true;
     if (!options.workers) return;
     await untilRedisAnswers(connection, stopping.signal);
-    workers = await startWorkers({ config, pool, irods, log, metrics, queues, handlers: createStepHandlers(config, log, { userMap }) });
+    workers = await startWorkers({ config, pool, irods, log, metrics, queues, handlers: createStepHandlers(config, log, { userMap, registrationRecords: registrationRecords(pool) }) });
     // Processes that run workers also reconcile (AGENT_SWEEP_INTERVAL_SECONDS; an advisory lock lets one sweep at a time).
     sweeper = startSweeper({ config, pool, queues, irods, log, metrics });
     // And take the native rule's marks (AGENT_MARK_POLL_SECONDS), telling the uploader `queued` as an event would.

@@ -71,7 +71,7 @@ function filterQuery(o: FilterOptions): Omit<JobQuery, 'stuck' | 'limit' | 'curs
  * Runs one admin command: builds the client from the configuration and the --url/--token flags,
  * and turns the admin API's refusals into one line (or one JSON object) and an exit code.
  */
-async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (client: AdminClient) => Promise<number>): Promise<void> {
+export async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (client: AdminClient) => Promise<number>): Promise<void> {
   try {
     const flags = cmd.optsWithGlobals<{ url?: string; token?: string }>();
     const client = new AdminClient(resolveClientSettings(loadConfig(io.env), flags));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { isForbiddenPassthrough, omeroCliEnvironment } from './omero-cli-environment.js';
 import { collectEnv, type EnvLike } from './env-source.js';
+import { OMERO_SERVER_NAME, omeroServers, type OmeroServer } from './omero-servers.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -135,6 +136,9 @@ const envSchema = z.object({
 
   OMERO_ENABLED: bool(false),
   OMERO_CLI: z.string().default('omero'),
+  // Several servers (docs/omero.md, "Several OMERO servers"); without it the OMERO_* settings below describe one.
+  OMERO_SERVERS_FILE: z.string().regex(/^\//, 'must be an absolute path').optional(),
+  OMERO_SERVER_NAME: z.string().regex(OMERO_SERVER_NAME, 'must be a lower-case name of 1-32 letters, digits, _ or - starting with a letter').default('default'),
   OMERO_HOST: z.string().default('localhost'),
   OMERO_PORT: int(4064, 1, 65535),
   OMERO_USER: z.string().default('root'),
@@ -274,18 +278,10 @@ export interface Config {
   readonly omero: {
     readonly enabled: boolean;
     readonly cli: string;
-    readonly host: string;
-    readonly port: number;
-    readonly user: string;
-    readonly password: string | undefined;
-    readonly group: string | undefined;
-    readonly mode: 'ln_s' | 'upload';
-    readonly irodsMount: string | undefined;
-    /**
-     * The iRODS collection that appears at irodsMount (NFSRODS's `irods_mount_point`): the
-     * collection `<it>/a/b` is `<irodsMount>/a/b`. Default: the zone, `/<IRODS_ZONE>`.
-     */
-    readonly irodsMountCollection: string;
+    /** Every server the agent may register in, the default one among them (defaultOmeroServer). */
+    readonly servers: readonly OmeroServer[];
+    /** Where they were described (OMERO_SERVERS_FILE); undefined: by the OMERO_* settings. */
+    readonly serversFile: string | undefined;
     /** Bound on one `omero transfer unpack` (imports included). */
     readonly timeoutSeconds: number;
     /** Bound on `omero login`, `omero hql`, `omero logout`. */
@@ -364,16 +360,7 @@ export function loadConfig(env: EnvLike): Config {
   if (e.IRODS_WRITE_CHUNK_BYTES > e.IRODS_MAX_BODY_BYTES - 64 * 1024) {
     throw new ConfigError('IRODS_WRITE_CHUNK_BYTES', 'must stay below IRODS_MAX_BODY_BYTES (the HTTP API rejects larger bodies)');
   }
-  if (e.OMERO_ENABLED && e.OMERO_MODE === 'ln_s' && e.OMERO_IRODS_MOUNT === undefined) {
-    throw new ConfigError('OMERO_IRODS_MOUNT', 'required with OMERO_MODE=ln_s: OMERO registers the files in place, where it sees the iRODS zone');
-  }
-  const mountCollection = e.OMERO_IRODS_MOUNT_COLLECTION ?? `/${e.IRODS_ZONE}`;
-  if (e.OMERO_IRODS_MOUNT_COLLECTION !== undefined && e.OMERO_IRODS_MOUNT === undefined) {
-    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', 'only means something with OMERO_IRODS_MOUNT (the directory where that collection is mounted)');
-  }
-  if (mountCollection !== `/${e.IRODS_ZONE}` && !mountCollection.startsWith(`/${e.IRODS_ZONE}/`)) {
-    throw new ConfigError('OMERO_IRODS_MOUNT_COLLECTION', `must be /${e.IRODS_ZONE} or a collection under it (NFSRODS's irods_mount_point, e.g. /${e.IRODS_ZONE}/home)`);
-  }
+  const servers = omeroServers(e, (key) => raw[key] !== undefined);
   const config: Config = {
     databaseUrl: e.AGENT_DATABASE_URL,
     redisUrl: e.AGENT_REDIS_URL,
@@ -434,14 +421,8 @@ export function loadConfig(env: EnvLike): Config {
     omero: {
       enabled: e.OMERO_ENABLED,
       cli: e.OMERO_CLI,
-      host: e.OMERO_HOST,
-      port: e.OMERO_PORT,
-      user: e.OMERO_USER,
-      password: e.OMERO_PASSWORD,
-      group: e.OMERO_GROUP,
-      mode: e.OMERO_MODE,
-      irodsMount: e.OMERO_IRODS_MOUNT,
-      irodsMountCollection: mountCollection,
+      servers,
+      serversFile: e.OMERO_SERVERS_FILE,
       timeoutSeconds: e.OMERO_TIMEOUT_SECONDS,
       queryTimeoutSeconds: e.OMERO_QUERY_TIMEOUT_SECONDS,
       merge: e.OMERO_MERGE,

@@ -32,7 +32,11 @@ export function describeConfig(config: Config): unknown {
     },
     irods: { ...config.irods, password: config.irods.password === undefined ? undefined : MASK },
     // The CLI's environment may carry anything the admin passes through: names only.
-    omero: { ...config.omero, password: config.omero.password === undefined ? undefined : MASK, cliEnv: Object.keys(config.omero.cliEnv) },
+    omero: {
+      ...config.omero,
+      servers: config.omero.servers.map((s) => ({ ...s, password: s.password === undefined ? undefined : MASK })),
+      cliEnv: Object.keys(config.omero.cliEnv),
+    },
   };
 }
 
@@ -43,11 +47,17 @@ export function configWarnings(config: Config): string[] {
   if (config.watch.prefixes.length === 0) warnings.push('AGENT_WATCH is empty: every event will be ignored (no watched collection)');
   if (config.admin.tokens.length === 0) warnings.push('AGENT_ADMIN_TOKENS is empty: the admin API refuses every request');
   if (config.irods.password === undefined) warnings.push('IRODS_PASSWORD is not set: workers cannot reach iRODS');
-  if (config.omero.enabled && config.omero.password === undefined) warnings.push('OMERO_ENABLED but OMERO_PASSWORD is not set');
-  if (config.omero.enabled && config.omero.irodsMount !== undefined) {
-    const shown = config.omero.irodsMountCollection;
-    const unseen = config.watch.prefixes.filter((p) => p !== shown && !p.startsWith(`${shown}/`) && !shown.startsWith(`${p}/`));
-    if (unseen.length) warnings.push(`OMERO_IRODS_MOUNT shows ${shown} only: archives under ${unseen.join(', ')} cannot be registered in OMERO`);
+  if (!config.omero.enabled) return warnings;
+  const file = config.omero.serversFile;
+  for (const server of config.omero.servers) {
+    // Without a servers file, the warnings name the OMERO_* settings that describe the one server.
+    const [password, mount] = file ? [`server '${server.name}' of ${file} has no password_file`, `server '${server.name}''s mount`] : ['OMERO_PASSWORD is not set', 'OMERO_IRODS_MOUNT'];
+    if (server.password === undefined) warnings.push(`OMERO_ENABLED but ${password}`);
+    if (server.irodsMount !== undefined) {
+      const shown = server.irodsMountCollection;
+      const unseen = config.watch.prefixes.filter((p) => p !== shown && !p.startsWith(`${shown}/`) && !shown.startsWith(`${p}/`));
+      if (unseen.length) warnings.push(`${mount} shows ${shown} only: archives under ${unseen.join(', ')} cannot be registered in OMERO`);
+    }
   }
   return warnings;
 }

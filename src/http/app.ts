@@ -11,6 +11,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { omeroRegistrationRoutes } from './routes/omero-registrations.js';
 import { omeroSyncRoutes } from './routes/omero-syncs.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -47,6 +48,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes({ ...deps, tokens }));
   await app.register(archiveRoutes({ ...deps, tokens }));
   await app.register(omeroSyncRoutes({ ...deps, tokens }));
+  await app.register(omeroRegistrationRoutes({ ...deps, tokens }));
   await app.register(metricsRoutes(deps));
   await app.register(bullBoardRoutes({ queues: deps.queues, tokens }));
   return app;

@@ -30,7 +30,21 @@ export {
   type SourceContainer,
 } from './registration.js';
 export { lookupRegistration, REGISTRATION_QUERIES } from './registration-lookup.js';
-export { registrationAvus, OMERO_ID_ATTRIBUTES, OMERO_ID_PREFIX, type RegistrationFacts } from './registration-avus.js';
+export {
+  registrationAvus,
+  registrationAttribute,
+  registrationAttributes,
+  parseRegistrationAttribute,
+  isRegistrationAttributeOf,
+  OMERO_ID_ATTRIBUTES,
+  OMERO_ID_PREFIX,
+  REGISTRATION_FIELDS,
+  type RegistrationFacts,
+  type RegistrationField,
+  type RegistrationServer,
+} from './registration-avus.js';
 export { stageFolder, StagingError, type StagedFolder, type StagingErrorCode, type StagingInput } from './staging-folder.js';
 export { LINK_CLASS, mapSetLine, newLinkLine, newMapAnnotationLine, printedObjects, shlexQuote, type AnnotatableType } from './obj-transaction.js';
 export { ANNOTATION_QUERIES, keepMapAnnotations, mapSetPlan, type AnnotationTarget, type KeptAnnotation, type Pair } from './map-annotations.js';
+export { expandIdRanges, isMissingTarget, parseDeleteOutput, type DeleteReport } from './delete-output.js';
+export { removeRegistration, UNREGISTRATION_QUERIES, type RegisteredObjects, type RemovedRegistration } from './unregistration.js';

@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { runProcess, ProcessStartError, type ProcessOutcome } from './cli-process.js';
+import { isMissingTarget, parseDeleteOutput, type DeleteReport } from './delete-output.js';
 import { classifyExit } from './exit-status.js';
 import { parseHqlRows } from './hql-output.js';
 import { OmeroCliError, type OmeroCliErrorCode } from './omero-cli-error.js';
@@ -188,6 +189,36 @@ export class OmeroCli {
     } finally {
       await rm(file, { force: true });
     }
+  }
+
+  /**
+   * `omero delete --report <Class>:<ids> …`: one Delete2 request for all targets (the CLI combines
+   * them), which the server does whole or not at all. Login arguments go before `delete`: the
+   * delete plugin declares none of its own (omero-py cli.py GraphControl._configure), so they are
+   * the top-level parser's. The CLI exits 0 when the server refuses: the output is read instead.
+   */
+  async delete(targets: Readonly<Record<string, readonly string[]>>, options: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<DeleteReport> {
+    const objects = Object.entries(targets)
+      .filter(([, ids]) => ids.length > 0)
+      .map(([type, ids]) => {
+        if (!/^[A-Z][A-Za-z]+$/.test(type) || ids.some((id) => !/^\d+$/.test(id))) throw new Error(`not an OMERO object list: ${type}:${ids.join(',')}`);
+        return `${type}:${ids.join(',')}`;
+      });
+    if (!objects.length) return { ok: true, deleted: {}, failure: undefined };
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    await this.run('delete', [...this.connectionArgs(), 'delete', '--report', ...objects], {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      // Whole or nothing on the server: a repeat after a lost connection finds what is left.
+      idempotent: true,
+      onStdoutLine: (line) => stdout.push(line),
+      onStderrLine: (line) => stderr.push(line),
+    });
+    const report = parseDeleteOutput(stdout.join('\n'), stderr.join('\n'));
+    if (report.ok) return report;
+    const reason = report.failure ?? (stderr.filter((l) => l.trim()).pop() || 'no "ok" from the server');
+    throw this.error(isMissingTarget(reason) ? 'object_missing' : 'failed', 'delete', 0, stderr.join('\n'), isMissingTarget(reason), reason);
   }
 
   /** `omero logout`: closes the session on the server (it would otherwise idle until its timeout). */

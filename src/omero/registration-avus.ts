@@ -9,20 +9,72 @@ import type { Registration } from './registration.js';
  */
 export const OMERO_ID_PREFIX = 'irods_omero_agent::omero_';
 
-export const OMERO_ID_ATTRIBUTES = {
-  server: `${OMERO_ID_PREFIX}server`,
-  mode: `${OMERO_ID_PREFIX}mode`,
-  registeredAt: `${OMERO_ID_PREFIX}registered_at`,
-  image: `${OMERO_ID_PREFIX}image_id`,
-  project: `${OMERO_ID_PREFIX}project_id`,
-  dataset: `${OMERO_ID_PREFIX}dataset_id`,
-  screen: `${OMERO_ID_PREFIX}screen_id`,
-  plate: `${OMERO_ID_PREFIX}plate_id`,
+/** The fields a registration records, each one attribute (registrationAttribute). */
+export const REGISTRATION_FIELDS = {
+  server: 'server',
+  mode: 'mode',
+  registeredAt: 'registered_at',
+  image: 'image_id',
+  project: 'project_id',
+  dataset: 'dataset_id',
+  screen: 'screen_id',
+  plate: 'plate_id',
 } as const;
 
+export type RegistrationField = keyof typeof REGISTRATION_FIELDS;
+
+/** Which server a registration is in, as far as its attribute names go. */
+export interface RegistrationServer {
+  readonly name: string;
+  readonly isDefault: boolean;
+}
+
+/**
+ * The attribute of one registration field: `irods_omero_agent::omero_<field>` in the default
+ * server (the names registrations had before there were several servers, which the annotation
+ * sync and the rules read), `irods_omero_agent::omero_<field>::<server name>` in any other, so two
+ * servers' ids never mix and the rules' prefix checks still see them. The one place this is decided.
+ */
+export function registrationAttribute(field: RegistrationField, server: RegistrationServer): string {
+  const base = `${OMERO_ID_PREFIX}${REGISTRATION_FIELDS[field]}`;
+  return server.isDefault ? base : `${base}::${server.name}`;
+}
+
+/** Every field's attribute for one server. */
+export function registrationAttributes(server: RegistrationServer): Readonly<Record<RegistrationField, string>> {
+  const out = {} as Record<RegistrationField, string>;
+  for (const field of Object.keys(REGISTRATION_FIELDS) as RegistrationField[]) out[field] = registrationAttribute(field, server);
+  return out;
+}
+
+const FIELD_BY_NAME = new Map(Object.entries(REGISTRATION_FIELDS).map(([field, name]) => [name, field as RegistrationField]));
+
+/**
+ * What a registration attribute says: its field and its server's name (null: the default
+ * server); undefined for any other attribute.
+ */
+export function parseRegistrationAttribute(attribute: string): { readonly field: RegistrationField; readonly server: string | null } | undefined {
+  if (!attribute.startsWith(OMERO_ID_PREFIX)) return undefined;
+  const [name = '', server, ...more] = attribute.slice(OMERO_ID_PREFIX.length).split('::');
+  const field = FIELD_BY_NAME.get(name as (typeof REGISTRATION_FIELDS)[RegistrationField]);
+  if (field === undefined || more.length || (server !== undefined && !/^[a-z][a-z0-9_-]{0,31}$/.test(server))) return undefined;
+  return { field, server: server ?? null };
+}
+
+/** Whether an attribute is one of that server's registration attributes. */
+export function isRegistrationAttributeOf(attribute: string, server: RegistrationServer): boolean {
+  const parsed = parseRegistrationAttribute(attribute);
+  return parsed !== undefined && parsed.server === (server.isDefault ? null : server.name);
+}
+
+/** The default server's attributes: what registrations made before several servers carry. */
+export const OMERO_ID_ATTRIBUTES = registrationAttributes({ name: '', isDefault: true });
+
 export interface RegistrationFacts {
-  /** host:port */
+  /** host:port, the value of the server attribute. */
   readonly server: string;
+  /** Which server: decides the attribute names (absent: the default server). */
+  readonly in?: RegistrationServer;
   readonly mode: 'ln_s' | 'upload';
   /** ISO 8601, when unpack finished. */
   readonly registeredAt: string;
@@ -41,10 +93,11 @@ export function registrationAvus(
   facts: RegistrationFacts,
   kindOf: (path: string) => 'collection' | 'data_object',
 ): AvuTarget[] {
+  const attribute = facts.in ? registrationAttributes(facts.in) : OMERO_ID_ATTRIBUTES;
   const root: Avu[] = [
-    { attribute: OMERO_ID_ATTRIBUTES.server, value: facts.server },
-    { attribute: OMERO_ID_ATTRIBUTES.mode, value: facts.mode },
-    { attribute: OMERO_ID_ATTRIBUTES.registeredAt, value: facts.registeredAt },
+    { attribute: attribute.server, value: facts.server },
+    { attribute: attribute.mode, value: facts.mode },
+    { attribute: attribute.registeredAt, value: facts.registeredAt },
   ];
   const containers = [
     ['project', registration.projects],
@@ -54,13 +107,13 @@ export function registrationAvus(
   ] as const;
   for (const [type, list] of containers) {
     for (const c of list) {
-      if (c.omero_id !== null) root.push({ attribute: OMERO_ID_ATTRIBUTES[type], value: c.omero_id, units: `${type}:${c.source_id}` });
+      if (c.omero_id !== null) root.push({ attribute: attribute[type], value: c.omero_id, units: `${type}:${c.source_id}` });
     }
   }
   const byPath = new Map<string, Avu[]>();
   for (const image of registration.images) {
     const list = byPath.get(image.path) ?? [];
-    list.push({ attribute: OMERO_ID_ATTRIBUTES.image, value: image.omero_id, units: `image:${image.source_id}` });
+    list.push({ attribute: attribute.image, value: image.omero_id, units: `image:${image.source_id}` });
     byPath.set(image.path, list);
   }
   const targets: AvuTarget[] = [{ path: '', kind: 'collection', avus: root }];

@@ -69,6 +69,16 @@ export async function writeBrokenRegistration(deps: BrokenRegistrationDeps, arch
   deps.log.info({ archive: archive.archivePath, breaks: breaks.length }, 'omero registration marked broken on the archive');
 }
 
+/**
+ * Removes the broken mark from the archive (`omero unregister` removed the registration it was
+ * about); true when there was one. An archive that is gone has nothing to clear.
+ */
+export async function clearBrokenRegistration(irods: IrodsClient, archivePath: string): Promise<boolean> {
+  if (!(await exists(irods, archivePath))) return false;
+  const current = await dataObjectAvus(irods.query, archivePath, REGISTRATION_PREFIX);
+  return (await applyAvuPlan(irods, archivePath, 'data_object', planAvuSync(current, [], [REGISTRATION_PREFIX]))) > 0;
+}
+
 /** A stat first: modify_metadata on a missing object is a plain "invalid input" in the HTTP API. */
 async function exists(irods: IrodsClient, lpath: string): Promise<boolean> {
   try {

@@ -33,7 +33,7 @@ export const REPLAYABLE_STATES: readonly JobState[] = ['failed', 'cancelled', 's
 /**
  * Where a replay of `job` starts, or why it may not. Default: the step where a failed or
  * cancelled job stopped (earlier steps' work is kept: each step is idempotent), the first step
- * for a succeeded job. A named step must not lie after the step where the job stopped: that
+ * for a succeeded job, unless its run was an `omero unregister` (that run again). A named step must not lie after the step where the job stopped: that
  * would skip the work that failed and mark the job succeeded without it.
  */
 export function replayStart(config: Config, job: Pick<JobListing, 'state' | 'step'>, requested?: string): StepName | ReplayRefused {
@@ -44,9 +44,13 @@ export function replayStart(config: Config, job: Pick<JobListing, 'state' | 'ste
     return new ReplayRefused('unknown_step', `"${requested}" is not a step (${STEP_ORDER.join(', ')})`);
   }
   const stoppedAt = isStepName(job.step) ? job.step : FIRST_STEP;
-  const from: StepName = requested ?? (job.state === 'succeeded' ? FIRST_STEP : stoppedAt);
-  if (from === 'omero' && !config.omero.enabled) {
-    return new ReplayRefused('step_disabled', 'the omero step is switched off on this agent (OMERO_ENABLED)');
+  // A run an operator started with `omero unregister` is repeated as such (a no-op once done).
+  const from: StepName = requested ?? (job.state === 'succeeded' && stoppedAt !== 'unregister' ? FIRST_STEP : stoppedAt);
+  if ((from === 'omero' || from === 'unregister') && !config.omero.enabled) {
+    return new ReplayRefused('step_disabled', `the ${from} step is switched off on this agent (OMERO_ENABLED)`);
+  }
+  if (from === 'unregister' && stoppedAt !== 'unregister') {
+    return new ReplayRefused('step_disabled', 'the unregister step runs only when an operator asks for it: irods-omero-agent omero unregister <path>');
   }
   if (job.state !== 'succeeded' && STEP_ORDER.indexOf(from) > STEP_ORDER.indexOf(stoppedAt)) {
     return new ReplayRefused('step_after_stop', `the job stopped at ${stoppedAt}; a replay may start there or earlier, not at ${from}`);

@@ -12,6 +12,7 @@ import { AnnotationSyncQueue } from '../../src/pipeline/annotation-sync/sync-que
 import { PipelineQueues, createProducerConnection } from '../../src/pipeline/queues.js';
 import type { StepRegistry } from '../../src/pipeline/step-context.js';
 import { createStepHandlers, openUserMapSource, type OpenedUserMapSource } from '../../src/pipeline/steps/index.js';
+import { registrationRecords } from '../../src/pipeline/unregister/registration-records.js';
 import { startWorkers, type WorkerHost } from '../../src/pipeline/workers.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { TEST_REDIS_URL, createTestQueuePrefix } from './redis.js';
@@ -97,7 +98,7 @@ export async function startTestAgent(
   if (options.workers) {
     if (!options.irods) throw new Error('workers need an iRODS client (options.irods)');
     if (options.workers === true) userMap = await openUserMapSource(config, log);
-    const handlers = options.workers === true ? createStepHandlers(config, log, { userMap }) : options.workers;
+    const handlers = options.workers === true ? createStepHandlers(config, log, { userMap, registrationRecords: registrationRecords(db.pool) }) : options.workers;
     workers = await startWorkers({ config, pool: db.pool, irods: options.irods, log, metrics, queues, handlers }, { outboxIntervalMs: 500, statusRetryIntervalMs: 500 });
     breaks = startPendingBreakWriter({ pool: db.pool, irods: options.irods, log }, 500);
     if (config.omeroSync.enabled) syncHost = await startSyncHost({ config, pool: db.pool, irods: options.irods, log, queue: syncQueue }, { outboxIntervalMs: 500 });

@@ -1,4 +1,4 @@
-import type { Config } from '../../config/index.js';
+import type { Config, OmeroServer } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { classifyExit, OmeroCliError, openOmeroSession, ProcessStartError, runProcess } from '../../omero/index.js';
 import { omeroSessionOptions } from '../../pipeline/omero-session-options.js';
@@ -25,30 +25,36 @@ async function checkCliAndPlugin(config: Config): Promise<{ results: CheckResult
   }
 }
 
-/** `omero login` with the agent's settings, then logout: what every omero step does first. */
-async function checkLogin(config: Config, log: Logger): Promise<CheckResult> {
-  const o = config.omero;
-  const title = `OMERO login as ${o.user} at ${o.host}:${o.port}`;
+/** `omero login` with one server's settings, then logout: what every omero step does first. */
+async function checkLogin(config: Config, server: OmeroServer, log: Logger): Promise<CheckResult> {
+  const fromFile = config.omero.serversFile !== undefined;
+  const title = `OMERO login as ${server.user} at ${server.host}:${server.port}${fromFile ? ` (server '${server.name}'${server.isDefault ? ', the default' : ''})` : ''}`;
+  const id = fromFile ? `omero.login.${server.name}` : 'omero.login';
   try {
-    const session = await openOmeroSession(omeroSessionOptions(config, log));
+    const session = await openOmeroSession(omeroSessionOptions(config, log, undefined, server));
     await session.close();
-    return ok('omero.login', title, 'session opened and closed');
+    return ok(id, title, 'session opened and closed');
   } catch (err) {
     if (!(err instanceof OmeroCliError)) throw err;
+    const [address, account] = fromFile
+      ? [`host and port of server '${server.name}' in ${String(config.omero.serversFile)}`, `user and password_file of server '${server.name}', and its group if set`]
+      : ['OMERO_HOST and OMERO_PORT', 'OMERO_USER and OMERO_PASSWORD (or OMERO_PASSWORD_FILE), and OMERO_GROUP if set'];
     const fix =
       err.code === 'unreachable'
-        ? 'start OMERO.server, or fix OMERO_HOST and OMERO_PORT'
+        ? `start OMERO.server, or fix ${address}`
         : err.code === 'login_refused'
-          ? 'fix OMERO_USER and OMERO_PASSWORD (or OMERO_PASSWORD_FILE), and OMERO_GROUP if set'
+          ? `fix ${account}`
           : 'run `omero login` by hand as the agent\'s user with the same settings to see why';
-    return fail('omero.login', title, err.message, fix);
+    return fail(id, title, err.message, fix);
   }
 }
 
-/** With OMERO_ENABLED: the CLI, its transfer plugin, and a login. */
+/** With OMERO_ENABLED: the CLI, its transfer plugin, and a login to each server. */
 export async function checkOmero(config: Config, log: Logger): Promise<CheckResult[]> {
   if (!config.omero.enabled) return [skip('omero', 'OMERO step', 'OMERO_ENABLED is false')];
   const cli = await checkCliAndPlugin(config);
   if (!cli.usable) return cli.results;
-  return [...cli.results, await checkLogin(config, log)];
+  const logins: CheckResult[] = [];
+  for (const server of config.omero.servers) logins.push(await checkLogin(config, server, log));
+  return [...cli.results, ...logins];
 }

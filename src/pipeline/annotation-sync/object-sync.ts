@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Config } from '../../config/index.js';
+import { defaultOmeroServer, type Config } from '../../config/index.js';
 import { collectionAvus, dataObjectAvus, nearestCollectionWithAttribute } from '../../irods/index.js';
 import type { Avu, IrodsClient } from '../../irods/types.js';
 import type { Logger } from '../../logging/logger.js';
@@ -73,7 +73,8 @@ export async function syncObject(deps: ObjectSyncDeps, sync: OmeroSyncRow, signa
     return skipped('not_registered', `${path} carries no OMERO ids (irods_omero_agent::omero_*), or is gone: nothing to show in OMERO.`);
   }
   const server = await serverOf(deps.irods, sync, avus);
-  const configured = `${config.omero.host}:${config.omero.port}`;
+  const defaultServer = defaultOmeroServer(config);
+  const configured = `${defaultServer.host}:${defaultServer.port}`;
   if (server === undefined) {
     return skipped('no_server', `No collection at or above ${path} names the OMERO server it was registered in (${OMERO_ID_ATTRIBUTES.server}).`);
   }
@@ -89,7 +90,7 @@ export async function syncObject(deps: ObjectSyncDeps, sync: OmeroSyncRow, signa
     return { state: 'succeeded', outcome: { ...summary, action: 'unchanged', annotations: rows.map((r) => r.annotation_id) } };
   }
 
-  if (config.omero.password === undefined || config.omero.password === '') {
+  if (defaultServer.password === undefined || defaultServer.password === '') {
     throw new SyncFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.', false);
   }
   const record = (t: OmeroTarget, annotationId: string, written: readonly Pair[]) =>

@@ -8,6 +8,8 @@ import { inspect } from './inspect.js';
 import { metadataStep } from './metadata.js';
 import { omeroStep } from './omero.js';
 import { permissionsStep } from './permissions.js';
+import { unregisterStep } from './unregister.js';
+import type { RegistrationRecords } from '../unregister/registration-records.js';
 import { fixedUserMapSource, type UserMapSource } from './user-map-source.js';
 
 export { openUserMapSource, fixedUserMapSource, type OpenedUserMapSource, type UserMapSource } from './user-map-source.js';
@@ -15,6 +17,8 @@ export { openUserMapSource, fixedUserMapSource, type OpenedUserMapSource, type U
 export interface StepHandlerDeps {
   /** The user mapping the permissions step plans with; the built-in defaults (nobody mapped) when absent. */
   readonly userMap?: UserMapSource | undefined;
+  /** What `omero unregister` clears in PostgreSQL; without it this process has no unregister step. */
+  readonly registrationRecords?: RegistrationRecords | undefined;
 }
 
 /**
@@ -30,5 +34,6 @@ export function createStepHandlers(_config: Config, _log: Logger, deps: StepHand
     // Registered always; run-step runs it only with OMERO_ENABLED.
     omero: omeroStep(),
     finalize,
+    ...(deps.registrationRecords ? { unregister: unregisterStep(deps.registrationRecords) } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { isNotFound } from '../../irods/errors.js';
-import { avusUnder, collectionAttributeValues, planAvuSync } from '../../irods/index.js';
+import { avusUnder, collectionAttributeValues, planAvuSync, type AvuHolder } from '../../irods/index.js';
 import type { Avu } from '../../irods/types.js';
 import { applyAvuPlan } from '../avu-writes.js';
 import { parseTransferXml, TransferXmlError, type TransferModel } from '../../ome/index.js';
@@ -9,13 +9,14 @@ import {
   firstImporterWords,
   importedAnything,
   lastReason,
+  isRegistrationAttributeOf,
   lookupRegistration,
   mountedPath,
-  OMERO_ID_ATTRIBUTES,
   OMERO_ID_PREFIX,
   OmeroCliError,
   openOmeroSession,
   readUnpackRecord,
+  registrationAttribute,
   registrationAvus,
   stageFolder,
   StagingError,
@@ -27,6 +28,7 @@ import {
   type UnpackRun,
   type ZoneMount,
 } from '../../omero/index.js';
+import { defaultOmeroServer, type OmeroServer } from '../../config/index.js';
 import type { JobStepRow } from '../../store/index.js';
 import { omeroSessionOptions } from '../omero-session-options.js';
 import type { StepContext, StepResult } from '../step-context.js';
@@ -84,10 +86,11 @@ export function omeroStep(options: OmeroStepOptions = {}) {
 
   return async function omero(ctx: StepContext): Promise<StepResult> {
     const cfg = ctx.config.omero;
+    const target = defaultOmeroServer(ctx.config);
     const root = ctx.job.target_path;
     if (!root) throw new StepFailure('no_target', 'The archive has not been expanded, so there is nothing to register in OMERO.');
-    const server = `${cfg.host}:${cfg.port}`;
-    const log = ctx.log.child({ omero_server: server, omero_mode: cfg.mode });
+    const server = `${target.host}:${target.port}`;
+    const log = ctx.log.child({ omero_server: server, omero_mode: target.mode });
 
     const model = await readModel(ctx, root);
     if (!model) return { detail: { skipped: 'the archive has no transfer.xml, which omero transfer unpack needs' } };
@@ -100,18 +103,18 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     const history = (await ctx.stepHistory()).filter((s) => s.step === 'omero');
 
     const previous = previousRegistration(history, ctx.job.run, server);
-    if (previous && cfg.onReplay === 'keep' && (await rootRecordsServer(ctx, root, server))) {
+    if (previous && cfg.onReplay === 'keep' && (await rootRecordsServer(ctx, root, target, server))) {
       const kept: RegistrationDetail = { ...previous, run: ctx.job.run, kept_from_run: previous.kept_from_run ?? previous.run };
-      await writeIds(ctx, root, kept, kindOf, batchSize);
+      await writeIds(ctx, root, target, kept, kindOf, batchSize);
       log.info({ kept_from_run: kept.kept_from_run, images: kept.images.length }, 'archive already registered in OMERO; ids kept');
       return { detail: { omero: kept } };
     }
 
-    if (cfg.password === undefined || cfg.password === '') {
+    if (target.password === undefined || target.password === '') {
       throw new StepFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.');
     }
-    const resumed = currentUnpack(history, ctx.job.run, server, cfg.mode);
-    const mounted = cfg.irodsMount === undefined ? undefined : folderOnMount(root, { directory: cfg.irodsMount, collection: cfg.irodsMountCollection });
+    const resumed = currentUnpack(history, ctx.job.run, server, target.mode);
+    const mounted = target.irodsMount === undefined ? undefined : folderOnMount(root, { directory: target.irodsMount, collection: target.irodsMountCollection });
     await ctx.checkCancelled();
     let session: OmeroSession | undefined;
     let staged: StagedFolder | undefined;
@@ -119,7 +122,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     let crash: OmeroCliError | undefined;
     let registration: Registration;
     try {
-      session = await openOmeroSession(omeroSessionOptions(ctx.config, log, ctx.signal));
+      session = await openOmeroSession(omeroSessionOptions(ctx.config, log, ctx.signal, target));
       if (resumed) {
         unpacked = resumed;
         log.info({ images: resumed.image_ids.length }, 'unpack already done in this run; looking the ids up again');
@@ -131,13 +134,13 @@ export function omeroStep(options: OmeroStepOptions = {}) {
           staged = await stage(ctx, root, tree, cfg.stagingDir, cfg.stagingMaxBytes);
           folder = staged.folder;
         }
-        const { run, cancelled } = await unpackWatchingCancel(ctx, session, folder, cancelPollMs);
+        const { run, cancelled } = await unpackWatchingCancel(ctx, session, folder, target.mode, cancelPollMs);
         // Recorded before the outcome is judged: what was imported is in OMERO whatever comes next.
-        unpacked = unpackRecord(run.report, { server, mode: cfg.mode, folder, finishedAt: new Date().toISOString(), failure: run.failure?.details });
+        unpacked = unpackRecord(run.report, { server, mode: target.mode, folder, finishedAt: new Date().toISOString(), failure: run.failure?.details });
         await recordDetail(ctx, { omero_unpack: unpacked });
         await ctx.audit('omero_unpack', root, {
           server,
-          mode: cfg.mode,
+          mode: target.mode,
           folder,
           outcome: unpacked.outcome,
           images: unpacked.image_ids.length,
@@ -163,7 +166,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
       registration = await lookupRegistration(session.cli, { model, imageIds: unpacked.image_ids, folder: unpacked.folder, expectedPaths, signal: ctx.signal });
     } catch (err) {
       if (err instanceof OmeroCliError) await recordCliError(ctx, err, log);
-      throw asStepFailure(err, root, cfg.irodsMount, unpacked);
+      throw asStepFailure(err, root, target.irodsMount, unpacked);
     } finally {
       await session?.close();
       await staged?.remove();
@@ -171,9 +174,9 @@ export function omeroStep(options: OmeroStepOptions = {}) {
 
     const detail: RegistrationDetail = {
       server,
-      user: cfg.user,
-      group: cfg.group ?? null,
-      mode: cfg.mode,
+      user: target.user,
+      group: target.group ?? null,
+      mode: target.mode,
       merge: cfg.merge,
       folder: unpacked.folder,
       registered_at: unpacked.finished_at,
@@ -183,7 +186,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     };
     const expected = model.images.filter((i) => i.path && expectedPaths.has(i.path.target)).length;
     // Nothing registered of what was expected: nothing to record in iRODS (earlier AVUs stay as they were).
-    if (registration.images.length > 0 || expected === 0) await writeIds(ctx, root, detail, kindOf, batchSize);
+    if (registration.images.length > 0 || expected === 0) await writeIds(ctx, root, target, detail, kindOf, batchSize);
     if (registration.images.length < expected || crash) {
       // Unpack exits 0 whatever the imports did: what they said is the only clue, so it is kept.
       await recordDetail(ctx, { omero: { ...detail, import: { ...detail.import, error_lines: unpacked.error_lines } } });
@@ -319,8 +322,8 @@ function currentUnpack(history: readonly JobStepRow[], run: number, server: stri
 }
 
 /** Whether the root still says it is registered there: removing the AVU asks for a new registration. */
-async function rootRecordsServer(ctx: StepContext, root: string, server: string): Promise<boolean> {
-  return (await collectionAttributeValues(ctx.irods.query, root, OMERO_ID_ATTRIBUTES.server)).includes(server);
+async function rootRecordsServer(ctx: StepContext, root: string, target: OmeroServer, server: string): Promise<boolean> {
+  return (await collectionAttributeValues(ctx.irods.query, root, registrationAttribute('server', target), ctx.signal)).includes(server);
 }
 
 /** Where OMERO sees the expanded collection through the mount; refused before anything is sent to OMERO when it cannot. */
@@ -352,6 +355,7 @@ async function unpackWatchingCancel(
   ctx: StepContext,
   session: OmeroSession,
   folder: string,
+  mode: OmeroServer['mode'],
   pollMs: number,
 ): Promise<{ run: UnpackRun; cancelled: boolean }> {
   const cfg = ctx.config.omero;
@@ -368,7 +372,7 @@ async function unpackWatchingCancel(
   poll.unref();
   try {
     const run = await session.cli.unpack(folder, {
-      lnS: cfg.mode === 'ln_s',
+      lnS: mode === 'ln_s',
       merge: cfg.merge,
       skip: cfg.skip,
       timeoutMs: cfg.timeoutSeconds * 1000,
@@ -400,12 +404,13 @@ async function recordDetail(ctx: StepContext, detail: Record<string, unknown>): 
 async function writeIds(
   ctx: StepContext,
   root: string,
+  target: OmeroServer,
   detail: RegistrationDetail,
   kindOf: (path: string) => 'collection' | 'data_object',
   batchSize: number,
 ): Promise<void> {
-  const targets = registrationAvus(detail, { server: detail.server, mode: detail.mode, registeredAt: detail.registered_at }, kindOf);
-  const current = await avusUnder(ctx.irods.query, root, OMERO_ID_PREFIX, ctx.signal);
+  const targets = registrationAvus(detail, { server: detail.server, mode: detail.mode, registeredAt: detail.registered_at, in: target }, kindOf);
+  const current = await currentIdAvus(ctx, root, target);
   const wanted = new Map<string, { kind: 'collection' | 'data_object'; avus: readonly Avu[] }>();
   for (const t of targets) wanted.set(t.path === '' ? root : `${root}/${t.path}`, { kind: t.kind, avus: t.avus });
   for (const [lpath, { kind }] of current) if (!wanted.has(lpath)) wanted.set(lpath, { kind, avus: [] });
@@ -418,6 +423,19 @@ async function writeIds(
     audit.push({ action: 'modify_metadata', lpath, detail: { added: plan.add.length, removed: plan.remove.length, namespace: OMERO_ID_PREFIX } });
   }
   if (audit.length) await ctx.auditBatch(audit);
+}
+
+/**
+ * The tree's current registration AVUs of that server by lpath: other servers' attributes share
+ * the prefix and are left out, so they are never touched.
+ */
+async function currentIdAvus(ctx: StepContext, root: string, target: OmeroServer): Promise<Map<string, AvuHolder>> {
+  const out = new Map<string, AvuHolder>();
+  for (const [lpath, { kind, avus }] of await avusUnder(ctx.irods.query, root, OMERO_ID_PREFIX, ctx.signal)) {
+    const own = avus.filter((a) => isRegistrationAttributeOf(a.attribute, target));
+    if (own.length) out.set(lpath, { kind, avus: own });
+  }
+  return out;
 }
 
 /** Sorts what went wrong with OMERO into the step's codes, retryability and a sentence. */

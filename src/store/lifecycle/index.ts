@@ -49,3 +49,4 @@ export { pendingArchiveStatuses, recordArchiveStatus, recordFinalArchiveStatus, 
 export { createJob, postponeStart } from './job-creation.js';
 export { recordDetail, recordFlags, recordProgress, recordTarget } from './step-output.js';
 export { republishInFeed } from './feed.js';
+export { requestUnregister, type UnregisterRequest } from './unregister-request.js';

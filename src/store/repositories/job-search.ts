@@ -113,6 +113,26 @@ export async function getJobListing(db: Queryable, id: string): Promise<JobListi
   return row ? reviveListing(row) : undefined;
 }
 
+/**
+ * The job an operator names by archive or tree: the newest job of archive version `archiveId`;
+ * or for a path, the newest job of the newest version of the archive at that path, else the
+ * newest job whose expanded tree is rooted there.
+ */
+export async function jobForArchiveOrTree(db: Queryable, target: { readonly archiveId: number } | { readonly path: string }): Promise<JobListing | undefined> {
+  const select = `SELECT j.*, to_jsonb(a) AS archive FROM jobs j JOIN archives a ON a.id = j.archive_id`;
+  const { rows } =
+    'archiveId' in target
+      ? await db.query<JobListing>(`${select} WHERE a.id = $1 ORDER BY j.created_at DESC LIMIT 1`, [target.archiveId])
+      : await db.query<JobListing>(
+          `(${select} WHERE a.logical_path = $1 ORDER BY a.id DESC, j.created_at DESC LIMIT 1)
+           UNION ALL
+           (${select} WHERE j.target_path = $1 ORDER BY j.created_at DESC LIMIT 1)`,
+          [target.path],
+        );
+  const row = rows[0];
+  return row ? reviveListing(row) : undefined;
+}
+
 /** Jobs per state and current step (the ioa_jobs gauge). */
 export async function jobCountsByStateAndStep(db: Queryable): Promise<{ state: JobState; step: string; n: number }[]> {
   const { rows } = await db.query<{ state: JobState; step: string; n: number }>(

@@ -44,3 +44,15 @@ export async function recordAnnotation(db: Queryable, r: AnnotationRecord): Prom
     [r.server, r.logicalPath, r.targetType, r.targetId, r.annotationId, safeJson(r.written), r.syncId],
   );
 }
+
+/**
+ * Forgets the annotations kept for the objects of a tree on a server (`omero unregister` deleted
+ * their OMERO objects): a later registration makes new ones. How many rows went.
+ */
+export async function forgetAnnotationsUnder(db: Queryable, server: string, root: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM omero_annotations WHERE server = $1 AND (logical_path = $2 OR starts_with(logical_path, $2 || '/'))`,
+    [server, root],
+  );
+  return rowCount ?? 0;
+}

@@ -15,17 +15,19 @@ export interface RegisteredTree {
 /**
  * The registered trees a rename or removal of `lpath` touches: the tree that contains it, or
  * every tree inside it (a collection above them went). Per tree, its newest job that registered
- * it (a later run that did not register does not hide an earlier registration).
+ * it (a later run that did not register does not hide an earlier registration; a later
+ * `omero unregister` does: OMERO no longer reads the tree).
  */
 export async function registeredTreesTouchedBy(db: Queryable, lpath: string): Promise<RegisteredTree[]> {
   const { rows } = await db.query<RegisteredTree>(
     `SELECT DISTINCT ON (j.target_path) j.id AS job_id, j.run, j.target_path, a.id AS archive_id, a.logical_path AS archive_path, reg.detail AS registration
        FROM jobs j
        JOIN archives a ON a.id = j.archive_id
-       JOIN LATERAL (SELECT s.detail->'omero' AS detail FROM job_steps s
+       JOIN LATERAL (SELECT s.run, s.detail->'omero' AS detail FROM job_steps s
                       WHERE s.job_id = j.id AND s.step = 'omero' AND s.state = 'succeeded' AND jsonb_typeof(s.detail->'omero') = 'object'
                       ORDER BY s.run DESC LIMIT 1) reg ON true
       WHERE j.target_path IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM job_steps u WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded' AND u.run > reg.run)
         AND (j.target_path = $1 OR starts_with($1, j.target_path || '/') OR starts_with(j.target_path, $1 || '/'))
       ORDER BY j.target_path, j.created_at DESC`,
     [lpath],
@@ -65,26 +67,43 @@ export interface RegistrationBreakRow {
   changed_at: Date;
   avu_written_at: Date | null;
   avu_error: string | null;
+  /** Set by `omero unregister`: the registration it broke is gone (migration 0009). */
+  cleared_at: Date | null;
+  cleared_by_run: number | null;
 }
 
-/** The breaks recorded for these jobs, oldest first. */
+/** The breaks recorded for these jobs and not cleared, oldest first. */
 export async function breaksOfJobs(db: Queryable, jobIds: readonly string[]): Promise<RegistrationBreakRow[]> {
   if (!jobIds.length) return [];
-  const { rows } = await db.query<RegistrationBreakRow>('SELECT * FROM omero_registration_breaks WHERE job_id = ANY($1::uuid[]) ORDER BY id', [jobIds]);
+  const { rows } = await db.query<RegistrationBreakRow>(
+    'SELECT * FROM omero_registration_breaks WHERE job_id = ANY($1::uuid[]) AND cleared_at IS NULL ORDER BY id',
+    [jobIds],
+  );
   return rows;
 }
 
-/** Every break of the archive, oldest first: what its AVUs must say. */
+/** Every break of the archive not cleared, oldest first: what its AVUs must say. */
 export async function breaksOfArchive(db: Queryable, archiveId: number): Promise<RegistrationBreakRow[]> {
-  const { rows } = await db.query<RegistrationBreakRow>('SELECT * FROM omero_registration_breaks WHERE archive_id = $1 ORDER BY id', [archiveId]);
+  const { rows } = await db.query<RegistrationBreakRow>('SELECT * FROM omero_registration_breaks WHERE archive_id = $1 AND cleared_at IS NULL ORDER BY id', [
+    archiveId,
+  ]);
   return rows;
+}
+
+/** `omero unregister` removed the registration these breaks concern (run `run` of the job); how many were cleared. */
+export async function clearBreaksOfJob(db: Queryable, jobId: string, run: number): Promise<number> {
+  const { rowCount } = await db.query('UPDATE omero_registration_breaks SET cleared_at = now(), cleared_by_run = $2 WHERE job_id = $1 AND cleared_at IS NULL', [
+    jobId,
+    run,
+  ]);
+  return rowCount ?? 0;
 }
 
 /** Archives whose AVUs do not show every break yet (a write failed, or has not happened). */
 export async function archivesWithUnwrittenBreaks(db: Queryable, limit: number): Promise<{ archive_id: number; archive_path: string }[]> {
   const { rows } = await db.query<{ archive_id: number; archive_path: string }>(
     `SELECT DISTINCT b.archive_id, a.logical_path AS archive_path FROM omero_registration_breaks b JOIN archives a ON a.id = b.archive_id
-      WHERE b.avu_written_at IS NULL ORDER BY b.archive_id LIMIT $1`,
+      WHERE b.avu_written_at IS NULL AND b.cleared_at IS NULL ORDER BY b.archive_id LIMIT $1`,
     [limit],
   );
   return rows;

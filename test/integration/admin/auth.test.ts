@@ -120,7 +120,7 @@ describe('queue dashboard (/admin/queues)', () => {
     expect(res.status).toBe(405);
     const queues = await call('/admin/queues/api/queues', { headers: bearer(TEST_OPERATOR_TOKEN) });
     const listed = queues.json.queues as { name: string; readOnlyMode: boolean }[];
-    expect(listed.map((q) => q.name).sort()).toEqual(['expand', 'finalize', 'inspect', 'metadata', 'omero', 'permissions']);
+    expect(listed.map((q) => q.name).sort()).toEqual(['expand', 'finalize', 'inspect', 'metadata', 'omero', 'permissions', 'unregister']);
     expect(listed.every((q) => q.readOnlyMode)).toBe(true);
   });
 

@@ -218,6 +218,27 @@ describe('irods-omero-agent doctor', () => {
     }
   });
 
+  it('with a servers file: logs in to each server, and a failure names the server and its fields', async () => {
+    const omero = await startOmeroStandin({ control: { servers: { 'partner.test:14064': { password: 'partner-pass' } } } });
+    try {
+      const servers = (partnerPassword: string) => [
+        { name: 'facility', host: 'omero.test', user: 'agent', password: omero.password, default: true },
+        { name: 'partner', host: 'partner.test', port: 14064, user: 'guest', password: partnerPassword },
+      ];
+      const good = await doctor(['--no-canary'], await omero.agentEnvWithServers(servers('partner-pass')));
+      expect([good.byId('omero.login.facility')?.status, good.byId('omero.login.partner')?.status]).toEqual(['ok', 'ok']);
+      expect(good.byId('omero.login.partner')?.title).toBe("OMERO login as guest at partner.test:14064 (server 'partner')");
+      expect(good.code).toBe(0);
+      expect((await omero.calls()).filter((c) => c.argv[0] === 'login').map((c) => c.server)).toEqual(['omero.test:4064', 'partner.test:14064']);
+
+      const refused = await doctor(['--no-canary'], await omero.agentEnvWithServers(servers('wrong-password')));
+      expect(refused.byId('omero.login.facility')?.status).toBe('ok');
+      expect(refused.byId('omero.login.partner')).toMatchObject({ status: 'fail', fix: expect.stringContaining("user and password_file of server 'partner'") as unknown });
+    } finally {
+      await omero.close();
+    }
+  });
+
   it('prints a checklist a person reads: a line per check, the fix under each failure', async () => {
     const out: string[] = [];
     const io: CliIo = { env: env({ AGENT_WATCH: '/tempZone/home/nobody-here' }), out: (l) => out.push(l), err: (l) => out.push(l), exitCode: 0 };

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('AGENT_WORKER_STEPS', () => {
   it('refuses an unknown step name', () => {
     expect(() => stepsToRun(['expand', 'unzip'])).toThrow(/AGENT_WORKER_STEPS: unknown step\(s\) unzip/);
-    expect(stepsToRun([])).toEqual(['inspect', 'expand', 'permissions', 'metadata', 'omero', 'finalize']);
+    expect(stepsToRun([])).toEqual(['inspect', 'expand', 'permissions', 'metadata', 'omero', 'finalize', 'unregister']);
   });
 
   it('leaves a job at the first step this process does not run, until another process takes it', async () => {

@@ -27,6 +27,8 @@ const LAB = '/tempZone/home/lab';
 const TREE = `${LAB}/run1`; // expanded from run1.zip, registered in OMERO in place
 const IMAGE = `${TREE}/images/a.tiff`;
 const UPLOADED = `${LAB}/run2`; // registered by upload: OMERO has its own copy
+const PARTNER = `${LAB}/run3`; // registered in place in another server than the agent's default one
+const PARTNER_IMAGE = `${PARTNER}/c.tiff`;
 
 /** The AVUs the agent's omero step leaves (src/omero/registration-avus.ts). */
 const CATALOG = {
@@ -38,6 +40,11 @@ const CATALOG = {
     ],
     [`${TREE}/images`]: [],
     [UPLOADED]: [['irods_omero_agent::omero_mode', 'upload', '']],
+    [PARTNER]: [
+      ['irods_omero_agent::omero_mode::partner', 'ln_s', ''],
+      ['irods_omero_agent::omero_server::partner', 'omero.partner.org:4064', ''],
+      ['irods_omero_agent::omero_mode', 'upload', ''],
+    ],
   },
   data_objects: {
     [IMAGE]: [
@@ -47,6 +54,11 @@ const CATALOG = {
     [`${TREE}/transfer.xml`]: [],
     [`${TREE}/images/plain.txt`]: [],
     [`${UPLOADED}/b.tiff`]: [['irods_omero_agent::omero_image_id', '1300', 'image:60']],
+    [PARTNER_IMAGE]: [
+      ['irods_omero_agent::omero_image_id::partner', '77', 'image:61'],
+      ['irods_omero_agent::omero_image_id', '1400', 'image:61'],
+    ],
+    [`${PARTNER}/notes.txt`]: [['irods_omero_agent::omero_imagexid', '1', '']],
   },
 };
 
@@ -136,6 +148,12 @@ for (const v of IRODS_VERSIONS) {
         expect(events()).toEqual([]);
       });
 
+      it('protects what another OMERO server registered in place (its AVUs carry the server name), and only that', async () => {
+        const r = await run([...irm(PARTNER_IMAGE), ...imvColl(PARTNER, `${LAB}/run3-moved`), ...irm(`${PARTNER}/notes.txt`)]);
+        expect(outcomes(r)).toEqual([CAT_NO_ACCESS_PERMISSION, CAT_NO_ACCESS_PERMISSION, 'done']);
+        expect(r.client_errors[0]!.message).toContain(`${PARTNER_IMAGE} is registered in OMERO in place`);
+      });
+
       it('lets anything else through: files OMERO does not read, trees registered by upload, paths outside watched collections', async () => {
         const r = await run([
           ...irm(`${TREE}/images/plain.txt`),
@@ -154,6 +172,18 @@ for (const v of IRODS_VERSIONS) {
           ['registered_data.changed', IMAGE, 'removed', 'data_object', null],
           ['registered_data.changed', TREE, 'renamed', 'collection', `${LAB}/moved`],
         ]);
+      });
+
+      it('after omero unregister (the registration AVUs gone from the tree), lets a non-administrator rename and remove it', async () => {
+        const strip = (avus: string[][]) => avus.filter(([attribute]) => !attribute!.startsWith('irods_omero_agent::omero_'));
+        const unregistered = {
+          collections: Object.fromEntries(Object.entries(CATALOG.collections).map(([path, avus]) => [path, strip(avus)])),
+          data_objects: Object.fromEntries(Object.entries(CATALOG.data_objects).map(([path, avus]) => [path, strip(avus)])),
+        };
+        const r = await run([...imv(IMAGE, `${LAB}/elsewhere.tiff`), ...imvColl(TREE, `${LAB}/moved`)], { catalog: unregistered });
+        expect(outcomes(r)).toEqual(['done', 'done']);
+        expect(r.client_errors).toEqual([]);
+        expect(events()).toEqual([]);
       });
 
       it('protect_registered false turns the refusal off; a catalog that cannot answer never refuses (fails open, logged)', async () => {

@@ -15,7 +15,9 @@ export type StandinFailure =
   | 'hang'
   | 'hql_unreachable'
   /** Unpack is refused transfer.xml (PermissionError), as a mount enforcing iRODS permissions does. */
-  | 'transfer_xml_permission';
+  | 'transfer_xml_permission'
+  /** `omero delete` loses its connection once logged in, before the server deletes anything. */
+  | 'delete_unreachable';
 
 /**
  * How the import of one path fails (see importer_output.py): `unreadable` (missing or refused:
@@ -42,6 +44,11 @@ export interface StandinControl {
    * `irods_mount_point`, `mount_point` here: the zone by default).
    */
   nfsrods?: { url: string; zone: string; mount: string; user: string; password: string; mount_point?: string };
+  /**
+   * Other OMERO servers, by `host:port`: a call addressed there (`-s/-p`, or the current
+   * session's) works on that server's own state, with its own password and groups.
+   */
+  servers?: Record<string, { password?: string; groups?: string[] }>;
 }
 
 /** One recorded call: what the CLI received and how it authenticated. */
@@ -50,6 +57,8 @@ export interface StandinCall {
   cwd: string;
   env: { OMERO_PASSWORD: boolean; OMERO_SESSIONDIR: string | null };
   auth?: 'password_env' | 'password_argv' | 'session' | 'key';
+  /** The `host:port` the call was addressed to. */
+  server?: string;
   unpack?: { folder: string; ln_s: boolean; merge: boolean };
   exit: number;
 }
@@ -94,10 +103,17 @@ export interface OmeroStandin {
   readonly password: string;
   /** Settings that point an agent at this stand-in (OMERO_ENABLED, OMERO_CLI, the connection, OMERO_CLI_ENV). */
   agentEnv(extra?: Record<string, string>): Record<string, string>;
+  /**
+   * The same, with the servers described by a servers file (OMERO_SERVERS_FILE) instead of the
+   * one-server settings; `servers` writes it: this stand-in's main server as `main` (the default
+   * unless another says `default: true`) and the others given, their passwords in files.
+   */
+  agentEnvWithServers(servers: readonly StandinServerEntry[], extra?: Record<string, string>): Promise<Record<string, string>>;
   /** Changes the stand-in's behaviour (merged into the current control; `fail: null` clears a failure). */
   control(control: StandinControl): Promise<void>;
   calls(): Promise<StandinCall[]>;
-  state(): Promise<StandinState>;
+  /** The main server's state, or that of another server of `servers` (`host:port`). */
+  state(address?: string): Promise<StandinState>;
   /**
    * Changes the "server" as an OMERO user would (deleting an annotation, say); only while no CLI
    * call runs (the tests' own sequencing guarantees it).
@@ -106,34 +122,67 @@ export interface OmeroStandin {
   close(): Promise<void>;
 }
 
+/** One entry of a servers file the stand-in writes (docs/omero.md, "Several OMERO servers"). */
+export interface StandinServerEntry {
+  readonly name: string;
+  readonly host: string;
+  readonly port?: number;
+  readonly user: string;
+  /** Written to a password file beside the servers file. */
+  readonly password?: string;
+  readonly group?: string;
+  readonly mode?: 'ln_s' | 'upload';
+  readonly mount?: string;
+  readonly mount_collection?: string;
+  readonly default?: boolean;
+}
+
 /** A stand-in OMERO server + CLI for one test file: its own state, call log and control file. */
 export async function startOmeroStandin(options: { password?: string; control?: StandinControl } = {}): Promise<OmeroStandin> {
   const dir = await mkdtemp(join(tmpdir(), 'omero-standin-'));
   const files = { state: join(dir, 'state.json'), log: join(dir, 'calls.jsonl'), control: join(dir, 'control.json') };
   const password = options.password ?? 'omero-standin-pass';
   let current: StandinControl = { password, ...options.control };
+  let serverFiles = 0;
+  const agentEnv = (extra: Record<string, string> = {}): Record<string, string> => {
+    return {
+      OMERO_ENABLED: 'true',
+      OMERO_CLI: OMERO_STANDIN,
+      OMERO_HOST: 'omero.test',
+      OMERO_PORT: '4064',
+      OMERO_USER: 'agent',
+      OMERO_PASSWORD: password,
+      OMERO_CLI_ENV: 'OMERO_STANDIN_STATE OMERO_STANDIN_LOG OMERO_STANDIN_CONTROL',
+      OMERO_STANDIN_STATE: files.state,
+      OMERO_STANDIN_LOG: files.log,
+      OMERO_STANDIN_CONTROL: files.control,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? dir,
+      ...(process.env.PYENV_ROOT ? { PYENV_ROOT: process.env.PYENV_ROOT } : {}),
+      ...extra,
+    };
+  };
+
   await writeFile(files.control, JSON.stringify(current));
   return {
     executable: OMERO_STANDIN,
     dir,
     password,
-    agentEnv(extra = {}) {
-      return {
-        OMERO_ENABLED: 'true',
-        OMERO_CLI: OMERO_STANDIN,
-        OMERO_HOST: 'omero.test',
-        OMERO_PORT: '4064',
-        OMERO_USER: 'agent',
-        OMERO_PASSWORD: password,
-        OMERO_CLI_ENV: 'OMERO_STANDIN_STATE OMERO_STANDIN_LOG OMERO_STANDIN_CONTROL',
-        OMERO_STANDIN_STATE: files.state,
-        OMERO_STANDIN_LOG: files.log,
-        OMERO_STANDIN_CONTROL: files.control,
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? dir,
-        ...(process.env.PYENV_ROOT ? { PYENV_ROOT: process.env.PYENV_ROOT } : {}),
-        ...extra,
-      };
+    agentEnv,
+    async agentEnvWithServers(servers, extra = {}) {
+      const entries = [];
+      for (const { password: secret, ...entry } of servers) {
+        const passwordFile = join(dir, `${entry.name}.password`);
+        if (secret !== undefined) await writeFile(passwordFile, `${secret}\n`);
+        entries.push({ ...entry, ...(secret !== undefined ? { password_file: passwordFile } : {}) });
+      }
+      const file = join(dir, `servers-${String(++serverFiles)}.json`);
+      await writeFile(file, JSON.stringify({ servers: entries }));
+      const env = agentEnv(extra);
+      for (const key of ['OMERO_HOST', 'OMERO_PORT', 'OMERO_USER', 'OMERO_PASSWORD']) {
+        if (!(key in extra)) Reflect.deleteProperty(env, key);
+      }
+      return { ...env, OMERO_SERVERS_FILE: file };
     },
     async control(control) {
       current = { ...current, ...control };
@@ -151,8 +200,9 @@ export async function startOmeroStandin(options: { password?: string; control?: 
         .filter(Boolean)
         .map((l) => JSON.parse(l) as StandinCall);
     },
-    async state() {
-      return JSON.parse(await readFile(files.state, 'utf8')) as StandinState;
+    async state(address) {
+      const path = address === undefined ? files.state : `${files.state}.${address.replace(/[^A-Za-z0-9]/g, '_')}`;
+      return JSON.parse(await readFile(path, 'utf8')) as StandinState;
     },
     async editState(change) {
       const state = JSON.parse(await readFile(files.state, 'utf8')) as StandinState;

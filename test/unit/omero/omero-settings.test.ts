@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configWarnings, loadConfig } from '../../../src/config/index.js';
+import { ConfigError, configWarnings, defaultOmeroServer, loadConfig } from '../../../src/config/index.js';
 import { mountedPath } from '../../../src/omero/index.js';
 
 describe('the OMERO settings', () => {
   it('refuses ln_s without OMERO_IRODS_MOUNT, naming the variable', () => {
     expect(() => loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s' })).toThrow(ConfigError);
     expect(() => loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s' })).toThrow(/^OMERO_IRODS_MOUNT: required with OMERO_MODE=ln_s/);
-    expect(loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: '/mnt/irods/' }).omero.irodsMount).toBe('/mnt/irods');
+    expect(loadConfig({ OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: '/mnt/irods/' }).omero.servers[0]?.irodsMount).toBe('/mnt/irods');
   });
 
   it('knows which collection the mount shows (NFSRODS irods_mount_point): the zone unless told, checked against it', () => {
     const mount = { OMERO_ENABLED: 'true', OMERO_MODE: 'ln_s', OMERO_IRODS_MOUNT: '/mnt/irods' } as const;
-    expect(loadConfig(mount).omero.irodsMountCollection).toBe('/tempZone');
-    expect(loadConfig({ ...mount, IRODS_ZONE: 'labZone' }).omero.irodsMountCollection).toBe('/labZone');
-    expect(loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/' }).omero.irodsMountCollection).toBe('/tempZone/home');
+    expect(loadConfig(mount).omero.servers[0]?.irodsMountCollection).toBe('/tempZone');
+    expect(loadConfig({ ...mount, IRODS_ZONE: 'labZone' }).omero.servers[0]?.irodsMountCollection).toBe('/labZone');
+    expect(loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/' }).omero.servers[0]?.irodsMountCollection).toBe('/tempZone/home');
     expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: 'tempZone/home' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must be an absolute iRODS logical path/);
     expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/tempZone/home/../x' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must not hold \. or \.\. segments/);
     expect(() => loadConfig({ ...mount, OMERO_IRODS_MOUNT_COLLECTION: '/home' })).toThrow(/^OMERO_IRODS_MOUNT_COLLECTION: must be \/tempZone or a collection under it/);
@@ -58,8 +58,9 @@ describe('the OMERO settings', () => {
   });
 
   it('has defaults an OMERO admin can live with', () => {
-    const o = loadConfig({}).omero;
-    expect(o).toMatchObject({ enabled: false, mode: 'upload', merge: true, onReplay: 'keep', timeoutSeconds: 21_600, queryTimeoutSeconds: 300, skip: undefined });
+    const cfg = loadConfig({});
+    expect(cfg.omero).toMatchObject({ enabled: false, merge: true, onReplay: 'keep', timeoutSeconds: 21_600, queryTimeoutSeconds: 300, skip: undefined });
+    expect(defaultOmeroServer(cfg).mode).toBe('upload');
   });
 });
 

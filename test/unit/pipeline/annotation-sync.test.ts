@@ -113,6 +113,8 @@ describe('brokenRegistrationAvus: what the archive says once its registration br
     changed_at: new Date('2026-01-02T03:04:05Z'),
     avu_written_at: null,
     avu_error: null,
+    cleared_at: null,
+    cleared_by_run: null,
     ...over,
   });
 
