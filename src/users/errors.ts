@@ -28,45 +28,48 @@ export class UserMapError extends Error {
   }
 }
 
-/** Names of the archive's OMERO owners or groups that the mapping maps to nobody in iRODS. */
-function unmappedMessage(kind: 'user' | 'group', names: readonly string[], mapSource: string | undefined): string {
-  const list = names.map((n) => `'${n}'`).join(', ');
-  const where = mapSource ? ` (add it under "${kind}s" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
-  return `no iRODS ${kind} is mapped for OMERO ${kind} ${list}${where}; nothing was granted`;
+/** The archive's OMERO owners (or groups) that the mapping maps to nobody in iRODS, with `fail`. */
+abstract class UnmappedOmeroNamesError extends Error {
+  readonly retryable = false;
+  /** Every unmatched name, in the archive's order. */
+  protected readonly names: readonly string[];
+
+  protected constructor(kind: 'user' | 'group', names: readonly string[], mapSource: string | undefined) {
+    const list = names.map((n) => `'${n}'`).join(', ');
+    const where = mapSource ? ` (add it under "${kind}s" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
+    super(`no iRODS ${kind} is mapped for OMERO ${kind} ${list}${where}; nothing was granted`);
+    this.names = Object.freeze([...names]);
+  }
 }
 
 /**
  * The archive's original OMERO owner has no iRODS user and the mapping says `no_match: fail`.
  * Not retryable as is: an admin adds the user to the mapping file, then replays the job.
  */
-export class NoUserMappingError extends Error {
+export class NoUserMappingError extends UnmappedOmeroNamesError {
   override readonly name = 'NoUserMappingError';
   readonly code = 'no_user_mapping' as const;
-  readonly retryable = false;
   /** The first unmatched OMERO user (provenance `original_user`). */
   readonly omeroUser: string;
   /** Every unmatched OMERO user of the archive. */
-  readonly omeroUsers: readonly string[];
+  readonly omeroUsers = this.names;
 
   constructor(omeroUsers: readonly string[], mapSource: string | undefined) {
-    super(unmappedMessage('user', omeroUsers, mapSource));
+    super('user', omeroUsers, mapSource);
     this.omeroUser = omeroUsers[0] ?? '';
-    this.omeroUsers = Object.freeze([...omeroUsers]);
   }
 }
 
 /** The archive's OMERO group has no iRODS group and the mapping says `no_group_match: fail`. */
-export class NoGroupMappingError extends Error {
+export class NoGroupMappingError extends UnmappedOmeroNamesError {
   override readonly name = 'NoGroupMappingError';
   readonly code = 'no_group_mapping' as const;
-  readonly retryable = false;
   readonly omeroGroup: string;
-  readonly omeroGroups: readonly string[];
+  readonly omeroGroups = this.names;
 
   constructor(omeroGroups: readonly string[], mapSource: string | undefined) {
-    super(unmappedMessage('group', omeroGroups, mapSource));
+    super('group', omeroGroups, mapSource);
     this.omeroGroup = omeroGroups[0] ?? '';
-    this.omeroGroups = Object.freeze([...omeroGroups]);
   }
 }
 
