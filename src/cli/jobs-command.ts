@@ -71,7 +71,7 @@ function filterQuery(o: FilterOptions): Omit<JobQuery, 'stuck' | 'limit' | 'curs
  * Runs one admin command: builds the client from the configuration and the --url/--token flags,
  * and turns the admin API's refusals into one line (or one JSON object) and an exit code.
  */
-async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (client: AdminClient) => Promise<number>): Promise<void> {
+export async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (client: AdminClient) => Promise<number>): Promise<void> {
   try {
     const flags = cmd.optsWithGlobals<{ url?: string; token?: string }>();
     const client = new AdminClient(resolveClientSettings(loadConfig(io.env), flags));
@@ -85,12 +85,17 @@ async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (client: A
   }
 }
 
-export function registerJobsCommands(program: Command, io: CliIo): void {
-  const jobs = program
-    .command('jobs')
-    .description("inspect, replay and cancel jobs through the agent's admin API")
+/** A command group that talks to the agent's admin API: the --url and --token every such command takes. */
+export function adminCommandGroup(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
     .option('--url <url>', "the agent's base URL (default AGENT_URL, else http://AGENT_HOST:AGENT_PORT)")
     .option('--token <token>', 'admin token (default AGENT_ADMIN_TOKEN; prefer the variable: arguments show in ps)');
+}
+
+export function registerJobsCommands(program: Command, io: CliIo): void {
+  const jobs = adminCommandGroup(program, 'jobs', "inspect, replay and cancel jobs through the agent's admin API");
 
   withFilterOptions(
     jobs

@@ -15,6 +15,7 @@ import {
 } from '../../ome/index.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
+import { treeAvus } from '../tree-avus.js';
 import { loadTransferXml } from './transfer-xml.js';
 
 export interface MetadataOptions {
@@ -147,24 +148,11 @@ async function readOmeTiffHeaders(
  */
 async function currentAgentAvus(ctx: StepContext, root: string): Promise<CurrentAvus> {
   const current: CurrentAvus = { avus: new Map(), kinds: new Map() };
-  const inTree = (coll: string) => coll === root || coll.startsWith(`${root}/`);
-  const add = (lpath: string, kind: 'collection' | 'data_object', [attribute = '', value = '', units = '']: string[]) => {
+  for await (const { lpath, kind, avu } of treeAvus(ctx, root, OME_AVU_PREFIX)) {
     current.kinds.set(lpath, kind);
     const list = current.avus.get(lpath) ?? [];
-    list.push(units ? { attribute, value, units } : { attribute, value });
+    list.push(avu);
     current.avus.set(lpath, list);
-  };
-  for await (const [coll = '', name = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_NAME, META_DATA_ATTR_VALUE, META_DATA_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_DATA_ATTR_NAME like '${OME_AVU_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(`${coll}/${name}`, 'data_object', avu);
-  }
-  for await (const [coll = '', ...avu] of ctx.irods.query.genquery(
-    `SELECT COLL_NAME, META_COLL_ATTR_NAME, META_COLL_ATTR_VALUE, META_COLL_ATTR_UNITS WHERE COLL_NAME like '${root}%' AND META_COLL_ATTR_NAME like '${OME_AVU_PREFIX}%'`,
-    { signal: ctx.signal },
-  )) {
-    if (inTree(coll)) add(coll, 'collection', avu);
   }
   return current;
 }
