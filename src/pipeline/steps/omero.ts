@@ -32,6 +32,8 @@ export interface OmeroStepOptions {
  * OMERO_IRODS_MOUNT) or as a copy (`upload`), then learns the new OMERO ids (unpack does not
  * print them as a map: see src/omero/registration-lookup.ts) and writes them back as AVUs under
  * `irods_omero_agent::omero_` on the expanded tree and into the step's detail (the archives feed).
+ * The server is the default one for a landing job, the one asked for in a registration on demand
+ * (omero/target-server.ts); the AVU names say which (src/omero/registration-avus.ts).
  *
  * Idempotent where OMERO allows it: unpack is recorded the moment it finishes, so retries of the
  * same run only look the ids up again; a replay of an archive already registered on this server

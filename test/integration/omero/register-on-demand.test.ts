@@ -3,6 +3,7 @@ import { runCli } from '../../../src/cli/program.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { TEST_OPERATOR_TOKEN, TEST_READER_TOKEN, landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { agentAvus, uploadFile, waitForJob } from '../../support/pipeline.js';
+import { waitFor } from '../../support/wait.js';
 import { FIXTURES, useOmeroWorld, type Landed } from './landing.js';
 
 // Use case F: an archive that expanded (and was registered in the default OMERO server when it
@@ -137,8 +138,12 @@ describe('registering an expanded archive in another OMERO server on demand', ()
   });
 
   it('shows each server\'s registration in the landing job\'s feed item, the default one where it always was', async () => {
-    const feed = await api('/v1/archives?state=succeeded', { token: TEST_READER_TOKEN });
-    const items = (feed.json.items as Json[]).filter((i) => (i.archive as Json).path === landed.lpath);
+    // Items show once no older transaction of the (shared) PostgreSQL server runs: the feed's rule, migration 0002.
+    const items = await waitFor('the archive in the feed', async () => {
+      const feed = await api('/v1/archives?state=succeeded', { token: TEST_READER_TOKEN });
+      const found = (feed.json.items as Json[]).filter((i) => (i.archive as Json).path === landed.lpath);
+      return found.length ? found : undefined;
+    });
     expect(items.map((i) => i.job_id)).toEqual([landed.jobId]);
     const item = items[0] as Json & { omero_registrations: Record<string, Json>; steps: Record<string, { detail: Json }> };
     expect(Object.keys(item.omero_registrations).sort()).toEqual(['facility', 'partner']);
