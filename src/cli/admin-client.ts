@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { RegisterReply, RegisterRequestBody } from '../http/routes/archive-omero-schemas.js';
 import type { BulkReplayReply, BulkReplayRequest, CancelReply, JobDetail, JobListQuery, JobPage, ReplayChoiceReply } from '../http/routes/jobs-schemas.js';
 import type { UnregisterReplyBody } from '../http/routes/omero-registrations.js';
 import { ExitCode } from './exit-codes.js';
@@ -124,6 +125,12 @@ export class AdminClient {
   replayMatching(request: BulkReplayRequest): Promise<BulkReplayReply> {
     const body = Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined));
     return this.request<BulkReplayReply>('POST', '/v1/jobs/replay', { body });
+  }
+
+  /** Registers an expanded archive (its id or logical path) in an OMERO server: POST /v1/archives/{id}/omero. */
+  registerInOmero(archive: string, body: RegisterRequestBody): Promise<RegisterReply> {
+    const sent = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    return this.request<RegisterReply>('POST', `/v1/archives/${encodeURIComponent(archive)}/omero`, { body: sent });
   }
 
   cancel(id: string): Promise<CancelReply> {

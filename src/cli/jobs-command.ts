@@ -85,12 +85,17 @@ export async function runAdmin(io: CliIo, cmd: Command, json: boolean, body: (cl
   }
 }
 
-export function registerJobsCommands(program: Command, io: CliIo): void {
-  const jobs = program
-    .command('jobs')
-    .description("inspect, replay and cancel jobs through the agent's admin API")
+/** A command group that talks to the agent's admin API: the --url and --token every such command takes. */
+export function adminCommandGroup(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
     .option('--url <url>', "the agent's base URL (default AGENT_URL, else http://AGENT_HOST:AGENT_PORT)")
     .option('--token <token>', 'admin token (default AGENT_ADMIN_TOKEN; prefer the variable: arguments show in ps)');
+}
+
+export function registerJobsCommands(program: Command, io: CliIo): void {
+  const jobs = adminCommandGroup(program, 'jobs', "inspect, replay and cancel jobs through the agent's admin API");
 
   withFilterOptions(
     jobs

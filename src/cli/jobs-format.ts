@@ -80,6 +80,11 @@ export function jobDetailLines(job: JobDetail, options: { auditShown: number }):
   const facts = [a.size === null ? '' : formatBytes(a.size), a.format ?? '', a.uploader ? `uploaded by ${a.uploader}` : ''].filter(Boolean);
   field('archive', `${a.path}${facts.length ? `  (${facts.join(', ')})` : ''}`);
   if (job.target_path) field('target', job.target_path);
+  if (job.omero_request) {
+    const r = job.omero_request;
+    const how = [r.mode ? `mode ${r.mode}` : '', r.group ? `group ${r.group}` : ''].filter(Boolean).join(', ');
+    field('omero', `registration in server '${r.server}'${how ? ` (${how})` : ''} of the tree job ${job.source_job_id ?? '?'} expanded`);
+  }
   if (job.error) {
     const extra = [job.error.entry ? `entry ${job.error.entry}` : '', job.error.irods_status !== null ? `iRODS ${job.error.irods_status}` : '']
       .filter(Boolean)

@@ -7,6 +7,7 @@ import type { CliIo } from './io.js';
 import { registerEventsCommands } from './events-command.js';
 import { registerJobsCommands } from './jobs-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerOmeroCommands } from './omero-command.js';
 import { registerOmeroUnregisterCommand } from './omero-unregister-command.js';
 import { packageVersion } from './package-version.js';
 import { registerRunCommands } from './run-commands.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommands(program, io);
   registerJobsCommands(program, io);
   registerEventsCommands(program, io);
+  registerOmeroCommands(program, io);
   registerSweepCommand(program, io);
   registerOmeroUnregisterCommand(program, io);
   return program;

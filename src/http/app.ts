@@ -6,6 +6,7 @@ import { AdminTokens } from './plugins/admin-auth.js';
 import { bullBoardRoutes } from './plugins/bull-board.js';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { archiveOmeroRoutes } from './routes/archive-omero.js';
 import { archiveRoutes } from './routes/archives.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -47,6 +48,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!tokens.configured) deps.log.warn('AGENT_ADMIN_TOKENS is empty: the admin API and the queue dashboard refuse every request');
   await app.register(jobRoutes({ ...deps, tokens }));
   await app.register(archiveRoutes({ ...deps, tokens }));
+  await app.register(archiveOmeroRoutes({ ...deps, tokens }));
   await app.register(omeroSyncRoutes({ ...deps, tokens }));
   await app.register(omeroRegistrationRoutes({ ...deps, tokens }));
   await app.register(metricsRoutes(deps));

@@ -19,6 +19,12 @@ export interface StatusSyncDeps {
   readonly log: Logger;
 }
 
+/**
+ * Whether a job's state shows on its archive: a landing job's does; a registration on demand
+ * (in another OMERO server) never changes what the archive says about its expansion.
+ */
+export const showsOnArchive = (job: Pick<JobRow, 'kind'> | undefined): boolean => job?.kind !== 'omero_register';
+
 /** Writes the status AVUs; false (logged, never thrown) when iRODS did not take them. */
 export async function tryWriteArchiveStatus(irods: IrodsClient, archiveLpath: string, status: ArchiveStatus, log: Logger): Promise<boolean> {
   try {

@@ -43,7 +43,8 @@ export function buildStepContext(
     audited: (action, lpath) => audit.hasAudit(pool, job.id, action, lpath),
     flag: (flags, warnings = []) => lifecycle.recordFlags(pool, pointer, flags, warnings),
     setTarget: (lpath) => lifecycle.recordTarget(pool, job.id, lpath),
-    recordedEntries: () => entries.entriesForJob(pool, job.id),
+    // A registration on demand works on the tree its landing job expanded.
+    recordedEntries: () => entries.entriesForJob(pool, job.source_job_id ?? job.id),
     recordEntries: (rows) => entries.upsertEntries(pool, job.id, rows),
     updateArchiveFacts: (facts) => archives.updateArchiveFacts(pool, archive.id, facts),
     replaceArchiveVersion: (facts) => archives.replaceArchiveVersion(pool, archive.id, facts),

@@ -3,7 +3,7 @@ import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { archives, isStepName, jobs, lifecycle, type JobRow } from '../store/index.js';
-import { tryWriteArchiveStatus } from './archive-status-sync.js';
+import { showsOnArchive, tryWriteArchiveStatus } from './archive-status-sync.js';
 import { bullJobId, type PipelineQueues } from './queues.js';
 
 export type CancelRefusalCode = 'not_found' | 'not_cancellable';
@@ -81,7 +81,7 @@ export async function cancelJob(deps: CancelDeps, jobId: string, actor: string):
 
 /** The archive's status AVUs say cancelled; failing to write them does not undo the cancel (they are written again later). */
 async function writeCancelledStatus(deps: CancelDeps, job: JobRow, log: Logger): Promise<void> {
-  if (!deps.irods) return;
+  if (!deps.irods || !showsOnArchive(job)) return;
   const archive = await archives.getArchive(deps.pool, job.archive_id);
   if (!archive) return;
   const status = { status: 'cancelled', jobId: job.id, step: job.step, expandedTo: job.target_path, flags: job.flags, warnings: job.warnings } as const;

@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { FIRST_STEP, STEP_ORDER, isStepName, lifecycle, type JobRow, type JobState, type StepName } from '../store/index.js';
+import { FIRST_STEP, STEP_ORDER, isStepName, lifecycle, type JobState, type StepName } from '../store/index.js';
 import { countJobs, getJobListing, latestJobIdsForPaths, listJobs, type JobFilter, type JobListing } from '../store/repositories/job-search.js';
+import { enqueueStart } from './enqueue-start.js';
 import type { PipelineQueues } from './queues.js';
 
 export type ReplayRefusalCode = 'not_found' | 'not_replayable' | 'superseded' | 'unknown_step' | 'step_disabled' | 'step_after_stop';
@@ -36,12 +37,18 @@ export const REPLAYABLE_STATES: readonly JobState[] = ['failed', 'cancelled', 's
  * for a succeeded job, unless its run was an `omero unregister` (that run again). A named step must not lie after the step where the job stopped: that
  * would skip the work that failed and mark the job succeeded without it.
  */
-export function replayStart(config: Config, job: Pick<JobListing, 'state' | 'step'>, requested?: string): StepName | ReplayRefused {
+export function replayStart(config: Config, job: Pick<JobListing, 'state' | 'step'> & { readonly kind?: JobListing['kind'] }, requested?: string): StepName | ReplayRefused {
   if (!REPLAYABLE_STATES.includes(job.state)) {
     return new ReplayRefused('not_replayable', `the job is ${job.state}; only failed, cancelled or succeeded jobs can be replayed (cancel it first)`);
   }
   if (requested !== undefined && !isStepName(requested)) {
     return new ReplayRefused('unknown_step', `"${requested}" is not a step (${STEP_ORDER.join(', ')})`);
+  }
+  if (job.kind === 'omero_register') {
+    // A registration on demand is the omero step alone.
+    if (requested !== undefined && requested !== 'omero') return new ReplayRefused('unknown_step', `a registration in OMERO has one step, omero; it cannot start at ${requested}`);
+    if (!config.omero.enabled) return new ReplayRefused('step_disabled', 'the omero step is switched off on this agent (OMERO_ENABLED)');
+    return 'omero';
   }
   const stoppedAt = isStepName(job.step) ? job.step : FIRST_STEP;
   // A run an operator started with `omero unregister` is repeated as such (a no-op once done).
@@ -77,7 +84,8 @@ export async function replayJob(deps: ReplayDeps, jobId: string, options: { from
   if (!job) throw new ReplayRefused('not_found', `no job ${jobId}`);
   const latest = await latestJobIdsForPaths(deps.pool, [job.archive.logical_path]);
   const newest = latest.get(job.archive.logical_path);
-  if (newest !== undefined && newest !== job.id) {
+  // A registration on demand belongs to its landing job: current while that one is.
+  if (newest !== undefined && newest !== (job.source_job_id ?? job.id)) {
     return refuse(deps, new ReplayRefused('superseded', `a newer version of this archive has its own job (${newest}); replay that one`));
   }
   const from = replayStart(deps.config, job, options.from);
@@ -154,17 +162,6 @@ async function restart(deps: ReplayDeps, job: JobListing, from: StepName, actor:
   deps.metrics.adminActions.inc({ action: 'replay', outcome: 'replayed' });
   deps.metrics.jobs.inc({ step: from, state: 'queued' });
   deps.log.info({ job_id: job.id, from, actor, archive: job.archive.logical_path }, 'job replayed');
-  await enqueue(deps, restarted.job, from);
+  await enqueueStart(deps, restarted.job, from);
   return choice;
-}
-
-/** The replayed job's first step to BullMQ; if that fails, the job waits in the outbox and the next flush enqueues it. */
-async function enqueue(deps: ReplayDeps, job: JobRow, step: StepName): Promise<void> {
-  const at = { jobId: job.id, run: job.run, step };
-  try {
-    await deps.queues.enqueue(at);
-    await lifecycle.markEnqueued(deps.pool, at);
-  } catch (err) {
-    deps.log.warn({ err, job_id: job.id }, 'could not enqueue the replayed job; left in the outbox');
-  }
 }

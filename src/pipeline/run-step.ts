@@ -5,7 +5,7 @@ import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { archives, jobs, lifecycle, type ArchiveRow, type JobRow, type StepName } from '../store/index.js';
-import { tryWriteArchiveStatus } from './archive-status-sync.js';
+import { showsOnArchive, tryWriteArchiveStatus } from './archive-status-sync.js';
 import { buildStepContext } from './build-step-context.js';
 import { classifyFailure, IRODS_UNAUTHORIZED } from './failure-classification.js';
 import type { PipelineQueues, StepJobData } from './queues.js';
@@ -24,9 +24,10 @@ export interface RunnerDeps {
   readonly handlers: StepRegistry;
 }
 
-/** Whether a step runs at all in this configuration (omero only when enabled). */
-export function stepEnabled(config: Config, handlers: StepRegistry) {
-  return (step: StepName): boolean => (step === 'omero' ? config.omero.enabled : true) && handlers[step] !== undefined;
+/** Whether a step runs at all in this configuration (omero only when enabled), for this kind of job (a registration on demand: omero alone). */
+export function stepEnabled(config: Config, handlers: StepRegistry, job?: Pick<JobRow, 'kind'>) {
+  return (step: StepName): boolean =>
+    (job?.kind === 'omero_register' ? step === 'omero' : true) && (step === 'omero' ? config.omero.enabled : true) && handlers[step] !== undefined;
 }
 
 /** Whether the job is still at the step job's run and step, and not finished. */
@@ -70,7 +71,7 @@ export async function processStepJob(deps: RunnerDeps, bull: Job<StepJobData>, t
   }
   const { job: current, attempt } = startedStep;
   const handler = deps.handlers[step];
-  if (job.state === 'queued') {
+  if (job.state === 'queued' && showsOnArchive(job)) {
     // Best effort: the final status is the one that must hold, and it is written again until it does.
     if (await tryWriteArchiveStatus(deps.irods, archive.logical_path, { status: 'running', jobId, step, expandedTo: job.target_path }, log)) {
       await lifecycle.recordArchiveStatus(deps.pool, at, 'running');
@@ -83,7 +84,7 @@ export async function processStepJob(deps: RunnerDeps, bull: Job<StepJobData>, t
   try {
     const result: StepResult = handler ? await handler(buildStepContext(deps, { job: current, archive, step, attempt }, signal, log)) : { detail: { skipped: true } };
     const success = { skipped: !handler, detail: result.detail ?? {}, archiveStatus: result.archiveStatus };
-    const advanced = await lifecycle.completeStep(deps.pool, at, success, stepEnabled(deps.config, deps.handlers));
+    const advanced = await lifecycle.completeStep(deps.pool, at, success, stepEnabled(deps.config, deps.handlers, current));
     deps.metrics.stepDuration.observe({ step, outcome: 'succeeded' }, seconds());
     log.info({ seconds: Number(seconds().toFixed(3)) }, 'step succeeded');
     if (advanced) await handOn(deps, at, advanced, log);

@@ -31,7 +31,7 @@ export interface StepContext {
   /** Adds flags (e.g. incomplete) and human-readable warnings to the job. */
   flag(flags: readonly string[], warnings?: readonly string[]): Promise<void>;
   setTarget(lpath: string): Promise<void>;
-  /** The job's entries as recorded so far, in every run, by archive path. */
+  /** The job's entries as recorded so far, in every run, by archive path (a registration on demand: its landing job's). */
   recordedEntries(): Promise<Map<string, EntryRow>>;
   /** Records the state of entries (one statement for many: an expansion records thousands). */
   recordEntries(rows: readonly EntryUpdate[]): Promise<void>;

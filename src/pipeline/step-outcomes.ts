@@ -3,7 +3,7 @@ import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { jobs, lifecycle, type ArchiveRow, type StepPointer } from '../store/index.js';
-import { tryWriteArchiveStatus } from './archive-status-sync.js';
+import { showsOnArchive, tryWriteArchiveStatus } from './archive-status-sync.js';
 import type { Failure } from './failure-classification.js';
 
 /**
@@ -38,7 +38,7 @@ export async function recordRetry(deps: OutcomeDeps, at: StepPointer, failure: F
  */
 export async function failJob(deps: OutcomeDeps, at: StepPointer, archive: ArchiveRow, failure: Failure & { readonly cause: unknown }, log: Logger): Promise<void> {
   const latest = await jobs.getJob(deps.pool, at.jobId);
-  const written = await tryWriteArchiveStatus(
+  const written = showsOnArchive(latest) && await tryWriteArchiveStatus(
     deps.irods,
     archive.logical_path,
     { status: 'failed', jobId: at.jobId, step: at.step, error: failure.message, expandedTo: latest?.target_path, flags: latest?.flags, warnings: latest?.warnings },
@@ -57,7 +57,7 @@ export async function failJob(deps: OutcomeDeps, at: StepPointer, archive: Archi
 /** Cancels the job at its step, after writing `cancelled` on the archive. */
 export async function markCancelled(deps: OutcomeDeps, at: StepPointer, archive: ArchiveRow, log: Logger): Promise<void> {
   const latest = await jobs.getJob(deps.pool, at.jobId);
-  const written = await tryWriteArchiveStatus(
+  const written = showsOnArchive(latest) && await tryWriteArchiveStatus(
     deps.irods,
     archive.logical_path,
     { status: 'cancelled', jobId: at.jobId, step: at.step, expandedTo: latest?.target_path, flags: latest?.flags, warnings: latest?.warnings },

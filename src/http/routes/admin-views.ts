@@ -60,8 +60,18 @@ export const ProgressView = Type.Object({
   bytes_total: Nullable(Type.Integer()),
 });
 
+export const OmeroRequestView = Type.Object(
+  { server: Type.String(), mode: Nullable(Type.String()), group: Nullable(Type.String()) },
+  { description: "what the operator asked for (mode and group null: the server's own)" },
+);
+
 export const JobSummaryView = Type.Object({
   id: Type.String({ format: 'uuid' }),
+  kind: Type.Union([Type.Literal('landing'), Type.Literal('omero_register')], {
+    description: "landing: the archive's own job (inspect … finalize); omero_register: a registration in OMERO asked for later (the omero step alone)",
+  }),
+  source_job_id: Nullable(Type.String({ format: 'uuid', description: 'omero_register: the job that expanded the archive' })),
+  omero_request: Nullable(OmeroRequestView),
   state: JobStateSchema,
   step: Type.String({ description: 'current step; for a failed or cancelled job, the step where it stopped' }),
   run: Type.Integer({ description: '1, then +1 on each replay' }),
@@ -122,6 +132,9 @@ export function isStuck(job: Pick<JobListing, 'state' | 'updated_at' | 'not_befo
 export function jobSummaryView(job: JobListing, config: Config): JobSummaryView {
   return {
     id: job.id,
+    kind: job.kind,
+    source_job_id: job.source_job_id,
+    omero_request: job.omero_request,
     state: job.state,
     step: job.step,
     run: job.run,

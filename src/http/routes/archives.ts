@@ -1,8 +1,8 @@
 import { Type, type Static, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import type { Config } from '../../config/index.js';
-import { registrationBreaks, type JobStepRow, type RegistrationBreakRow } from '../../store/index.js';
+import { defaultOmeroServer, type Config } from '../../config/index.js';
+import { omeroRegistrations, registrationBreaks, type JobStepRow, type OmeroRegistrationRow, type RegistrationBreakRow } from '../../store/index.js';
 import { archivesFeed, stepsForRuns, type FeedPosition } from '../../store/repositories/job-search.js';
 import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
 import {
@@ -58,6 +58,19 @@ const OmeroRegistration = Nullable(
   ),
 );
 
+const ServerRegistration = Type.Object({
+  job_id: Type.String({ format: 'uuid', description: 'the job that registered it: this item\'s own (landing) or a registration on demand' }),
+  on_demand: Type.Boolean({ description: 'true: asked for later (POST /v1/archives/{id}/omero), not when the archive landed' }),
+  state: Type.String({ description: "that job's state: queued, running, succeeded, failed, cancelled" }),
+  error: Nullable(Type.Object({ code: Type.String(), message: Nullable(Type.String()) })),
+  omero: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'the registration, as steps.omero.detail.omero shows the landing one (server, ids, …)' })),
+});
+
+const OmeroRegistrations = Type.Record(Type.String(), ServerRegistration, {
+  description:
+    "by server name: the archive's registration in each OMERO server (the landing-time one in the default server, and each on demand, the newest per server). The landing one also stays at steps.omero.detail.omero",
+});
+
 const FeedItem = Type.Object({
   job_id: Type.String({ format: 'uuid' }),
   run: Type.Integer(),
@@ -70,6 +83,7 @@ const FeedItem = Type.Object({
   warnings: Type.Array(Type.String()),
   error: JobErrorView,
   omero_registration: OmeroRegistration,
+  omero_registrations: OmeroRegistrations,
   steps: Type.Record(Type.String(), StepSummary, {
     description:
       'the current run\'s steps by name, with what each recorded (e.g. metadata: the OME summary; omero: the OMERO ids)',
@@ -82,6 +96,30 @@ const FeedPage = Type.Object({
     Type.String({ description: 'keep it and pass it next time: only what changed since comes back (the given cursor when nothing did)' }),
   ),
 });
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The feed's `omero_registrations`: the landing job's own registration (default server), then those on demand. */
+function registrationsView(
+  job: { readonly id: string; readonly state: string },
+  landingStep: JobStepRow | undefined,
+  onDemand: readonly OmeroRegistrationRow[],
+  defaultName: string,
+): Static<typeof OmeroRegistrations> {
+  const out: Static<typeof OmeroRegistrations> = {};
+  const own = landingStep?.detail.omero;
+  if (landingStep && isRecord(own)) out[typeof own.server_name === 'string' ? own.server_name : defaultName] = { job_id: job.id, on_demand: false, state: job.state, error: null, omero: own };
+  for (const r of onDemand) {
+    out[r.omero_request.server] = {
+      job_id: r.job_id,
+      on_demand: true,
+      state: r.state,
+      error: r.error_code ? { code: r.error_code, message: r.error_message } : null,
+      omero: r.registration,
+    };
+  }
+  return out;
+}
 
 /** The feed's `omero_registration`: null while nothing broke it. */
 function registrationView(breaks: readonly RegistrationBreakRow[] | undefined): Static<typeof OmeroRegistration> {
@@ -147,6 +185,14 @@ export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg
           rows.map((j) => j.id),
         );
         for (const b of recorded) breaks.set(b.job_id, [...(breaks.get(b.job_id) ?? []), b]);
+        const onDemand = new Map<string, OmeroRegistrationRow[]>();
+        for (const r of await omeroRegistrations.registrationsOfJobs(
+          deps.pool,
+          rows.map((j) => j.id),
+        )) {
+          onDemand.set(r.source_job_id, [...(onDemand.get(r.source_job_id) ?? []), r]);
+        }
+        const defaultName = defaultOmeroServer(deps.config).name;
         const last = rows[rows.length - 1];
         return {
           items: rows.map((j) => ({
@@ -161,6 +207,12 @@ export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg
             warnings: j.warnings.map(String),
             error: j.error_code ? { code: j.error_code, message: j.error_message, entry: j.error_entry, irods_status: j.irods_status } : null,
             omero_registration: registrationView(breaks.get(j.id)),
+            omero_registrations: registrationsView(
+              j,
+              (byJob.get(j.id) ?? []).find((s) => s.step === 'omero' && s.state === 'succeeded'),
+              onDemand.get(j.id) ?? [],
+              defaultName,
+            ),
             steps: Object.fromEntries(
               (byJob.get(j.id) ?? []).map((s) => [s.step, { state: s.state, finished_at: isoDate(s.finished_at), detail: s.detail }]),
             ),

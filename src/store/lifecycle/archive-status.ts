@@ -29,11 +29,11 @@ export interface PendingArchiveStatus {
 export async function pendingArchiveStatuses(pool: pg.Pool, limit: number, withinSeconds: number): Promise<PendingArchiveStatus[]> {
   const { rows } = await pool.query<{ job: JobRow; logical_path: string }>(
     `SELECT to_jsonb(j) AS job, a.logical_path FROM jobs j JOIN archives a ON a.id = j.archive_id
-      WHERE j.state IN ('succeeded', 'failed', 'cancelled')
+      WHERE j.state IN ('succeeded', 'failed', 'cancelled') AND j.kind = 'landing'
         AND j.archive_status IS DISTINCT FROM ${FINAL_ARCHIVE_STATUS}
         AND j.finished_at > now() - make_interval(secs => $2::double precision)
         AND NOT EXISTS (SELECT 1 FROM jobs j2 JOIN archives a2 ON a2.id = j2.archive_id
-                         WHERE a2.logical_path = a.logical_path AND j2.id <> j.id
+                         WHERE a2.logical_path = a.logical_path AND j2.id <> j.id AND j2.kind = 'landing'
                            AND (a2.id > a.id OR (a2.id = a.id AND j2.created_at > j.created_at)))
       ORDER BY j.finished_at LIMIT $1`,
     [limit, withinSeconds],

@@ -36,7 +36,10 @@
  *   archives feed (GET /v1/archives) is ordered by them and must not miss a change by any writer,
  *   including a repair by hand, so that rule stays in the database. republishInFeed sets them
  *   without a transition, for news about a job that is not a change of its state (a broken
- *   registration).
+ *   registration, or a registration on demand of the job's tree that ended).
+ * - `kind` (migration 0009): `landing` jobs are the archives' own; an `omero_register` job (its
+ *   `source_job_id` a landing job, its `omero_request` set) runs the omero step alone and never
+ *   writes `archive_status`. Questions about "the job of an archive" concern landing jobs.
  */
 export type { RecordedFailure, StepPointer } from './guards.js';
 export { completeStep, deferStep, failStep, retryStep, startStep, waitForLogin } from './step-attempts.js';
@@ -47,6 +50,7 @@ export { countOutbox, drainOutbox, markEnqueued } from './outbox.js';
 export { failLostStep, quietScheduledJobs } from './lost-steps.js';
 export { pendingArchiveStatuses, recordArchiveStatus, recordFinalArchiveStatus, type PendingArchiveStatus } from './archive-status.js';
 export { createJob, postponeStart } from './job-creation.js';
+export { createRegisterJob, type RegisterRefusal } from './register-job.js';
 export { recordDetail, recordFlags, recordProgress, recordTarget } from './step-output.js';
 export { republishInFeed } from './feed.js';
 export { requestUnregister, type UnregisterRequest } from './unregister-request.js';

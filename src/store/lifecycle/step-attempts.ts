@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { withTransaction } from '../pool.js';
+import { withTransaction, type Queryable } from '../pool.js';
 import type { JobRow } from '../repositories/jobs.js';
 import { safeText } from '../safe-text.js';
 import { AT_STEP, atStep, lockJobAt, recordingSafely, type RecordedFailure, type StepPointer } from './guards.js';
+import { republishInFeed } from './feed.js';
 import { nextStep, type StepName } from './step-order.js';
 import { finishStep, startStepAttempt } from './step-rows.js';
 
@@ -12,6 +13,11 @@ import { finishStep, startStepAttempt } from './step-rows.js';
  * waits for iRODS to accept the agent's login. Each is one transaction that starts by checking
  * that the job is still at the attempt's run and step, and changes nothing otherwise.
  */
+
+/** A registration on demand that ended shows in its landing job's feed item: that item moves to the end of the feed. */
+async function republishSource(tx: Queryable, job: JobRow): Promise<void> {
+  if (job.source_job_id !== null) await republishInFeed(tx, [job.source_job_id]);
+}
 
 export interface StartedStep {
   /** The job as it is now: running. */
@@ -86,6 +92,7 @@ export async function completeStep(
     const job = rows[0];
     if (!job) return undefined;
     await finishStep(tx, at.jobId, at.run, at.step, { state: success.skipped ? 'skipped' : 'succeeded', detail: success.detail });
+    if (!next) await republishSource(tx, job);
     return next ? { outcome: 'advanced', next, job } : { outcome: 'succeeded', job };
   });
 }
@@ -146,6 +153,7 @@ export async function failStep(
       const job = rows[0];
       if (!job) return undefined;
       await finishStep(tx, at.jobId, at.run, at.step, { state: 'failed', errorCode: f.code, errorMessage: f.message, detail: f.entry ? { entry: f.entry } : {} });
+      await republishSource(tx, job);
       return { job, renderedSafely };
     }),
   );

@@ -58,8 +58,9 @@ function whereClause(filter: JobFilter, values: unknown[]): string {
     where.push(`j.id BETWEEN ${bind(low)}::uuid AND ${bind(high)}::uuid`);
   }
   if (filter.latestOnly) {
-    where.push(`j.id = (SELECT j2.id FROM jobs j2 JOIN archives a2 ON a2.id = j2.archive_id
-      WHERE a2.logical_path = a.logical_path ORDER BY a2.id DESC, j2.created_at DESC LIMIT 1)`);
+    // A registration on demand is current while its landing job is.
+    where.push(`COALESCE(j.source_job_id, j.id) = (SELECT j2.id FROM jobs j2 JOIN archives a2 ON a2.id = j2.archive_id
+      WHERE a2.logical_path = a.logical_path AND j2.kind = 'landing' ORDER BY a2.id DESC, j2.created_at DESC LIMIT 1)`);
   }
   return where.length ? where.join(' AND ') : 'true';
 }
@@ -203,7 +204,8 @@ export async function archivesFeed(
   query: { states?: readonly JobState[] | undefined; since?: Date | undefined; after?: FeedPosition | undefined; limit: number },
 ): Promise<FeedRow[]> {
   const values: unknown[] = [];
-  const where = ['j.state_xid < pg_snapshot_xmin(pg_current_snapshot())'];
+  // Registrations on demand show in their landing job's item (which they move to the end), not as items of their own.
+  const where = ['j.state_xid < pg_snapshot_xmin(pg_current_snapshot())', "j.kind = 'landing'"];
   const bind = (v: unknown): string => {
     values.push(v);
     return `$${values.length}`;
@@ -231,12 +233,12 @@ export async function stepsForRuns(db: Queryable, runs: readonly { jobId: string
   return rows;
 }
 
-/** The newest job of the newest archive version of each path (a job that is not it is superseded). */
+/** The newest landing job of the newest archive version of each path (a job that is not it is superseded). */
 export async function latestJobIdsForPaths(db: Queryable, lpaths: readonly string[]): Promise<Map<string, string>> {
   if (!lpaths.length) return new Map();
   const { rows } = await db.query<{ logical_path: string; id: string }>(
     `SELECT DISTINCT ON (a.logical_path) a.logical_path, j.id FROM jobs j JOIN archives a ON a.id = j.archive_id
-      WHERE a.logical_path = ANY($1::text[]) ORDER BY a.logical_path, a.id DESC, j.created_at DESC`,
+      WHERE a.logical_path = ANY($1::text[]) AND j.kind = 'landing' ORDER BY a.logical_path, a.id DESC, j.created_at DESC`,
     [lpaths],
   );
   return new Map(rows.map((r) => [r.logical_path, r.id]));

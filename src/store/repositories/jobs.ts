@@ -12,9 +12,23 @@ export interface JobProgress {
   bytesTotal?: number;
 }
 
+/** landing: the archive's own job (inspect … finalize); omero_register: the omero step alone, on demand. */
+export type JobKind = 'landing' | 'omero_register';
+
+/** What an operator asked of a registration on demand (mode and group null: the server's own). */
+export interface OmeroRequest {
+  server: string;
+  mode: 'ln_s' | 'upload' | null;
+  group: string | null;
+}
+
 export interface JobRow {
   id: string;
   archive_id: number;
+  kind: JobKind;
+  /** omero_register: the landing job whose expanded tree it registers. */
+  source_job_id: string | null;
+  omero_request: OmeroRequest | null;
   state: JobState;
   step: string;
   run: number;
@@ -42,7 +56,7 @@ export async function getJob(db: Queryable, id: string): Promise<JobRow | undefi
   return rows[0];
 }
 
-/** The newest job of the newest version of an archive path, with that version's facts. */
+/** The newest landing job of the newest version of an archive path, with that version's facts. */
 export async function latestJobForPath(
   db: Queryable,
   logicalPath: string,
@@ -50,7 +64,7 @@ export async function latestJobForPath(
   const { rows } = await db.query<{ job: JobRow; archive: ArchiveRow }>(
     `SELECT to_jsonb(j) AS job, to_jsonb(a) AS archive
        FROM jobs j JOIN archives a ON a.id = j.archive_id
-      WHERE a.logical_path = $1
+      WHERE a.logical_path = $1 AND j.kind = 'landing'
       ORDER BY a.id DESC, j.created_at DESC LIMIT 1`,
     [logicalPath],
   );

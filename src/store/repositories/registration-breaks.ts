@@ -26,7 +26,7 @@ export async function registeredTreesTouchedBy(db: Queryable, lpath: string): Pr
        JOIN LATERAL (SELECT s.run, s.detail->'omero' AS detail FROM job_steps s
                       WHERE s.job_id = j.id AND s.step = 'omero' AND s.state = 'succeeded' AND jsonb_typeof(s.detail->'omero') = 'object'
                       ORDER BY s.run DESC LIMIT 1) reg ON true
-      WHERE j.target_path IS NOT NULL
+      WHERE j.target_path IS NOT NULL AND j.kind = 'landing'
         AND NOT EXISTS (SELECT 1 FROM job_steps u WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded' AND u.run > reg.run)
         AND (j.target_path = $1 OR starts_with($1, j.target_path || '/') OR starts_with(j.target_path, $1 || '/'))
       ORDER BY j.target_path, j.created_at DESC`,
