@@ -67,7 +67,7 @@ export interface RegistrationBreakRow {
   changed_at: Date;
   avu_written_at: Date | null;
   avu_error: string | null;
-  /** Set by `omero unregister`: the registration it broke is gone (migration 0009). */
+  /** Set by `omero unregister`: the registration it broke is gone (migration 0010). */
   cleared_at: Date | null;
   cleared_by_run: number | null;
 }
