@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { defaultOmeroServer, omeroServerNamed, type Config, type OmeroServer } from '../config/index.js';
-import { collectionAvus } from '../irods/index.js';
+import { collectionAttributeValues } from '../irods/index.js';
 import type { IrodsClient } from '../irods/types.js';
 import { registrationAttribute } from '../omero/index.js';
 import { archives, lifecycle, omeroRegistrations, type ArchiveRow, type JobRow } from '../store/index.js';
@@ -66,7 +66,8 @@ function chooseServer(config: Config, request: RegisterRequest): OmeroServer {
 async function alreadyRegistered(deps: RegisterDeps, landing: JobRow & { target_path: string }, server: OmeroServer): Promise<boolean> {
   if (deps.irods) {
     try {
-      return (await collectionAvus(deps.irods.query, landing.target_path, registrationAttribute('server', server))).length > 0;
+      // Exactly that server's attribute: the default server's name is a prefix of the others'.
+      return (await collectionAttributeValues(deps.irods.query, landing.target_path, registrationAttribute('server', server))).length > 0;
     } catch (err) {
       deps.log.warn({ err, job_id: landing.id }, 'could not read the registration AVUs; deciding from what the agent recorded');
     }

@@ -115,19 +115,20 @@ export async function getJobListing(db: Queryable, id: string): Promise<JobListi
 }
 
 /**
- * The job an operator names by archive or tree: the newest job of archive version `archiveId`;
- * or for a path, the newest job of the newest version of the archive at that path, else the
- * newest job whose expanded tree is rooted there.
+ * The landing job an operator names by archive or tree (an omero_register job shares the
+ * archive and the tree, and is never the one meant): the newest of archive version
+ * `archiveId`; or for a path, the newest of the newest version of the archive at that path,
+ * else the newest whose expanded tree is rooted there.
  */
 export async function jobForArchiveOrTree(db: Queryable, target: { readonly archiveId: number } | { readonly path: string }): Promise<JobListing | undefined> {
   const select = `SELECT j.*, to_jsonb(a) AS archive FROM jobs j JOIN archives a ON a.id = j.archive_id`;
   const { rows } =
     'archiveId' in target
-      ? await db.query<JobListing>(`${select} WHERE a.id = $1 ORDER BY j.created_at DESC LIMIT 1`, [target.archiveId])
+      ? await db.query<JobListing>(`${select} WHERE a.id = $1 AND j.kind = 'landing' ORDER BY j.created_at DESC LIMIT 1`, [target.archiveId])
       : await db.query<JobListing>(
-          `(${select} WHERE a.logical_path = $1 ORDER BY a.id DESC, j.created_at DESC LIMIT 1)
+          `(${select} WHERE a.logical_path = $1 AND j.kind = 'landing' ORDER BY a.id DESC, j.created_at DESC LIMIT 1)
            UNION ALL
-           (${select} WHERE j.target_path = $1 ORDER BY j.created_at DESC LIMIT 1)`,
+           (${select} WHERE j.target_path = $1 AND j.kind = 'landing' ORDER BY j.created_at DESC LIMIT 1)`,
           [target.path],
         );
   const row = rows[0];

@@ -15,7 +15,7 @@ export interface OmeroRegistrationRow {
   registration: Record<string, unknown> | null;
 }
 
-/** Per landing job and server: its newest registration on demand (any state). */
+/** Per landing job and server: its newest registration on demand (any state) that no later unregister of that server undid. */
 export async function registrationsOfJobs(db: Queryable, sourceJobIds: readonly string[]): Promise<OmeroRegistrationRow[]> {
   if (!sourceJobIds.length) return [];
   const { rows } = await db.query<OmeroRegistrationRow>(
@@ -25,6 +25,10 @@ export async function registrationsOfJobs(db: Queryable, sourceJobIds: readonly 
               WHERE s.job_id = j.id AND s.run = j.run AND s.step = 'omero' AND jsonb_typeof(s.detail->'omero') = 'object') AS registration
        FROM jobs j
       WHERE j.kind = 'omero_register' AND j.source_job_id = ANY($1::uuid[])
+        -- An unregister of that server on the landing job since undid it.
+        AND NOT EXISTS (SELECT 1 FROM job_steps u
+                         WHERE u.job_id = j.source_job_id AND u.step = 'unregister' AND u.state = 'succeeded'
+                           AND u.detail->'omero_unregister'->>'server' = j.omero_request->>'server' AND u.finished_at > j.created_at)
       ORDER BY j.source_job_id, j.omero_request->>'server', j.created_at DESC`,
     [sourceJobIds],
   );

@@ -177,6 +177,41 @@ describe('registering an expanded archive in another OMERO server on demand', ()
     await waitForJob(agent.db.pool, landed.jobId);
     expect(await registrationAvus(landed.target)).toEqual(before);
   });
+
+  const unregister = async (server: string) => {
+    const res = await api('/v1/archives/omero/unregister', { method: 'POST', body: { path: landed.target, server } });
+    expect([res.status, res.json.outcome], JSON.stringify(res.json)).toEqual([202, 'queued']);
+    // The landing job's own run, never the register job's (both name the archive and the tree).
+    expect(res.json.job_id).toBe(landed.jobId);
+    await waitForJob(agent.db.pool, landed.jobId);
+  };
+  const feedItem = () =>
+    waitFor('the archive in the feed', async () => {
+      const feed = await api('/v1/archives?state=succeeded', { token: TEST_READER_TOKEN });
+      return (feed.json.items as (Json & { omero_registrations: Record<string, Json> })[]).find((i) => (i.archive as Json).path === landed.lpath);
+    });
+
+  it('after unregistering the default server, registers there again although the partner\'s attributes start with the same names', async () => {
+    await unregister('facility');
+    const left = await registrationAvus(landed.target);
+    expect(left.filter((l) => !l.includes('::partner')), left.join('\n')).toEqual([]);
+    const again = await register(archiveId, { server: 'facility' });
+    expect(again.status, JSON.stringify(again.json)).toBe(202);
+    const job = await waitForJob(agent.db.pool, again.json.job_id as string);
+    expect(job).toMatchObject({ kind: 'omero_register', omero_request: { server: 'facility' } });
+    expect(await registrationAvus(landed.target)).toContain('irods_omero_agent::omero_server=omero.test:4064');
+  });
+
+  it('after unregistering the partner, the feed no longer shows its registration, and it may be registered there again', async () => {
+    await unregister('partner');
+    expect((await registrationAvus(landed.target)).some((l) => l.includes('::partner'))).toBe(false);
+    const item = await feedItem();
+    expect(Object.keys(item?.omero_registrations ?? {})).toEqual(['facility']);
+    const again = await register(archiveId, { server: 'partner' });
+    expect(again.status, JSON.stringify(again.json)).toBe(202);
+    await waitForJob(agent.db.pool, again.json.job_id as string);
+    expect((await registrationAvus(landed.target)).some((l) => l.includes('omero_server::partner='))).toBe(true);
+  });
 });
 
 describe('registering on demand with OMERO switched off', () => {
