@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { ConfigError } from '../config/config-error.js';
 import { createIrodsClient, type IrodsClient, type IrodsClientOptions } from '../irods/index.js';
 

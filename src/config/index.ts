@@ -1,4 +1,5 @@
-export { loadConfig, requireSetting, type Config, type AdminRole } from './config.js';
+export { loadConfig, requireSetting } from './config.js';
+export type { Config, AdminRole } from './config-types.js';
 export { defaultOmeroServer, omeroServerNamed, OMERO_SERVER_NAME, type OmeroServer } from './omero-servers.js';
 export { ConfigError } from './config-error.js';
 export { describeConfig, configWarnings, maskUrlPassword } from './describe.js';
