@@ -1,3 +1,4 @@
+import { Refused } from './refused.js';
 import type pg from 'pg';
 import type { IrodsClient } from '../irods/types.js';
 import type { Logger } from '../logging/logger.js';
@@ -8,14 +9,8 @@ import { bullJobId, type PipelineQueues } from './queues.js';
 
 export type CancelRefusalCode = 'not_found' | 'not_cancellable';
 
-export class CancelRefused extends Error {
+export class CancelRefused extends Refused<CancelRefusalCode> {
   override readonly name = 'CancelRefused';
-  constructor(
-    readonly code: CancelRefusalCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface CancelDeps {

@@ -1,3 +1,4 @@
+import { Refused } from './refused.js';
 import type pg from 'pg';
 import { defaultOmeroServer, omeroServerNamed, type Config, type OmeroServer } from '../config/index.js';
 import { collectionAttributeValues } from '../irods/index.js';
@@ -11,14 +12,8 @@ import type { ReplayDeps } from './replay.js';
 export type RegisterRefusalCode = 'not_found' | 'not_expanded' | 'superseded' | 'unknown_server' | 'not_mounted' | 'already_registered' | 'in_progress' | 'omero_disabled';
 
 /** Why an archive may not be registered on demand (the HTTP layer: not_found 404, unknown_server and not_mounted 400, the rest 409). */
-export class RegisterRefused extends Error {
+export class RegisterRefused extends Refused<RegisterRefusalCode> {
   override readonly name = 'RegisterRefused';
-  constructor(
-    readonly code: RegisterRefusalCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** What a replay needs, and iRODS to see whether the tree is registered already (optional: PostgreSQL answers without it). */

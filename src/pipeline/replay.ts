@@ -1,3 +1,4 @@
+import { Refused } from './refused.js';
 import type pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -10,14 +11,8 @@ import type { PipelineQueues } from './queues.js';
 export type ReplayRefusalCode = 'not_found' | 'not_replayable' | 'superseded' | 'unknown_step' | 'step_disabled' | 'step_after_stop';
 
 /** Why a job may not be replayed (the HTTP layer: not_found 404, the not_replayable/superseded 409, the rest 400). */
-export class ReplayRefused extends Error {
+export class ReplayRefused extends Refused<ReplayRefusalCode> {
   override readonly name = 'ReplayRefused';
-  constructor(
-    readonly code: ReplayRefusalCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface ReplayDeps {

@@ -149,34 +149,28 @@ async function deleteInOmero(ctx: StepContext, server: OmeroServerTarget, found:
   }
 }
 
-/** OMERO's refusals as the step's codes; the AVUs are untouched in every case. */
+/** OMERO's refusals as the step's codes, and whether trying again may help. */
+const FAILURES: Readonly<Record<OmeroCliError['code'], readonly [code: string, retryable: boolean]>> = {
+  unreachable: ['omero_unreachable', true],
+  timeout: ['omero_timeout', true],
+  aborted: ['omero_interrupted', true],
+  // Deleted by someone between the look-up and the delete: the retry looks again.
+  object_missing: ['omero_object_missing', true],
+  login_refused: ['omero_login_refused', false],
+  cli_missing: ['omero_cli_missing', false],
+  runs_as_root: ['omero_cli_as_root', false],
+  usage: ['omero_cli_usage', false],
+  transfer_plugin_missing: ['omero_cli_usage', false],
+  bad_query: ['omero_query_refused', false],
+  failed: ['omero_cli_failed', false],
+  permission_denied: ['omero_cli_failed', false],
+  folder_missing: ['omero_cli_failed', false],
+};
+
+/** The step's failure for what OMERO said; the AVUs are untouched in every case. */
 function unregisterFailure(err: OmeroCliError): StepFailure {
-  const kept = 'The registration AVUs were left in iRODS.';
-  const again = (code: string) => new StepFailure(code, `${err.message} ${kept} The agent will try again.`, { retryable: true, cause: err });
-  const stop = (code: string) => new StepFailure(code, `${err.message} ${kept}`, { retryable: false, cause: err });
-  switch (err.code) {
-    case 'unreachable':
-      return again('omero_unreachable');
-    case 'timeout':
-      return again('omero_timeout');
-    case 'aborted':
-      return again('omero_interrupted');
-    case 'object_missing': // deleted by someone between the look-up and the delete: the retry looks again
-      return again('omero_object_missing');
-    case 'login_refused':
-      return stop('omero_login_refused');
-    case 'cli_missing':
-      return stop('omero_cli_missing');
-    case 'runs_as_root':
-      return stop('omero_cli_as_root');
-    case 'usage':
-    case 'transfer_plugin_missing':
-      return stop('omero_cli_usage');
-    case 'bad_query':
-      return stop('omero_query_refused');
-    case 'failed':
-    case 'permission_denied':
-    case 'folder_missing':
-      return stop(err.details.command === 'delete' ? 'omero_delete_refused' : 'omero_cli_failed');
-  }
+  const [mapped, retryable] = FAILURES[err.code];
+  const code = mapped === 'omero_cli_failed' && err.details.command === 'delete' ? 'omero_delete_refused' : mapped;
+  const message = `${err.message} The registration AVUs were left in iRODS.${retryable ? ' The agent will try again.' : ''}`;
+  return new StepFailure(code, message, { retryable, cause: err });
 }

@@ -1,3 +1,4 @@
+import { Refused } from '../refused.js';
 import type pg from 'pg';
 import { IrodsError } from '../../irods/index.js';
 import type { IrodsClient } from '../../irods/types.js';
@@ -18,14 +19,8 @@ export type UnregisterRefusalCode =
   | 'irods_unavailable';
 
 /** Why an unregister was refused (the HTTP layer: not_found 404, unknown_server 400, irods_unavailable 503, the rest 409). */
-export class UnregisterRefused extends Error {
+export class UnregisterRefused extends Refused<UnregisterRefusalCode> {
   override readonly name = 'UnregisterRefused';
-  constructor(
-    readonly code: UnregisterRefusalCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** What a replay needs, and iRODS to read the registration from. */
