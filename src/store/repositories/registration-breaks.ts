@@ -14,20 +14,35 @@ export interface RegisteredTree {
 
 /**
  * The registered trees a rename or removal of `lpath` touches: the tree that contains it, or
- * every tree inside it (a collection above them went). Per tree, its newest job that registered
- * it (a later run that did not register does not hide an earlier registration; a later
- * `omero unregister` does: OMERO no longer reads the tree).
+ * every tree inside it (a collection above them went). Per tree, one registration that still
+ * stands, an in-place (`ln_s`) one first: the landing job's own (its newest; a later run that did
+ * not register does not hide it), or one on demand in another server (kind omero_register). A
+ * registration stops standing when an `omero unregister` of its server came after it: OMERO no
+ * longer reads the tree there.
  */
 export async function registeredTreesTouchedBy(db: Queryable, lpath: string): Promise<RegisteredTree[]> {
   const { rows } = await db.query<RegisteredTree>(
     `SELECT DISTINCT ON (j.target_path) j.id AS job_id, j.run, j.target_path, a.id AS archive_id, a.logical_path AS archive_path, reg.detail AS registration
        FROM jobs j
        JOIN archives a ON a.id = j.archive_id
-       JOIN LATERAL (SELECT s.run, s.detail->'omero' AS detail FROM job_steps s
-                      WHERE s.job_id = j.id AND s.step = 'omero' AND s.state = 'succeeded' AND jsonb_typeof(s.detail->'omero') = 'object'
-                      ORDER BY s.run DESC LIMIT 1) reg ON true
+       JOIN LATERAL (
+         SELECT r.detail FROM (
+           (SELECT s.detail->'omero' AS detail, s.finished_at FROM job_steps s
+             WHERE s.job_id = j.id AND s.step = 'omero' AND s.state = 'succeeded' AND jsonb_typeof(s.detail->'omero') = 'object'
+               AND NOT EXISTS (SELECT 1 FROM job_steps u
+                                WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded' AND u.run > s.run
+                                  -- rows from before several servers name none: any unregister undid them
+                                  AND (s.detail->'omero'->>'server_name' IS NULL OR u.detail->'omero_unregister'->>'server' = s.detail->'omero'->>'server_name'))
+             ORDER BY s.run DESC LIMIT 1)
+           UNION ALL
+           SELECT s.detail->'omero', s.finished_at FROM jobs rj
+             JOIN job_steps s ON s.job_id = rj.id AND s.run = rj.run AND s.step = 'omero' AND s.state = 'succeeded'
+            WHERE rj.kind = 'omero_register' AND rj.source_job_id = j.id AND jsonb_typeof(s.detail->'omero') = 'object'
+              AND NOT EXISTS (SELECT 1 FROM job_steps u
+                               WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded'
+                                 AND u.detail->'omero_unregister'->>'server' = rj.omero_request->>'server' AND u.finished_at > rj.created_at)
+         ) r ORDER BY (r.detail->>'mode' = 'ln_s') DESC, r.finished_at DESC NULLS LAST LIMIT 1) reg ON true
       WHERE j.target_path IS NOT NULL AND j.kind = 'landing'
-        AND NOT EXISTS (SELECT 1 FROM job_steps u WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded' AND u.run > reg.run)
         AND (j.target_path = $1 OR starts_with($1, j.target_path || '/') OR starts_with(j.target_path, $1 || '/'))
       ORDER BY j.target_path, j.created_at DESC`,
     [lpath],
