@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { defaultOmeroServer, type Config } from '../../config/index.js';
+import type { Config, OmeroServer } from '../../config/index.js';
 import { collectionAvus, dataObjectAvus, nearestCollectionWithAttribute } from '../../irods/index.js';
 import type { Avu, IrodsClient } from '../../irods/types.js';
 import type { Logger } from '../../logging/logger.js';
-import { keepMapAnnotations, OMERO_ID_ATTRIBUTES, openOmeroSession, type KeptAnnotation, type Pair } from '../../omero/index.js';
+import { keepMapAnnotations, openOmeroSession, registrationAttributes, type KeptAnnotation, type Pair, type RegistrationField } from '../../omero/index.js';
 import { omeroAnnotations, type OmeroAnnotationRow, type OmeroSyncRow } from '../../store/index.js';
 import { omeroSessionOptions } from '../omero-session-options.js';
 import { annotationPairs, samePairs } from './annotation-pairs.js';
@@ -40,12 +40,14 @@ async function readAvus(irods: IrodsClient, sync: OmeroSyncRow): Promise<Avu[]> 
   }
 }
 
+type Attributes = Readonly<Record<RegistrationField, string>>;
+
 /** Where the object was registered: its own server AVU (a tree's root), else the nearest collection above that has one. */
-async function serverOf(irods: IrodsClient, sync: OmeroSyncRow, avus: readonly Avu[]): Promise<string | undefined> {
-  const own = sync.entity_type === 'collection' ? registeredServer(avus) : undefined;
+async function serverOf(irods: IrodsClient, sync: OmeroSyncRow, avus: readonly Avu[], attributes: Attributes): Promise<string | undefined> {
+  const own = sync.entity_type === 'collection' ? registeredServer(avus, attributes) : undefined;
   if (own !== undefined) return own;
   const parent = sync.logical_path.slice(0, sync.logical_path.lastIndexOf('/'));
-  return (await nearestCollectionWithAttribute(irods.query, parent, OMERO_ID_ATTRIBUTES.server))?.values[0];
+  return (await nearestCollectionWithAttribute(irods.query, parent, attributes.server))?.values[0];
 }
 
 /** Whether OMERO already holds `pairs` on every target, as far as the agent wrote it. */
@@ -62,21 +64,38 @@ function alreadyWritten(targets: readonly OmeroTarget[], recorded: ReadonlyMap<s
  * iRODS, compares with what the agent last wrote (PostgreSQL), and only when they differ logs in
  * to OMERO (as the omero step does: a private session, password in the environment) to write.
  * An unchanged object, a replay, a burst already written: no OMERO call at all. Writes nothing to
- * iRODS, so a sync never causes another metadata event.
+ * iRODS, so a sync never causes another metadata event. Each configured server the object is
+ * registered in (its attributes name it, registration-avus.ts) gets its own annotation.
  */
 export async function syncObject(deps: ObjectSyncDeps, sync: OmeroSyncRow, signal: AbortSignal): Promise<SyncResult> {
+  const avus = await readAvus(deps.irods, sync);
+  const results: [string, SyncResult][] = [];
+  for (const server of deps.config.omero.servers) {
+    const result = await syncInServer(deps, sync, avus, server, signal);
+    if (result) results.push([server.name, result]);
+  }
+  const [only] = results;
+  if (!only) {
+    return skipped('not_registered', `${sync.logical_path} carries no OMERO ids (irods_omero_agent::omero_*), or is gone: nothing to show in OMERO.`);
+  }
+  if (results.length === 1) return only[1];
+  return {
+    state: results.every(([, r]) => r.state === 'skipped') ? 'skipped' : 'succeeded',
+    outcome: { action: 'per_server', servers: Object.fromEntries(results.map(([name, r]) => [name, { state: r.state, ...r.outcome }])) },
+  };
+}
+
+/** The sync in one server; undefined when the object is not registered there. */
+async function syncInServer(deps: ObjectSyncDeps, sync: OmeroSyncRow, avus: readonly Avu[], target: OmeroServer, signal: AbortSignal): Promise<SyncResult | undefined> {
   const { config } = deps;
   const path = sync.logical_path;
-  const avus = await readAvus(deps.irods, sync);
-  const targets = registrationTargets(avus);
-  if (!targets.length) {
-    return skipped('not_registered', `${path} carries no OMERO ids (irods_omero_agent::omero_*), or is gone: nothing to show in OMERO.`);
-  }
-  const server = await serverOf(deps.irods, sync, avus);
-  const defaultServer = defaultOmeroServer(config);
-  const configured = `${defaultServer.host}:${defaultServer.port}`;
+  const attributes = registrationAttributes(target);
+  const targets = registrationTargets(avus, attributes);
+  if (!targets.length) return undefined;
+  const server = await serverOf(deps.irods, sync, avus, attributes);
+  const configured = `${target.host}:${target.port}`;
   if (server === undefined) {
-    return skipped('no_server', `No collection at or above ${path} names the OMERO server it was registered in (${OMERO_ID_ATTRIBUTES.server}).`);
+    return skipped('no_server', `No collection at or above ${path} names the OMERO server it was registered in (${attributes.server}).`);
   }
   if (server !== configured) {
     return skipped('other_server', `${path} was registered in OMERO at ${server}; this agent writes to ${configured}.`, { server });
@@ -90,8 +109,8 @@ export async function syncObject(deps: ObjectSyncDeps, sync: OmeroSyncRow, signa
     return { state: 'succeeded', outcome: { ...summary, action: 'unchanged', annotations: rows.map((r) => r.annotation_id) } };
   }
 
-  if (defaultServer.password === undefined || defaultServer.password === '') {
-    throw new SyncFailure('omero_login_refused', 'OMERO_PASSWORD is not set on the agent, so it cannot log in to OMERO.', false);
+  if (target.password === undefined || target.password === '') {
+    throw new SyncFailure('omero_login_refused', `No password is set for the OMERO server "${target.name}" (OMERO_PASSWORD, or its password_file), so the agent cannot log in to it.`, false);
   }
   const record = (t: OmeroTarget, annotationId: string, written: readonly Pair[]) =>
     omeroAnnotations.recordAnnotation(deps.pool, {
@@ -103,7 +122,7 @@ export async function syncObject(deps: ObjectSyncDeps, sync: OmeroSyncRow, signa
       written,
       syncId: sync.id,
     });
-  const session = await openOmeroSession(omeroSessionOptions(config, deps.log, signal));
+  const session = await openOmeroSession(omeroSessionOptions(config, deps.log, signal, target));
   let kept: KeptAnnotation[];
   try {
     kept = await keepMapAnnotations(session.cli, {

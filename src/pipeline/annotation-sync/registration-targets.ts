@@ -1,5 +1,8 @@
 import type { Avu } from '../../irods/types.js';
-import { compareIds, OMERO_ID_ATTRIBUTES, type AnnotatableType } from '../../omero/index.js';
+import { compareIds, OMERO_ID_ATTRIBUTES, type AnnotatableType, type RegistrationField } from '../../omero/index.js';
+
+/** The registration attributes of one server (registration-avus.ts); the default server's by default. */
+type Attributes = Readonly<Record<RegistrationField, string>>;
 
 /** An OMERO object an iRODS object became. */
 export interface OmeroTarget {
@@ -19,20 +22,20 @@ const idsOf = (avus: readonly Avu[], attribute: string): string[] =>
  * Datasets (Plates) only when it registered no Project (Screen) to hold them, so a tree shows its
  * metadata once, on the container a user opens first.
  */
-export function registrationTargets(avus: readonly Avu[]): OmeroTarget[] {
-  const projects = idsOf(avus, OMERO_ID_ATTRIBUTES.project);
-  const screens = idsOf(avus, OMERO_ID_ATTRIBUTES.screen);
+export function registrationTargets(avus: readonly Avu[], attributes: Attributes = OMERO_ID_ATTRIBUTES): OmeroTarget[] {
+  const projects = idsOf(avus, attributes.project);
+  const screens = idsOf(avus, attributes.screen);
   const byType: Record<AnnotatableType, string[]> = {
-    Image: idsOf(avus, OMERO_ID_ATTRIBUTES.image),
+    Image: idsOf(avus, attributes.image),
     Project: projects,
-    Dataset: projects.length ? [] : idsOf(avus, OMERO_ID_ATTRIBUTES.dataset),
+    Dataset: projects.length ? [] : idsOf(avus, attributes.dataset),
     Screen: screens,
-    Plate: screens.length ? [] : idsOf(avus, OMERO_ID_ATTRIBUTES.plate),
+    Plate: screens.length ? [] : idsOf(avus, attributes.plate),
   };
   return ORDER.flatMap((type) => byType[type].map((id) => ({ type, id })));
 }
 
 /** The `host:port` a registration AVU names, if the AVUs carry one. */
-export function registeredServer(avus: readonly Avu[]): string | undefined {
-  return avus.find((a) => a.attribute === OMERO_ID_ATTRIBUTES.server)?.value;
+export function registeredServer(avus: readonly Avu[], attributes: Attributes = OMERO_ID_ATTRIBUTES): string | undefined {
+  return avus.find((a) => a.attribute === attributes.server)?.value;
 }

@@ -4,6 +4,7 @@ import type { CliIo } from '../../../src/cli/io.js';
 import { TEST_OPERATOR_TOKEN, TEST_READER_TOKEN, landedEvent, startTestAgent, type TestAgent } from '../../support/agent.js';
 import { agentAvus, uploadFile, waitForJob } from '../../support/pipeline.js';
 import { waitFor } from '../../support/wait.js';
+import { mapAnnotationsOn } from '../../standins/omero-cli/index.js';
 import { FIXTURES, useOmeroWorld, type Landed } from './landing.js';
 
 // Use case F: an archive that expanded (and was registered in the default OMERO server when it
@@ -56,7 +57,7 @@ describe('registering an expanded archive in another OMERO server on demand', ()
       { name: 'facility', host: 'omero.test', user: 'agent', password: world.omero.password, default: true },
       { name: 'partner', host: 'partner.test', port: 14064, user: 'guest', password: 'partner-pass', group: 'partners' },
       { name: 'inplace', host: 'inplace.test', user: 'agent', password: 'x', mode: 'upload' },
-    ]);
+    ], { AGENT_OMERO_SYNC_DEBOUNCE_SECONDS: '1' });
     agent = await startTestAgent({ label: 'omero-on-demand', irods: world.irods.client, workers: true, env });
     landed = await world.land(agent, `${FIXTURES}valid_single_image.zip`);
     await waitForJob(agent.db.pool, landed.jobId);
@@ -135,6 +136,30 @@ describe('registering an expanded archive in another OMERO server on demand', ()
     expect(show.out.join('\n')).toContain(`omero     registration in server 'partner' of the tree job ${landed.jobId} expanded`);
     const listed = await api(`/v1/jobs?path_prefix=${encodeURIComponent(landed.lpath)}`);
     expect((listed.json.items as Json[]).map((j) => j.kind).sort()).toEqual(['landing', 'omero_register']);
+  });
+
+  it('keeps the iRODS metadata of a file in each server it is registered in, as a MapAnnotation on the image there', async () => {
+    const files = await world.irods.client.query.genqueryAll(
+      `SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_VALUE WHERE COLL_NAME like '${landed.target}%' AND META_DATA_ATTR_NAME = 'irods_omero_agent::omero_image_id::partner'`,
+    );
+    const [coll = '', name = '', partnerImage = ''] = files[0] ?? [];
+    const file = `${coll}/${name}`;
+    await world.alice.client.dataObjects.modifyMetadata(file, [{ operation: 'add', attribute: 'stain', value: 'DAPI' }]);
+    const res = await agent.postEvent({
+      type: 'metadata.changed',
+      timestamp: new Date().toISOString(),
+      data: { zone: 'tempZone', logical_path: file, entity_type: 'data_object', attributes: ['stain'], user: 'alice', user_zone: 'tempZone', client_user: 'alice#tempZone', pep: 'pep_api_mod_avu_metadata_post' },
+    });
+    expect(res.status).toBe(202);
+    const sync = await waitFor('the sync', async () => {
+      const { rows } = await agent.db.pool.query<{ state: string; outcome: Json }>('SELECT state, outcome FROM omero_syncs WHERE id = $1', [res.json.sync_id]);
+      return rows[0] && ['succeeded', 'skipped', 'failed'].includes(rows[0].state) ? rows[0] : undefined;
+    });
+    expect(sync).toMatchObject({ state: 'succeeded', outcome: { action: 'per_server', servers: { facility: { action: 'written' }, partner: { action: 'written', server: PARTNER } } } });
+    expect(mapAnnotationsOn(await world.omero.state(PARTNER), `Image:${partnerImage}`)).toMatchObject([{ map: [['stain', 'DAPI']] }]);
+    const [, , facilityImage = ''] =
+      (await world.irods.client.query.genqueryAll(`SELECT COLL_NAME, DATA_NAME, META_DATA_ATTR_VALUE WHERE COLL_NAME = '${coll}' AND DATA_NAME = '${name}' AND META_DATA_ATTR_NAME = 'irods_omero_agent::omero_image_id'`))[0] ?? [];
+    expect(mapAnnotationsOn(await world.omero.state(), `Image:${facilityImage}`)).toMatchObject([{ map: [['stain', 'DAPI']] }]);
   });
 
   it('shows each server\'s registration in the landing job\'s feed item, the default one where it always was', async () => {
