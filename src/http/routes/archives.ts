@@ -6,12 +6,10 @@ import { omeroRegistrations, registrationBreaks, type JobStepRow, type OmeroRegi
 import { archivesFeed, stepsForRuns, type FeedPosition } from '../../store/repositories/job-search.js';
 import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
 import {
-  ArchiveView,
   Detail,
   ErrorReply,
   JOB_STATES,
-  JobErrorView,
-  JobStateSchema,
+  JobSummaryView,
   archiveView,
   decodeCursor,
   encodeCursor,
@@ -71,17 +69,20 @@ const OmeroRegistrations = Type.Record(Type.String(), ServerRegistration, {
     "by server name: the archive's registration in each OMERO server (the landing-time one in the default server, and each on demand, the newest per server). The landing one also stays at steps.omero.detail.omero",
 });
 
+// A feed item says of its job what the jobs API says, in the same words.
+const { run, state, step, archive, target_path, flags, warnings, error } = JobSummaryView.properties;
+
 const FeedItem = Type.Object({
   job_id: Type.String({ format: 'uuid' }),
-  run: Type.Integer(),
-  state: JobStateSchema,
+  run,
+  state,
   state_changed_at: Type.String({ format: 'date-time' }),
-  step: Type.String(),
-  archive: ArchiveView,
-  target_path: Nullable(Type.String({ description: 'the collection the archive expanded into' })),
-  flags: Type.Array(Type.String()),
-  warnings: Type.Array(Type.String()),
-  error: JobErrorView,
+  step,
+  archive,
+  target_path,
+  flags,
+  warnings,
+  error,
   omero_registration: OmeroRegistration,
   omero_registrations: OmeroRegistrations,
   steps: Type.Record(Type.String(), StepSummary, {
