@@ -40,7 +40,7 @@ export async function registeredTreesTouchedBy(db: Queryable, lpath: string): Pr
             WHERE rj.kind = 'omero_register' AND rj.source_job_id = j.id AND jsonb_typeof(s.detail->'omero') = 'object'
               AND NOT EXISTS (SELECT 1 FROM job_steps u
                                WHERE u.job_id = j.id AND u.step = 'unregister' AND u.state = 'succeeded'
-                                 AND u.detail->'omero_unregister'->>'server' = rj.omero_request->>'server' AND u.finished_at > rj.created_at)
+                                 AND u.detail->'omero_unregister'->>'server' = rj.omero_request->>'server' AND u.finished_at > s.finished_at)
          ) r ORDER BY (r.detail->>'mode' = 'ln_s') DESC, r.finished_at DESC NULLS LAST LIMIT 1) reg ON true
       WHERE j.target_path IS NOT NULL AND j.kind = 'landing'
         AND (j.target_path = $1 OR starts_with($1, j.target_path || '/') OR starts_with(j.target_path, $1 || '/'))

@@ -27,8 +27,9 @@ async function landing(omero?: Omero): Promise<JobRow & { target_path: string }>
   return { ...job, target_path: target };
 }
 
-async function omeroStep(jobId: string, run: number, omero: Omero): Promise<void> {
-  await db.pool.query(`INSERT INTO job_steps (job_id, run, step, state, detail, finished_at) VALUES ($1, $2, 'omero', 'succeeded', $3, now())`, [
+/** `finishedAt` is SQL: a registration after an unregister finishes later, whatever the clock's resolution. */
+async function omeroStep(jobId: string, run: number, omero: Omero, finishedAt = 'now()'): Promise<void> {
+  await db.pool.query(`INSERT INTO job_steps (job_id, run, step, state, detail, finished_at) VALUES ($1, $2, 'omero', 'succeeded', $3, ${finishedAt})`, [
     jobId,
     run,
     { omero: { ...omero, server: `${omero.server_name}.test:4064`, images: [] } },
@@ -36,7 +37,7 @@ async function omeroStep(jobId: string, run: number, omero: Omero): Promise<void
 }
 
 /** A registration on demand of the landing job's tree in `omero.server_name`, finished. */
-async function onDemand(job: JobRow & { target_path: string }, omero: Omero): Promise<void> {
+async function onDemand(job: JobRow & { target_path: string }, omero: Omero): Promise<string> {
   const { rows } = await db.pool.query<{ logical_path: string }>('SELECT logical_path FROM archives WHERE id = $1', [job.archive_id]);
   const created = await lifecycle.createRegisterJob(
     db.pool,
@@ -47,6 +48,7 @@ async function onDemand(job: JobRow & { target_path: string }, omero: Omero): Pr
   if (!('job' in created)) throw new Error(`not created: ${created.code}`);
   await db.pool.query(`UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = $1`, [created.job.id]);
   await omeroStep(created.job.id, created.job.run, omero);
+  return created.job.id;
 }
 
 /** An unregister of `server` on the landing job, finished now (run 2, 3, …). */
@@ -84,6 +86,16 @@ describe('the registrations a change of registered data breaks', () => {
     expect(await touched(job)).toEqual(['default']);
     await unregistered(job, 'default');
     expect(await touched(job)).toEqual([]);
+  });
+
+  it('count a registration on demand again when its job registers again after the unregister (a replay)', async () => {
+    const job = await landing();
+    const registerJob = await onDemand(job, { mode: 'ln_s', server_name: 'partner' });
+    await unregistered(job, 'partner');
+    expect(await touched(job)).toEqual([]);
+    const { rows } = await db.pool.query<{ run: number }>('UPDATE jobs SET run = run + 1 WHERE id = $1 RETURNING run', [registerJob]);
+    await omeroStep(registerJob, rows[0]?.run ?? 2, { mode: 'ln_s', server_name: 'partner' }, "now() + interval '1 second'");
+    expect(await touched(job)).toEqual(['partner']);
   });
 
   it('take a registration written before several servers (no server name) as undone by any unregister', async () => {
