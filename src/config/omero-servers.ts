@@ -265,7 +265,12 @@ export function defaultOmeroServer(config: OmeroServersOf): OmeroServer {
   return found;
 }
 
-/** The server of that name, undefined when the configuration names none. */
-export function omeroServerNamed(config: OmeroServersOf, name: string): OmeroServer | undefined {
-  return config.omero.servers.find((s) => s.name === name);
+/** The server of that name (the default one when no name is given), undefined when the configuration names none. */
+export function omeroServerNamed(config: OmeroServersOf, name?: string): OmeroServer | undefined {
+  return name === undefined ? defaultOmeroServer(config) : config.omero.servers.find((s) => s.name === name);
+}
+
+/** The names an operator may give, in the configuration's order (for a refusal's message). */
+export function omeroServerNames(config: OmeroServersOf): string[] {
+  return config.omero.servers.map((s) => s.name);
 }

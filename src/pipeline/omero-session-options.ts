@@ -21,3 +21,8 @@ export function omeroSessionOptions(config: Config, log: Logger, signal?: AbortS
     signal,
   };
 }
+
+/** Where the password of the server called `serverName` comes from, for the sentence that says it is missing. */
+export function passwordSetting(config: Config, serverName: string): string {
+  return config.omero.serversFile === undefined ? 'OMERO_PASSWORD' : `the password_file of server '${serverName}' (${config.omero.serversFile})`;
+}

@@ -1,6 +1,6 @@
 import { Refused } from './refused.js';
 import type pg from 'pg';
-import { defaultOmeroServer, omeroServerNamed, type Config, type OmeroServer } from '../config/index.js';
+import { omeroServerNamed, omeroServerNames, type Config, type OmeroServer } from '../config/index.js';
 import { collectionAttributeValues } from '../irods/index.js';
 import type { IrodsClient } from '../irods/types.js';
 import { registrationAttribute } from '../omero/index.js';
@@ -42,9 +42,9 @@ async function findArchive(pool: pg.Pool, ref: string): Promise<ArchiveRow | und
 
 /** The server asked for (default: the default one), refused when the configuration does not name it or cannot register that way. */
 function chooseServer(config: Config, request: RegisterRequest): OmeroServer {
-  const server = request.server === undefined ? defaultOmeroServer(config) : omeroServerNamed(config, request.server);
+  const server = omeroServerNamed(config, request.server);
   if (!server) {
-    throw new RegisterRefused('unknown_server', `no OMERO server is named '${String(request.server)}' (known: ${config.omero.servers.map((s) => s.name).join(', ')})`);
+    throw new RegisterRefused('unknown_server', `no OMERO server is named '${String(request.server)}' (known: ${omeroServerNames(config).join(', ')})`);
   }
   if ((request.mode ?? server.mode) === 'ln_s' && server.irodsMount === undefined) {
     throw new RegisterRefused('not_mounted', `the OMERO server '${server.name}' has no mount, which an in-place (ln_s) registration needs; ask for mode upload`);

@@ -5,7 +5,7 @@ import type { Avu, IrodsClient } from '../../irods/types.js';
 import type { Logger } from '../../logging/logger.js';
 import { keepMapAnnotations, openOmeroSession, registrationAttributes, type KeptAnnotation, type Pair, type RegistrationField } from '../../omero/index.js';
 import { omeroAnnotations, type OmeroAnnotationRow, type OmeroSyncRow } from '../../store/index.js';
-import { omeroSessionOptions } from '../omero-session-options.js';
+import { omeroSessionOptions, passwordSetting } from '../omero-session-options.js';
 import { annotationPairs, samePairs } from './annotation-pairs.js';
 import { registeredServer, registrationTargets, type OmeroTarget } from './registration-targets.js';
 import { SyncFailure } from './sync-failure.js';
@@ -110,7 +110,7 @@ async function syncInServer(deps: ObjectSyncDeps, sync: OmeroSyncRow, avus: read
   }
 
   if (target.password === undefined || target.password === '') {
-    throw new SyncFailure('omero_login_refused', `No password is set for the OMERO server "${target.name}" (OMERO_PASSWORD, or its password_file), so the agent cannot log in to it.`, false);
+    throw new SyncFailure('omero_login_refused', `No password is set for the OMERO server "${target.name}" (${passwordSetting(config, target.name)}), so the agent cannot log in to it.`, false);
   }
   const record = (t: OmeroTarget, annotationId: string, written: readonly Pair[]) =>
     omeroAnnotations.recordAnnotation(deps.pool, {

@@ -8,7 +8,7 @@ import {
   type StagedFolder,
   type UnpackRecord,
 } from '../../omero/index.js';
-import { omeroSessionOptions } from '../omero-session-options.js';
+import { omeroSessionOptions, passwordSetting } from '../omero-session-options.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepCancelled, StepFailure } from '../step-errors.js';
 import { expandedTree, expectedImagePaths, readModel, refuseUnpackable } from './omero/expanded-tree.js';
@@ -16,7 +16,7 @@ import { asStepFailure, registrationFailure, UPSTREAM_12 } from './omero/failure
 import { writeIds } from './omero/id-write-back.js';
 import type { RegistrationDetail } from './omero/registration-detail.js';
 import { currentUnpack, previousRegistration, rootRecordsServer } from './omero/replay-decision.js';
-import { passwordSetting, targetServer } from './omero/target-server.js';
+import { targetServer } from './omero/target-server.js';
 import { folderOnMount, recordCliError, recordDetail, stage, unpackWatchingCancel } from './omero/unpack-run.js';
 
 export interface OmeroStepOptions {
@@ -72,7 +72,7 @@ export function omeroStep(options: OmeroStepOptions = {}) {
     }
 
     if (target.password === undefined || target.password === '') {
-      throw new StepFailure('omero_login_refused', `${passwordSetting(ctx, target)} is not set on the agent, so it cannot log in to OMERO.`);
+      throw new StepFailure('omero_login_refused', `${passwordSetting(ctx.config, target.name)} is not set on the agent, so it cannot log in to OMERO.`);
     }
     const resumed = currentUnpack(history, ctx.job.run, server, target.mode);
     const mounted = target.irodsMount === undefined ? undefined : folderOnMount(root, { directory: target.irodsMount, collection: target.irodsMountCollection });

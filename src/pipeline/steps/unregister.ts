@@ -1,3 +1,5 @@
+import { passwordSetting } from '../omero-session-options.js';
+import { omeroServerNames } from '../../config/index.js';
 import { collectionAvus } from '../../irods/index.js';
 import { OMERO_ID_PREFIX, OmeroCliError, openOmeroSession, removeRegistration, type OmeroSession, type RemovedRegistration } from '../../omero/index.js';
 import type { JobStepRow, lifecycle } from '../../store/index.js';
@@ -6,7 +8,7 @@ import { clearBrokenRegistration } from '../broken-registration.js';
 import type { StepContext, StepResult } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { RegistrationRecords } from '../unregister/registration-records.js';
-import { omeroServerNames, omeroServerTarget, type OmeroServerTarget } from '../unregister/server-target.js';
+import { omeroServerTarget, type OmeroServerTarget } from '../unregister/server-target.js';
 import { isRegistered, treeRegistration, type TreeRegistration } from '../unregister/tree-registration.js';
 import { finalize } from './finalize.js';
 
@@ -133,7 +135,7 @@ async function clearRecords(
 async function deleteInOmero(ctx: StepContext, server: OmeroServerTarget, found: TreeRegistration, log: StepContext['log']): Promise<RemovedRegistration> {
   const { password } = server.sessionOptions(log);
   if (password === undefined || password === '') {
-    throw new StepFailure('omero_login_refused', `No password is set for the OMERO server "${server.name}" (OMERO_PASSWORD), so the agent cannot log in to delete its objects. Nothing was changed.`);
+    throw new StepFailure('omero_login_refused', `No password is set for the OMERO server "${server.name}" (${passwordSetting(ctx.config, server.name)}), so the agent cannot log in to delete its objects. Nothing was changed.`);
   }
   let session: OmeroSession | undefined;
   try {

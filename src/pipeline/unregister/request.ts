@@ -1,3 +1,4 @@
+import { omeroServerNames } from '../../config/index.js';
 import { Refused } from '../refused.js';
 import type pg from 'pg';
 import { IrodsError } from '../../irods/index.js';
@@ -5,7 +6,7 @@ import type { IrodsClient } from '../../irods/types.js';
 import { jobSteps, lifecycle } from '../../store/index.js';
 import { jobForArchiveOrTree, type JobListing } from '../../store/repositories/job-search.js';
 import type { ReplayDeps } from '../replay.js';
-import { omeroServerNames, omeroServerTarget } from './server-target.js';
+import { omeroServerTarget } from './server-target.js';
 import { isRegistered, treeRegistration } from './tree-registration.js';
 
 export type UnregisterRefusalCode =

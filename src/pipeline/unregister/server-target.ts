@@ -1,4 +1,4 @@
-import { defaultOmeroServer, omeroServerNamed, type Config, type OmeroServer } from '../../config/index.js';
+import { omeroServerNamed, type Config, type OmeroServer } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { registrationAttribute, type OmeroSessionOptions, type RegistrationField } from '../../omero/index.js';
 import { omeroSessionOptions } from '../omero-session-options.js';
@@ -24,11 +24,6 @@ function target(config: Config, server: OmeroServer): OmeroServerTarget {
 
 /** The server called `name` in the configuration (the default server without a name), or undefined when there is none of that name. */
 export function omeroServerTarget(config: Config, name?: string): OmeroServerTarget | undefined {
-  const server = name === undefined ? defaultOmeroServer(config) : omeroServerNamed(config, name);
+  const server = omeroServerNamed(config, name);
   return server && target(config, server);
-}
-
-/** The server names an operator may give (for a refusal's message). */
-export function omeroServerNames(config: Config): string[] {
-  return config.omero.servers.map((s) => s.name);
 }

@@ -23,8 +23,3 @@ export function targetServer(ctx: StepContext): OmeroServer {
   }
   return { ...server, mode, group: request.group ?? server.group };
 }
-
-/** Where the password of that server comes from, for the sentence that says it is missing. */
-export function passwordSetting(ctx: StepContext, server: OmeroServer): string {
-  return ctx.config.omero.serversFile === undefined ? 'OMERO_PASSWORD' : `the password_file of server '${server.name}' (${ctx.config.omero.serversFile})`;
-}
