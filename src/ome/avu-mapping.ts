@@ -200,12 +200,9 @@ class TransferAvuMapper {
     for (const datasetId of image.datasetIds) {
       const dataset = byId.datasets.get(datasetId);
       const ds = localId('dataset', datasetId);
-      t.add('omero.dataset.id', ds, own);
-      t.add('omero.dataset.name', dataset?.name, `${own} dataset:${ds}`);
+      addIdAndName(t, 'dataset', ds, dataset?.name, own);
       for (const projectId of dataset?.projectIds ?? []) {
-        const p = localId('project', projectId);
-        t.add('omero.project.id', p, `dataset:${ds}`);
-        t.add('omero.project.name', byId.projects.get(projectId)?.name, `dataset:${ds} project:${p}`);
+        addIdAndName(t, 'project', localId('project', projectId), byId.projects.get(projectId)?.name, `dataset:${ds}`);
       }
     }
   }
@@ -223,12 +220,9 @@ class TransferAvuMapper {
         t.add('omero.well.column', String(well.column), w);
         t.add('omero.well.name', wellName(well.row, well.column), w);
       }
-      t.add('omero.plate.id', pl, w);
-      t.add('omero.plate.name', plate?.name, `${w} plate:${pl}`);
+      addIdAndName(t, 'plate', pl, plate?.name, w);
       for (const screenId of plate?.screenIds ?? []) {
-        const sc = localId('screen', screenId);
-        t.add('omero.screen.id', sc, `plate:${pl}`);
-        t.add('omero.screen.name', byId.screens.get(screenId)?.name, `plate:${pl} screen:${sc}`);
+        addIdAndName(t, 'screen', localId('screen', screenId), byId.screens.get(screenId)?.name, `plate:${pl}`);
       }
     }
   }
@@ -315,10 +309,13 @@ class TransferAvuMapper {
       t.add('omero.annotation.description', a.description, own);
       t.add('omero.file.name', a.fileName, own);
       t.add('omero.file.size', a.size, own);
-      for (const link of attachedTo.get(a.id) ?? []) {
-        t.add(`omero.${link.type}.id`, link.id, own);
-        t.add(`omero.${link.type}.name`, link.name, `${own} ${link.type}:${link.id}`);
-      }
+      for (const link of attachedTo.get(a.id) ?? []) addIdAndName(t, link.type, link.id, link.name, own);
     }
   }
+}
+
+/** An object a target relates to: its id under `scope`, its name under its own token (`<scope> <type>:<id>`). */
+function addIdAndName(t: TargetAvus, type: ScopeType, id: string, name: string | undefined, scope: string): void {
+  t.add(`omero.${type}.id`, id, scope);
+  t.add(`omero.${type}.name`, name, `${scope} ${type}:${id}`);
 }

@@ -119,20 +119,33 @@ export class TransferModelBuilder {
   }
 
   private readDatasets(): void {
-    children(this.root, 'Dataset').forEach((node, i) => {
-      const { path, id } = this.place(node, 'Dataset', i);
-      const imageRefs = unique(refIds(node, 'ImageRef', path, this.images, 'Image'));
-      for (const imageId of imageRefs) this.images.get(imageId)?.datasetIds.push(id);
-      addUnique(this.datasets, id, { dataset: { ...this.named(node, path, id), imageRefs }, projectIds: [] }, 'Dataset', () => path);
-    });
+    const make = (named: NamedContainer, imageRefs: string[]) => ({ dataset: { ...named, imageRefs }, projectIds: [] });
+    this.readContainers('Dataset', this.datasets, make, { type: 'Image', known: this.images, adopt: (image, id) => image.datasetIds.push(id) });
   }
 
   private readProjects(): void {
-    children(this.root, 'Project').forEach((node, i) => {
-      const { path, id } = this.place(node, 'Project', i);
-      const datasetRefs = unique(refIds(node, 'DatasetRef', path, this.datasets, 'Dataset'));
-      for (const datasetId of datasetRefs) this.datasets.get(datasetId)?.projectIds.push(id);
-      addUnique(this.projects, id, { ...this.named(node, path, id), datasetRefs }, 'Project', () => path);
+    const make = (named: NamedContainer, datasetRefs: string[]): Project => ({ ...named, datasetRefs });
+    this.readContainers('Project', this.projects, make, { type: 'Dataset', known: this.datasets, adopt: (dataset, id) => dataset.projectIds.push(id) });
+  }
+
+  /**
+   * Datasets, projects and screens: each lists its children by reference (each checked, each
+   * once), every child learns that it is listed, and the container is added under its id.
+   */
+  private readContainers<Child, Container>(
+    type: 'Project' | 'Dataset' | 'Screen',
+    into: Map<string, Container>,
+    make: (named: NamedContainer, childRefs: string[]) => Container,
+    childOf: { readonly type: 'Image' | 'Dataset' | 'Plate'; readonly known: ReadonlyMap<string, Child>; readonly adopt: (child: Child, parentId: string) => void },
+  ): void {
+    children(this.root, type).forEach((node, i) => {
+      const { path, id } = this.place(node, type, i);
+      const childRefs = unique(refIds(node, `${childOf.type}Ref`, path, childOf.known, childOf.type));
+      for (const childId of childRefs) {
+        const child = childOf.known.get(childId);
+        if (child !== undefined) childOf.adopt(child, id);
+      }
+      addUnique(into, id, make(this.named(node, path, id), childRefs), type, () => path);
     });
   }
 
@@ -180,12 +193,8 @@ export class TransferModelBuilder {
   }
 
   private readScreens(): void {
-    children(this.root, 'Screen').forEach((node, i) => {
-      const { path, id } = this.place(node, 'Screen', i);
-      const plateRefs = unique(refIds(node, 'PlateRef', path, this.plates, 'Plate'));
-      for (const plateId of plateRefs) this.plates.get(plateId)?.screenIds.push(id);
-      addUnique(this.screens, id, { ...this.named(node, path, id), plateRefs }, 'Screen', () => path);
-    });
+    const make = (named: NamedContainer, plateRefs: string[]): Screen => ({ ...named, plateRefs });
+    this.readContainers('Screen', this.screens, make, { type: 'Plate', known: this.plates, adopt: (plate, id) => plate.screenIds.push(id) });
   }
 
   /** A path is a file or a directory, never both (checked over every path the mapping will use). */

@@ -32,13 +32,13 @@ export class UserMapError extends Error {
 abstract class UnmappedOmeroNamesError extends Error {
   readonly retryable = false;
   /** Every unmatched name, in the archive's order. */
-  protected readonly names: readonly string[];
+  readonly omeroNames: readonly string[];
 
   protected constructor(kind: 'user' | 'group', names: readonly string[], mapSource: string | undefined) {
     const list = names.map((n) => `'${n}'`).join(', ');
     const where = mapSource ? ` (add it under "${kind}s" in ${mapSource})` : ' (no mapping file is configured: set AGENT_USER_MAP)';
     super(`no iRODS ${kind} is mapped for OMERO ${kind} ${list}${where}; nothing was granted`);
-    this.names = Object.freeze([...names]);
+    this.omeroNames = Object.freeze([...names]);
   }
 }
 
@@ -50,13 +50,12 @@ export class NoUserMappingError extends UnmappedOmeroNamesError {
   override readonly name = 'NoUserMappingError';
   readonly code = 'no_user_mapping' as const;
   /** The first unmatched OMERO user (provenance `original_user`). */
-  readonly omeroUser: string;
+  readonly omeroUser = this.omeroNames[0] ?? '';
   /** Every unmatched OMERO user of the archive. */
-  readonly omeroUsers = this.names;
+  readonly omeroUsers = this.omeroNames;
 
   constructor(omeroUsers: readonly string[], mapSource: string | undefined) {
     super('user', omeroUsers, mapSource);
-    this.omeroUser = omeroUsers[0] ?? '';
   }
 }
 
@@ -64,12 +63,9 @@ export class NoUserMappingError extends UnmappedOmeroNamesError {
 export class NoGroupMappingError extends UnmappedOmeroNamesError {
   override readonly name = 'NoGroupMappingError';
   readonly code = 'no_group_mapping' as const;
-  readonly omeroGroup: string;
-  readonly omeroGroups = this.names;
 
   constructor(omeroGroups: readonly string[], mapSource: string | undefined) {
     super('group', omeroGroups, mapSource);
-    this.omeroGroup = omeroGroups[0] ?? '';
   }
 }
 
