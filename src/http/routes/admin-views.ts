@@ -12,6 +12,14 @@ import { HttpError } from '../http-errors.js';
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
 
+/** What every admin route declares for OpenAPI: a bearer token from AGENT_ADMIN_TOKENS. */
+export const ADMIN_SECURITY = [{ adminToken: [] }];
+
+/** An admin route's schema: its summary, its tag and the admin token, then what it validates. */
+export function adminSchema<S extends object>(tag: 'jobs' | 'archives' | 'omero', summary: string, schema: S) {
+  return { summary, tags: [tag], security: ADMIN_SECURITY, ...schema };
+}
+
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly JobState[];
 export const FINISHED_STATES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly JobState[];
 

@@ -1,10 +1,9 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError } from 'fastify';
 import { RegisterRefused, registerOnDemand, type RegisterDeps } from '../../pipeline/register-on-demand.js';
 import { HttpError } from '../http-errors.js';
-import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
-import { installErrorHandler } from '../plugins/error-handler.js';
-import { ErrorReply } from './admin-views.js';
+import type { AdminTokens } from '../plugins/admin-auth.js';
+import { actorOf, adminRoutes } from '../plugins/admin-routes.js';
+import { adminSchema, ErrorReply } from './admin-views.js';
 import { ArchiveRefParams, RegisterBody, RegisterReply } from './archive-omero-schemas.js';
 
 const REFUSAL_STATUS: Record<string, number> = { not_found: 404, unknown_server: 400, not_mounted: 400 };
@@ -15,32 +14,22 @@ function asHttpError(err: FastifyError): FastifyError {
   return err;
 }
 
-const actorOf = (request: FastifyRequest): string => request.admin?.actor ?? 'unknown';
-
 /** POST /v1/archives/{id}/omero (operator): register an expanded archive in an OMERO server now. */
 export function archiveOmeroRoutes(deps: RegisterDeps & { readonly tokens: AdminTokens }) {
-  const auth = adminAuth(deps.tokens);
-  return async function register(app: FastifyInstance): Promise<void> {
-    installErrorHandler(app, asHttpError);
-    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  return adminRoutes(deps.tokens, (r, { operator, emptyBodyIsObject }) => {
     r.post(
       '/v1/archives/:id/omero',
       {
-        preHandler: app.auth([auth.operator]),
+        preHandler: operator,
         // No body (curl -X POST …/omero) means the default server, its mode and group.
-        preValidation: async (request: FastifyRequest) => {
-          request.body ??= {};
-        },
-        schema: {
-          summary: 'Register an archive that expanded earlier in an OMERO server (use case F): a job that runs the omero step alone',
+        preValidation: emptyBodyIsObject,
+        schema: adminSchema('archives', 'Register an archive that expanded earlier in an OMERO server (use case F): a job that runs the omero step alone', {
           description:
             'Refused with 404 (unknown archive), 400 (unknown server, ln_s on a server without a mount), 409 (not expanded, a newer version exists, already registered in that server: unregister first, a registration there under way, OMERO disabled).',
-          tags: ['archives'],
-          security: [{ adminToken: [] }],
           params: ArchiveRefParams,
           body: RegisterBody,
           response: { 202: RegisterReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply },
-        },
+        }),
       },
       async (request, reply) => {
         const b = request.body;
@@ -63,5 +52,5 @@ export function archiveOmeroRoutes(deps: RegisterDeps & { readonly tokens: Admin
           });
       },
     );
-  };
+  }, asHttpError);
 }

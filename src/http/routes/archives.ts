@@ -1,15 +1,16 @@
-import { Type, type Static, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { defaultOmeroServer, type Config } from '../../config/index.js';
 import { omeroRegistrations, registrationBreaks, type JobStepRow, type OmeroRegistrationRow, type RegistrationBreakRow } from '../../store/index.js';
 import { archivesFeed, stepsForRuns, type FeedPosition } from '../../store/repositories/job-search.js';
-import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
+import type { AdminTokens } from '../plugins/admin-auth.js';
+import { adminRoutes } from '../plugins/admin-routes.js';
 import {
   Detail,
   ErrorReply,
   JOB_STATES,
   JobSummaryView,
+  adminSchema,
   archiveView,
   decodeCursor,
   encodeCursor,
@@ -143,6 +144,11 @@ function readPosition(raw: Record<string, unknown>): FeedPosition | undefined {
   return typeof x === 'string' && /^\d{1,20}$/.test(x) && typeof i === 'string' && /^[0-9a-f-]{36}$/i.test(i) ? { xid: x, id: i } : undefined;
 }
 
+const FeedRoute = adminSchema('archives', 'The archives feed: jobs in the order their state changed, with a stable cursor', {
+  querystring: FeedQuery,
+  response: { 200: FeedPage, 400: ErrorReply, 401: ErrorReply },
+});
+
 /**
  * GET /v1/archives: the feed OMERO-side tools poll for newly expanded data. Items come in the
  * order their job's state changed; the cursor is stable (an item never appears behind a cursor
@@ -150,77 +156,62 @@ function readPosition(raw: Record<string, unknown>): FeedPosition | undefined {
  * sees each change once.
  */
 export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg.Pool; readonly tokens: AdminTokens }) {
-  const auth = adminAuth(deps.tokens);
-  return async function register(app: FastifyInstance): Promise<void> {
-    const r = app.withTypeProvider<TypeBoxTypeProvider>();
-    r.get(
-      '/v1/archives',
-      {
-        preHandler: app.auth([auth.reader]),
-        schema: {
-          summary: 'The archives feed: jobs in the order their state changed, with a stable cursor',
-          tags: ['archives'],
-          security: [{ adminToken: [] }],
-          querystring: FeedQuery,
-          response: { 200: FeedPage, 400: ErrorReply, 401: ErrorReply },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const after = q.cursor ? decodeCursor(q.cursor, readPosition) : undefined;
-        const rows = await archivesFeed(deps.pool, {
-          states: parseStates(q.state),
-          since: parseDate(q.since, 'since'),
-          after,
-          limit: q.limit ?? 100,
-        });
-        const steps = await stepsForRuns(
-          deps.pool,
-          rows.map((j) => ({ jobId: j.id, run: j.run })),
-        );
-        const byJob = new Map<string, JobStepRow[]>();
-        for (const s of steps) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
-        const breaks = new Map<string, RegistrationBreakRow[]>();
-        const recorded = await registrationBreaks.breaksOfJobs(
-          deps.pool,
-          rows.map((j) => j.id),
-        );
-        for (const b of recorded) breaks.set(b.job_id, [...(breaks.get(b.job_id) ?? []), b]);
-        const onDemand = new Map<string, OmeroRegistrationRow[]>();
-        for (const r of await omeroRegistrations.registrationsOfJobs(
-          deps.pool,
-          rows.map((j) => j.id),
-        )) {
-          onDemand.set(r.source_job_id, [...(onDemand.get(r.source_job_id) ?? []), r]);
-        }
-        const defaultName = defaultOmeroServer(deps.config).name;
-        const last = rows[rows.length - 1];
-        return {
-          items: rows.map((j) => ({
-            job_id: j.id,
-            run: j.run,
-            state: j.state,
-            state_changed_at: j.state_changed_at.toISOString(),
-            step: j.step,
-            archive: archiveView(j.archive),
-            target_path: j.target_path,
-            flags: j.flags,
-            warnings: j.warnings.map(String),
-            error: j.error_code ? { code: j.error_code, message: j.error_message, entry: j.error_entry, irods_status: j.irods_status } : null,
-            omero_registration: registrationView(breaks.get(j.id)),
-            omero_registrations: registrationsView(
-              j,
-              (byJob.get(j.id) ?? []).find((s) => s.step === 'omero' && s.state === 'succeeded'),
-              onDemand.get(j.id) ?? [],
-              defaultName,
-            ),
-            steps: Object.fromEntries(
-              (byJob.get(j.id) ?? []).map((s) => [s.step, { state: s.state, finished_at: isoDate(s.finished_at), detail: s.detail }]),
-            ),
-          })),
-          next_cursor: last ? encodeCursor({ x: last.state_xid, i: last.id }) : (q.cursor ?? null),
-        };
-      },
-    );
-  };
+  return adminRoutes(deps.tokens, (r, { reader }) => {
+    r.get('/v1/archives', { preHandler: reader, schema: FeedRoute }, async (request) => {
+      const q = request.query;
+      const after = q.cursor ? decodeCursor(q.cursor, readPosition) : undefined;
+      const rows = await archivesFeed(deps.pool, {
+        states: parseStates(q.state),
+        since: parseDate(q.since, 'since'),
+        after,
+        limit: q.limit ?? 100,
+      });
+      const steps = await stepsForRuns(
+        deps.pool,
+        rows.map((j) => ({ jobId: j.id, run: j.run })),
+      );
+      const byJob = new Map<string, JobStepRow[]>();
+      for (const s of steps) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
+      const breaks = new Map<string, RegistrationBreakRow[]>();
+      const recorded = await registrationBreaks.breaksOfJobs(
+        deps.pool,
+        rows.map((j) => j.id),
+      );
+      for (const b of recorded) breaks.set(b.job_id, [...(breaks.get(b.job_id) ?? []), b]);
+      const onDemand = new Map<string, OmeroRegistrationRow[]>();
+      for (const r of await omeroRegistrations.registrationsOfJobs(
+        deps.pool,
+        rows.map((j) => j.id),
+      )) {
+        onDemand.set(r.source_job_id, [...(onDemand.get(r.source_job_id) ?? []), r]);
+      }
+      const defaultName = defaultOmeroServer(deps.config).name;
+      const last = rows[rows.length - 1];
+      return {
+        items: rows.map((j) => ({
+          job_id: j.id,
+          run: j.run,
+          state: j.state,
+          state_changed_at: j.state_changed_at.toISOString(),
+          step: j.step,
+          archive: archiveView(j.archive),
+          target_path: j.target_path,
+          flags: j.flags,
+          warnings: j.warnings.map(String),
+          error: j.error_code ? { code: j.error_code, message: j.error_message, entry: j.error_entry, irods_status: j.irods_status } : null,
+          omero_registration: registrationView(breaks.get(j.id)),
+          omero_registrations: registrationsView(
+            j,
+            (byJob.get(j.id) ?? []).find((s) => s.step === 'omero' && s.state === 'succeeded'),
+            onDemand.get(j.id) ?? [],
+            defaultName,
+          ),
+          steps: Object.fromEntries(
+            (byJob.get(j.id) ?? []).map((s) => [s.step, { state: s.state, finished_at: isoDate(s.finished_at), detail: s.detail }]),
+          ),
+        })),
+        next_cursor: last ? encodeCursor({ x: last.state_xid, i: last.id }) : (q.cursor ?? null),
+      };
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { Detail, FINISHED_STATES, JOB_STATES, JobSummaryView, StepNameSchema } from './admin-views.js';
+import { adminSchema, Detail, ErrorReply, FINISHED_STATES, JOB_STATES, JobSummaryView, StepNameSchema } from './admin-views.js';
 
 /**
  * The jobs routes' schemas: what each route takes and answers. TypeBox, so one declaration
@@ -8,7 +8,6 @@ import { Detail, FINISHED_STATES, JOB_STATES, JobSummaryView, StepNameSchema } f
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const DateTime = Type.String({ format: 'date-time' });
-export const SECURITY = [{ adminToken: [] }];
 
 export const FilterProperties = {
   step: Type.Optional(StepNameSchema),
@@ -176,3 +175,46 @@ export type CancelReply = Static<typeof CancelReply>;
 export type JobListQuery = Static<typeof ListQuery>;
 export type BulkReplayRequest = Static<typeof BulkReplayBody>;
 
+// The routes: what each validates and how the OpenAPI document at /docs shows it.
+
+const refusals = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+export const ListJobsRoute = adminSchema('jobs', 'List jobs, newest first, with filters and cursor paging', {
+  querystring: ListQuery,
+  response: { 200: JobPage, 400: ErrorReply, 401: ErrorReply },
+});
+
+export const JobDetailRoute = adminSchema('jobs', 'One job: archive, steps with attempts and timings, errors, progress, events, admin actions, audit trail', {
+  params: IdParams,
+  querystring: DetailQuery,
+  response: { 200: JobDetail, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+});
+
+export const JobAuditRoute = adminSchema('jobs', "A job's audit trail (every change made in iRODS), oldest first, paged", {
+  params: IdParams,
+  querystring: AuditQuery,
+  response: { 200: AuditPage, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
+});
+
+export const ReplayRoute = adminSchema('jobs', 'Replay one finished job (operator)', {
+  description:
+    'Starts a new run from the step where the job stopped (or `from`). Only failed, cancelled or succeeded jobs; 409 otherwise, and for a job superseded by a newer version of its archive.',
+  params: IdParams,
+  body: ReplayBody,
+  response: { 202: ReplayChoiceView, ...refusals },
+});
+
+export const BulkReplayRoute = adminSchema('jobs', 'Replay every finished job matching a filter (operator); dry_run first', {
+  description:
+    'Only the newest job of each archive path is considered. At most `limit` jobs (AGENT_REPLAY_LIMIT at most), newest first; `truncated` says when to call again.',
+  body: BulkReplayBody,
+  response: { 200: BulkReplayReply, ...refusals },
+});
+
+export const CancelRoute = adminSchema('jobs', 'Cancel a queued or running job (operator)', {
+  description:
+    'A queued job (or one waiting between attempts) is cancelled at once (200, outcome cancelled). A step running on a worker stops at its next entry boundary (202, outcome cancel_requested); poll the job for state cancelled.',
+  params: IdParams,
+  body: Type.Object({}, { additionalProperties: false }),
+  response: { 200: CancelReply, 202: CancelReply, ...refusals },
+});

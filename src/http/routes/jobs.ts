@@ -1,5 +1,5 @@
-import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Static } from '@fastify/type-provider-typebox';
+import type { FastifyError } from 'fastify';
 import { CancelRefused, cancelJob } from '../../pipeline/cancel.js';
 import { ReplayRefused, replayJob, replayMatching, type ReplayChoice } from '../../pipeline/replay.js';
 import { entries, events, jobSteps, type AuditRow, type JobStepRow } from '../../store/index.js';
@@ -7,35 +7,21 @@ import type { StepAttemptRow } from '../../store/repositories/job-steps.js';
 import { adminActionsForJob } from '../../store/repositories/admin-actions.js';
 import { auditCount, auditPage, getJobListing, listJobs, type JobFilter } from '../../store/repositories/job-search.js';
 import { HttpError } from '../http-errors.js';
-import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
-import { installErrorHandler } from '../plugins/error-handler.js';
+import type { AdminTokens } from '../plugins/admin-auth.js';
+import { actorOf, adminRoutes } from '../plugins/admin-routes.js';
 import type { ServiceDeps } from '../service-deps.js';
 import {
   type AttemptView,
-  AuditPage,
-  AuditQuery,
   type AuditView,
-  BulkReplayBody,
-  BulkReplayReply,
-  CancelReply,
-  DetailQuery,
-  IdParams,
-  JobDetail,
-  JobPage,
-  ListQuery,
-  ReplayBody,
-  ReplayChoiceView,
-  SECURITY,
+  BulkReplayRoute,
+  CancelRoute,
+  JobAuditRoute,
+  JobDetailRoute,
+  ListJobsRoute,
+  type ReplayChoiceView,
+  ReplayRoute,
 } from './jobs-schemas.js';
-import {
-  ErrorReply,
-  decodeCursor,
-  encodeCursor,
-  isoDate,
-  jobSummaryView,
-  parseDate,
-  parseStates,
-} from './admin-views.js';
+import { decodeCursor, encodeCursor, isoDate, jobSummaryView, parseDate, parseStates } from './admin-views.js';
 
 export interface AdminRouteDeps extends ServiceDeps {
   readonly tokens: AdminTokens;
@@ -107,236 +93,132 @@ function filterFrom(q: {
   };
 }
 
-const actorOf = (request: FastifyRequest): string => request.admin?.actor ?? 'unknown';
-
 /**
  * The admin API over jobs: list and inspect (reader), replay and cancel (operator). Everything
  * comes from PostgreSQL; nobody needs to read logs or Redis to know what happened to an archive.
  */
 export function jobRoutes(deps: AdminRouteDeps) {
-  const auth = adminAuth(deps.tokens);
-  return async function register(app: FastifyInstance): Promise<void> {
-    installErrorHandler(app, asHttpError);
-    const r = app.withTypeProvider<TypeBoxTypeProvider>();
-    const reader = app.auth([auth.reader]);
-    const operator = app.auth([auth.operator]);
-    const refusals = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
-    // POSTs without a body (curl -X POST …/replay) mean "no options".
-    const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
-      request.body ??= {};
-    };
+  return adminRoutes(deps.tokens, (r, { reader, operator, emptyBodyIsObject }) => {
+    r.get('/v1/jobs', { preHandler: reader, schema: ListJobsRoute }, async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const beforeSeq = q.cursor ? decodeCursor(q.cursor, (raw) => (Number.isSafeInteger(raw.s) ? (raw.s as number) : undefined)) : undefined;
+      const filter: JobFilter = {
+        ...filterFrom(q),
+        states: parseStates(q.state),
+        stuckAfterSeconds: q.stuck ? deps.config.sweeper.stuckAfterSeconds : undefined,
+        idPrefix: q.id_prefix,
+      };
+      const rows = await listJobs(deps.pool, filter, { limit: limit + 1, beforeSeq });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((j) => jobSummaryView(j, deps.config)),
+        next_cursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null,
+      };
+    });
 
-    r.get(
-      '/v1/jobs',
-      {
-        preHandler: reader,
-        schema: {
-          summary: 'List jobs, newest first, with filters and cursor paging',
-          tags: ['jobs'],
-          security: SECURITY,
-          querystring: ListQuery,
-          response: { 200: JobPage, 400: ErrorReply, 401: ErrorReply },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const limit = q.limit ?? 50;
-        const beforeSeq = q.cursor ? decodeCursor(q.cursor, (raw) => (Number.isSafeInteger(raw.s) ? (raw.s as number) : undefined)) : undefined;
-        const filter: JobFilter = {
-          ...filterFrom(q),
-          states: parseStates(q.state),
-          stuckAfterSeconds: q.stuck ? deps.config.sweeper.stuckAfterSeconds : undefined,
-          idPrefix: q.id_prefix,
-        };
-        const rows = await listJobs(deps.pool, filter, { limit: limit + 1, beforeSeq });
-        const page = rows.slice(0, limit);
-        const last = page[page.length - 1];
-        return {
-          items: page.map((j) => jobSummaryView(j, deps.config)),
-          next_cursor: rows.length > limit && last ? encodeCursor({ s: last.seq }) : null,
-        };
-      },
-    );
-
-    r.get(
-      '/v1/jobs/:id',
-      {
-        preHandler: reader,
-        schema: {
-          summary: 'One job: archive, steps with attempts and timings, errors, progress, events, admin actions, audit trail',
-          tags: ['jobs'],
-          security: SECURITY,
-          params: IdParams,
-          querystring: DetailQuery,
-          response: { 200: JobDetail, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
-        },
-      },
-      async (request) => {
-        const { id } = request.params;
-        const job = await getJobListing(deps.pool, id);
-        if (!job) throw new HttpError(404, 'not_found', `no job ${id}`);
-        const auditLimit = request.query.audit_limit ?? 100;
-        const [steps, attempts, counts, evts, actions, audit, total] = await Promise.all([
-          jobSteps.stepsForJob(deps.pool, id),
-          jobSteps.attemptsForJob(deps.pool, id),
-          entries.entryCounts(deps.pool, id),
-          events.eventsForJob(deps.pool, id),
-          adminActionsForJob(deps.pool, id),
-          auditLimit ? auditPage(deps.pool, id, { limit: auditLimit }) : Promise.resolve([]),
-          auditCount(deps.pool, id),
-        ]);
-        const summary = jobSummaryView(job, deps.config);
-        // The expansion reports progress on the job; before it does, the entry table still tells.
-        const progress = {
-          entries_done: summary.progress.entries_done ?? (counts.written || null),
-          entries_total: summary.progress.entries_total,
-          bytes_done: summary.progress.bytes_done ?? (counts.bytes || null),
-          bytes_total: summary.progress.bytes_total,
-        };
-        const lastAudit = audit[audit.length - 1];
-        return {
-          ...summary,
-          progress,
-          steps: steps.map((s) => stepWithAttempts(s, attempts)).map(({ step: s, history }) => ({
-            run: s.run,
-            step: s.step,
-            state: s.state,
-            attempts: s.attempts,
-            started_at: isoDate(s.started_at),
-            finished_at: isoDate(s.finished_at),
-            seconds: s.started_at && s.finished_at ? (s.finished_at.getTime() - s.started_at.getTime()) / 1000 : null,
-            error: s.error_code || s.error_message ? { code: s.error_code, message: s.error_message } : null,
-            detail: s.detail,
-            worker: history.length ? (history[history.length - 1] as AttemptJson).worker : null,
-            attempt_history: history,
-          })),
-          entries: { pending: counts.pending, writing: counts.writing, written: counts.written, failed: counts.failed, bytes_written: counts.bytes },
-          events: evts.map((e) => ({
-            id: e.id,
-            received_at: e.received_at.toISOString(),
-            type: e.event_type,
-            verdict: e.verdict,
-            reason: e.reason,
-            http_status: e.http_status,
-            webhook_id: e.webhook_id,
-          })),
-          admin_actions: actions.map((a) => ({ at: a.at.toISOString(), action: a.action, actor: a.actor, detail: a.detail })),
-          audit: {
-            total,
-            items: audit.map(auditItem),
-            next_cursor: total > audit.length && lastAudit ? encodeCursor({ a: lastAudit.id }) : null,
-          },
-        };
-      },
-    );
-
-    r.get(
-      '/v1/jobs/:id/audit',
-      {
-        preHandler: reader,
-        schema: {
-          summary: "A job's audit trail (every change made in iRODS), oldest first, paged",
-          tags: ['jobs'],
-          security: SECURITY,
-          params: IdParams,
-          querystring: AuditQuery,
-          response: { 200: AuditPage, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
-        },
-      },
-      async (request) => {
-        const { id } = request.params;
-        const limit = request.query.limit ?? 200;
-        const afterId = request.query.cursor
-          ? decodeCursor(request.query.cursor, (raw) => (Number.isSafeInteger(raw.a) ? (raw.a as number) : undefined))
-          : undefined;
-        if (!(await getJobListing(deps.pool, id))) throw new HttpError(404, 'not_found', `no job ${id}`);
-        const [rows, total] = await Promise.all([auditPage(deps.pool, id, { limit: limit + 1, afterId }), auditCount(deps.pool, id)]);
-        const page = rows.slice(0, limit);
-        const last = page[page.length - 1];
-        return {
+    r.get('/v1/jobs/:id', { preHandler: reader, schema: JobDetailRoute }, async (request) => {
+      const { id } = request.params;
+      const job = await getJobListing(deps.pool, id);
+      if (!job) throw new HttpError(404, 'not_found', `no job ${id}`);
+      const auditLimit = request.query.audit_limit ?? 100;
+      const [steps, attempts, counts, evts, actions, audit, total] = await Promise.all([
+        jobSteps.stepsForJob(deps.pool, id),
+        jobSteps.attemptsForJob(deps.pool, id),
+        entries.entryCounts(deps.pool, id),
+        events.eventsForJob(deps.pool, id),
+        adminActionsForJob(deps.pool, id),
+        auditLimit ? auditPage(deps.pool, id, { limit: auditLimit }) : Promise.resolve([]),
+        auditCount(deps.pool, id),
+      ]);
+      const summary = jobSummaryView(job, deps.config);
+      // The expansion reports progress on the job; before it does, the entry table still tells.
+      const progress = {
+        entries_done: summary.progress.entries_done ?? (counts.written || null),
+        entries_total: summary.progress.entries_total,
+        bytes_done: summary.progress.bytes_done ?? (counts.bytes || null),
+        bytes_total: summary.progress.bytes_total,
+      };
+      const lastAudit = audit[audit.length - 1];
+      return {
+        ...summary,
+        progress,
+        steps: steps.map((s) => stepWithAttempts(s, attempts)).map(({ step: s, history }) => ({
+          run: s.run,
+          step: s.step,
+          state: s.state,
+          attempts: s.attempts,
+          started_at: isoDate(s.started_at),
+          finished_at: isoDate(s.finished_at),
+          seconds: s.started_at && s.finished_at ? (s.finished_at.getTime() - s.started_at.getTime()) / 1000 : null,
+          error: s.error_code || s.error_message ? { code: s.error_code, message: s.error_message } : null,
+          detail: s.detail,
+          worker: history.length ? (history[history.length - 1] as AttemptJson).worker : null,
+          attempt_history: history,
+        })),
+        entries: { pending: counts.pending, writing: counts.writing, written: counts.written, failed: counts.failed, bytes_written: counts.bytes },
+        events: evts.map((e) => ({
+          id: e.id,
+          received_at: e.received_at.toISOString(),
+          type: e.event_type,
+          verdict: e.verdict,
+          reason: e.reason,
+          http_status: e.http_status,
+          webhook_id: e.webhook_id,
+        })),
+        admin_actions: actions.map((a) => ({ at: a.at.toISOString(), action: a.action, actor: a.actor, detail: a.detail })),
+        audit: {
           total,
-          items: page.map(auditItem),
-          next_cursor: rows.length > limit && last ? encodeCursor({ a: last.id }) : null,
-        };
-      },
-    );
-
-    r.post(
-      '/v1/jobs/:id/replay',
-      {
-        preValidation: emptyBodyIsObject,
-        preHandler: operator,
-        schema: {
-          summary: 'Replay one finished job (operator)',
-          description:
-            'Starts a new run from the step where the job stopped (or `from`). Only failed, cancelled or succeeded jobs; 409 otherwise, and for a job superseded by a newer version of its archive.',
-          tags: ['jobs'],
-          security: SECURITY,
-          params: IdParams,
-          body: ReplayBody,
-          response: { 202: ReplayChoiceView, ...refusals },
+          items: audit.map(auditItem),
+          next_cursor: total > audit.length && lastAudit ? encodeCursor({ a: lastAudit.id }) : null,
         },
-      },
-      async (request, reply) => {
-        const choice = await replayJob(deps, request.params.id, { from: request.body.from, actor: actorOf(request) });
-        return reply.code(202).header('location', `/v1/jobs/${choice.jobId}`).send(choiceView(choice));
-      },
-    );
+      };
+    });
 
-    r.post(
-      '/v1/jobs/replay',
-      {
-        preValidation: emptyBodyIsObject,
-        preHandler: operator,
-        schema: {
-          summary: 'Replay every finished job matching a filter (operator); dry_run first',
-          description:
-            'Only the newest job of each archive path is considered. At most `limit` jobs (AGENT_REPLAY_LIMIT at most), newest first; `truncated` says when to call again.',
-          tags: ['jobs'],
-          security: SECURITY,
-          body: BulkReplayBody,
-          response: { 200: BulkReplayReply, ...refusals },
-        },
-      },
-      async (request) => {
-        const b = request.body;
-        const limit = Math.min(b.limit ?? deps.config.admin.replayLimit, deps.config.admin.replayLimit);
-        const report = await replayMatching(
-          deps,
-          { ...filterFrom(b), states: parseStates(b.state ?? 'failed') },
-          { from: b.from, dryRun: b.dry_run ?? false, limit, actor: actorOf(request) },
-        );
-        return {
-          dry_run: report.dryRun,
-          matched: report.matched,
-          limit,
-          truncated: report.truncated,
-          replayed: report.replayed.map(choiceView),
-          refused: report.refused.map((x) => ({ job_id: x.jobId, path: x.path, code: x.code, message: x.message })),
-        };
-      },
-    );
+    r.get('/v1/jobs/:id/audit', { preHandler: reader, schema: JobAuditRoute }, async (request) => {
+      const { id } = request.params;
+      const limit = request.query.limit ?? 200;
+      const afterId = request.query.cursor
+        ? decodeCursor(request.query.cursor, (raw) => (Number.isSafeInteger(raw.a) ? (raw.a as number) : undefined))
+        : undefined;
+      if (!(await getJobListing(deps.pool, id))) throw new HttpError(404, 'not_found', `no job ${id}`);
+      const [rows, total] = await Promise.all([auditPage(deps.pool, id, { limit: limit + 1, afterId }), auditCount(deps.pool, id)]);
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        total,
+        items: page.map(auditItem),
+        next_cursor: rows.length > limit && last ? encodeCursor({ a: last.id }) : null,
+      };
+    });
 
-    r.post(
-      '/v1/jobs/:id/cancel',
-      {
-        preValidation: emptyBodyIsObject,
-        preHandler: operator,
-        schema: {
-          summary: 'Cancel a queued or running job (operator)',
-          description:
-            'A queued job (or one waiting between attempts) is cancelled at once (200, outcome cancelled). A step running on a worker stops at its next entry boundary (202, outcome cancel_requested); poll the job for state cancelled.',
-          tags: ['jobs'],
-          security: SECURITY,
-          params: IdParams,
-          body: Type.Object({}, { additionalProperties: false }),
-          response: { 200: CancelReply, 202: CancelReply, ...refusals },
-        },
-      },
-      async (request, reply) => {
-        const { outcome, job } = await cancelJob(deps, request.params.id, actorOf(request));
-        return reply.code(outcome === 'cancelled' ? 200 : 202).send({ job_id: job.id, outcome, state: job.state, step: job.step });
-      },
-    );
-  };
+    r.post('/v1/jobs/:id/replay', { preValidation: emptyBodyIsObject, preHandler: operator, schema: ReplayRoute }, async (request, reply) => {
+      const choice = await replayJob(deps, request.params.id, { from: request.body.from, actor: actorOf(request) });
+      return reply.code(202).header('location', `/v1/jobs/${choice.jobId}`).send(choiceView(choice));
+    });
+
+    r.post('/v1/jobs/replay', { preValidation: emptyBodyIsObject, preHandler: operator, schema: BulkReplayRoute }, async (request) => {
+      const b = request.body;
+      const limit = Math.min(b.limit ?? deps.config.admin.replayLimit, deps.config.admin.replayLimit);
+      const report = await replayMatching(
+        deps,
+        { ...filterFrom(b), states: parseStates(b.state ?? 'failed') },
+        { from: b.from, dryRun: b.dry_run ?? false, limit, actor: actorOf(request) },
+      );
+      return {
+        dry_run: report.dryRun,
+        matched: report.matched,
+        limit,
+        truncated: report.truncated,
+        replayed: report.replayed.map(choiceView),
+        refused: report.refused.map((x) => ({ job_id: x.jobId, path: x.path, code: x.code, message: x.message })),
+      };
+    });
+
+    r.post('/v1/jobs/:id/cancel', { preValidation: emptyBodyIsObject, preHandler: operator, schema: CancelRoute }, async (request, reply) => {
+      const { outcome, job } = await cancelJob(deps, request.params.id, actorOf(request));
+      return reply.code(outcome === 'cancelled' ? 200 : 202).send({ job_id: job.id, outcome, state: job.state, step: job.step });
+    });
+  }, asHttpError);
 }

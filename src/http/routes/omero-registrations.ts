@@ -1,10 +1,10 @@
-import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { requestOmeroUnregister, UnregisterRefused, type UnregisterAnswer, type UnregisterDeps, type UnregisterTarget } from '../../pipeline/unregister/request.js';
 import { HttpError } from '../http-errors.js';
-import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
-import { installErrorHandler } from '../plugins/error-handler.js';
-import { ErrorReply } from './admin-views.js';
+import type { AdminTokens } from '../plugins/admin-auth.js';
+import { actorOf, adminRoutes } from '../plugins/admin-routes.js';
+import { adminSchema, ErrorReply } from './admin-views.js';
 
 const SERVER = Type.Optional(
   Type.String({ minLength: 1, maxLength: 128, description: 'the OMERO server, by its name in the configuration (default: the default server)' }),
@@ -66,15 +66,7 @@ const DESCRIPTION =
 
 /** `omero unregister` over HTTP (operator): by archive id, or by path (what the CLI sends). */
 export function omeroRegistrationRoutes(deps: UnregisterDeps & { readonly tokens: AdminTokens }) {
-  const auth = adminAuth(deps.tokens);
-  return async function register(app: FastifyInstance): Promise<void> {
-    installErrorHandler(app, asHttpError);
-    const r = app.withTypeProvider<TypeBoxTypeProvider>();
-    const operator = app.auth([auth.operator]);
-    const actorOf = (request: FastifyRequest): string => request.admin?.actor ?? 'unknown';
-    const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
-      request.body ??= {};
-    };
+  return adminRoutes(deps.tokens, (r, { operator, emptyBodyIsObject }) => {
     const responses = { 200: UnregisterReply, 202: UnregisterReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 503: ErrorReply };
     const run = (request: FastifyRequest, target: UnregisterTarget, server: string | undefined) =>
       requestOmeroUnregister(deps, target, { server, actor: actorOf(request) });
@@ -84,7 +76,7 @@ export function omeroRegistrationRoutes(deps: UnregisterDeps & { readonly tokens
       {
         preValidation: emptyBodyIsObject,
         preHandler: operator,
-        schema: { summary: 'Unregister an archive from OMERO (operator)', description: DESCRIPTION, tags: ['archives'], security: [{ adminToken: [] }], params: ArchiveIdParams, body: UnregisterBody, response: responses },
+        schema: adminSchema('archives', 'Unregister an archive from OMERO (operator)', { description: DESCRIPTION, params: ArchiveIdParams, body: UnregisterBody, response: responses }),
       },
       async (request, reply) => answer(reply, await run(request, { archiveId: request.params.id }, request.body.server)),
     );
@@ -93,16 +85,13 @@ export function omeroRegistrationRoutes(deps: UnregisterDeps & { readonly tokens
       '/v1/archives/omero/unregister',
       {
         preHandler: operator,
-        schema: {
-          summary: 'Unregister an archive from OMERO, named by its path or its tree\'s (operator)',
+        schema: adminSchema('archives', 'Unregister an archive from OMERO, named by its path or its tree\'s (operator)', {
           description: DESCRIPTION,
-          tags: ['archives'],
-          security: [{ adminToken: [] }],
           body: UnregisterByPathBody,
           response: responses,
-        },
+        }),
       },
       async (request, reply) => answer(reply, await run(request, { path: request.body.path.replace(/\/+$/, '') || '/' }, request.body.server)),
     );
-  };
+  }, asHttpError);
 }

@@ -1,9 +1,9 @@
-import { Type, type Static, type TSchema, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { omeroSyncs, type OmeroSyncRow, type OmeroSyncState } from '../../store/index.js';
-import { adminAuth, type AdminTokens } from '../plugins/admin-auth.js';
-import { ErrorReply, isoDate, stateListSchema } from './admin-views.js';
+import type { AdminTokens } from '../plugins/admin-auth.js';
+import { adminRoutes } from '../plugins/admin-routes.js';
+import { adminSchema, ErrorReply, isoDate, stateListSchema } from './admin-views.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const DateTime = Type.String({ format: 'date-time' });
@@ -58,31 +58,21 @@ function syncView(row: OmeroSyncRow): Static<typeof SyncView> {
   };
 }
 
+const SyncsRoute = adminSchema('omero', 'Recent syncs of iRODS metadata into OMERO MapAnnotations, newest first', {
+  querystring: SyncQuery,
+  response: { 200: SyncPage, 400: ErrorReply, 401: ErrorReply },
+});
+
 /** GET /v1/omero-syncs: recent annotation syncs (iRODS metadata into OMERO), newest first, for the administrator. */
 export function omeroSyncRoutes(deps: { readonly pool: pg.Pool; readonly tokens: AdminTokens }) {
-  const auth = adminAuth(deps.tokens);
-  return async function register(app: FastifyInstance): Promise<void> {
-    const r = app.withTypeProvider<TypeBoxTypeProvider>();
-    r.get(
-      '/v1/omero-syncs',
-      {
-        preHandler: app.auth([auth.reader]),
-        schema: {
-          summary: 'Recent syncs of iRODS metadata into OMERO MapAnnotations, newest first',
-          tags: ['omero'],
-          security: [{ adminToken: [] }],
-          querystring: SyncQuery,
-          response: { 200: SyncPage, 400: ErrorReply, 401: ErrorReply },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const limit = q.limit ?? 50;
-        const states = q.state ? [...new Set(q.state.split(','))].filter((s): s is OmeroSyncState => (SYNC_STATES as readonly string[]).includes(s)) : undefined;
-        const rows = await omeroSyncs.listSyncs(deps.pool, { states, path: q.path, beforeId: q.before }, limit);
-        const last = rows[rows.length - 1];
-        return { items: rows.map(syncView), next_before: rows.length === limit && last ? last.id : null };
-      },
-    );
-  };
+  return adminRoutes(deps.tokens, (r, { reader }) => {
+    r.get('/v1/omero-syncs', { preHandler: reader, schema: SyncsRoute }, async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const states = q.state ? [...new Set(q.state.split(','))].filter((s): s is OmeroSyncState => (SYNC_STATES as readonly string[]).includes(s)) : undefined;
+      const rows = await omeroSyncs.listSyncs(deps.pool, { states, path: q.path, beforeId: q.before }, limit);
+      const last = rows[rows.length - 1];
+      return { items: rows.map(syncView), next_before: rows.length === limit && last ? last.id : null };
+    });
+  });
 }
