@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { configWarnings, describeConfig, describeUnknownSetting, loadConfig, unknownSettings } from '../config/index.js';
+import { configWarnings, describeConfig, describeUnknownSetting, unknownSettings } from '../config/index.js';
 import { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { withConfig, type CliIo } from './io.js';
 import { checkTargetResource, describeTargetResource } from './target-resource-check.js';
 import { checkUserMap, describeUserMapReport } from './user-map-check.js';
 
@@ -11,8 +11,7 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     .command('check')
     .description('validate the configuration, the user mapping and the target resource (looked up in iRODS), and print them with secrets masked')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
-      const cfg = loadConfig(io.env);
+    .action(withConfig(io, async (cfg, opts: { json?: boolean }) => {
       const warnings = [...unknownSettings(io.env).map(describeUnknownSetting), ...configWarnings(cfg)];
       const userMap = await checkUserMap(cfg);
       const described = describeUserMapReport(userMap);
@@ -32,5 +31,5 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
         io.err(ok ? 'configuration is valid' : 'configuration is invalid');
       }
       io.exitCode = ok ? ExitCode.ok : ExitCode.usage;
-    });
+    }));
 }

@@ -1,10 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { landedEventBody, newWebhookId } from '../intake/rule-event.js';
 import { signWebhook } from '../intake/webhook-signature.js';
 import { AdminClientSetupError, AgentUnreachable, agentBaseUrl, exitCodeFor } from './admin-client.js';
 import { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { withConfig, type CliIo } from './io.js';
 import { packageVersion } from './package-version.js';
 
 /** The pep field of a hand-sent event: the agent records it, so the audit shows where it came from. */
@@ -84,8 +84,7 @@ export function registerEventsCommands(program: Command, io: CliIo): void {
     .option('--zone <zone>', "the uploader's zone (default: the archive's zone)")
     .option('--url <url>', "the agent's base URL (default AGENT_URL, else http://AGENT_HOST:AGENT_PORT)")
     .option('--json', 'print the answer as JSON ({status, body, webhook_id})')
-    .action(async (lpath: string, opts: { user?: string; zone?: string; url?: string; json?: boolean }) => {
-      const config = loadConfig(io.env);
+    .action(withConfig(io, async (config, lpath: string, opts: { user?: string; zone?: string; url?: string; json?: boolean }) => {
       try {
         const secret = config.webhook.secrets[0];
         if (!secret) throw new AdminClientSetupError('AGENT_WEBHOOK_SECRETS', 'AGENT_WEBHOOK_SECRETS is empty: there is no secret to sign the event with');
@@ -107,5 +106,5 @@ export function registerEventsCommands(program: Command, io: CliIo): void {
         io.err(`error: ${err.message}`);
         io.exitCode = exitCodeFor(err);
       }
-    });
+    }));
 }

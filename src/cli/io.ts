@@ -1,4 +1,4 @@
-import type { EnvLike } from '../config/index.js';
+import { loadConfig, type Config, type EnvLike } from '../config/index.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -30,4 +30,9 @@ export function processIo(): CliIo {
     exitCode: 0,
     progress: process.stderr.isTTY ? process.stderr : undefined,
   };
+}
+
+/** A command's action that starts from the configuration, read from `io.env` and validated when the command runs. */
+export function withConfig<A extends unknown[]>(io: CliIo, action: (config: Config, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => action(loadConfig(io.env), ...args);
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
 import type { SweepReport } from '../pipeline/sweeper.js';
 import { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { withConfig, type CliIo } from './io.js';
 import { shortTime, table } from './jobs-format.js';
 import { ServiceUnreachable, connectionFailure, irodsAddress, postgresAddress, redisAddress } from './service-unreachable.js';
 
@@ -45,8 +44,7 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
     .description('find archives whose event never came, stuck jobs and unsent outbox rows, and fix what can be fixed')
     .option('--dry-run', 'report only; create and enqueue nothing')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const config = loadConfig(io.env);
+    .action(withConfig(io, async (config, opts: { dryRun?: boolean; json?: boolean }) => {
       // Loaded here, not at the top: every other command (jobs list…) would pay for them at start.
       const [{ pino }, { IrodsError }, { createIrodsClientFromConfig }, { createLogger }, { createMetrics }, queuesModule, { sweep }, { createPool }] =
         await Promise.all([
@@ -89,5 +87,5 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
         await pool.end().catch(() => undefined);
         await irods.close().catch(() => undefined);
       }
-    });
+    }));
 }

@@ -151,27 +151,33 @@ async function deleteInOmero(ctx: StepContext, server: OmeroServerTarget, found:
   }
 }
 
-/** OMERO's refusals as the step's codes, and whether trying again may help. */
-const FAILURES: Readonly<Record<OmeroCliError['code'], readonly [code: string, retryable: boolean]>> = {
-  unreachable: ['omero_unreachable', true],
-  timeout: ['omero_timeout', true],
-  aborted: ['omero_interrupted', true],
-  // Deleted by someone between the look-up and the delete: the retry looks again.
-  object_missing: ['omero_object_missing', true],
-  login_refused: ['omero_login_refused', false],
-  cli_missing: ['omero_cli_missing', false],
-  runs_as_root: ['omero_cli_as_root', false],
-  usage: ['omero_cli_usage', false],
-  transfer_plugin_missing: ['omero_cli_usage', false],
-  bad_query: ['omero_query_refused', false],
-  failed: ['omero_cli_failed', false],
-  permission_denied: ['omero_cli_failed', false],
-  folder_missing: ['omero_cli_failed', false],
+/** The step's code for each of the CLI's (a new one must be named here: the type says so). */
+const STEP_CODES: Readonly<Record<OmeroCliError['code'], string>> = {
+  unreachable: 'omero_unreachable',
+  timeout: 'omero_timeout',
+  aborted: 'omero_interrupted',
+  object_missing: 'omero_object_missing',
+  login_refused: 'omero_login_refused',
+  cli_missing: 'omero_cli_missing',
+  runs_as_root: 'omero_cli_as_root',
+  usage: 'omero_cli_usage',
+  transfer_plugin_missing: 'omero_cli_usage',
+  bad_query: 'omero_query_refused',
+  failed: 'omero_cli_failed',
+  permission_denied: 'omero_cli_failed',
+  folder_missing: 'omero_cli_failed',
 };
+
+/**
+ * Refusals that trying again may mend: OMERO away, slow or interrupted, or an object deleted
+ * by someone between the look-up and the delete (the retry looks again).
+ */
+const RETRYABLE: ReadonlySet<OmeroCliError['code']> = new Set(['unreachable', 'timeout', 'aborted', 'object_missing']);
 
 /** The step's failure for what OMERO said; the AVUs are untouched in every case. */
 function unregisterFailure(err: OmeroCliError): StepFailure {
-  const [mapped, retryable] = FAILURES[err.code];
+  const mapped = STEP_CODES[err.code];
+  const retryable = RETRYABLE.has(err.code);
   const code = mapped === 'omero_cli_failed' && err.details.command === 'delete' ? 'omero_delete_refused' : mapped;
   const message = `${err.message} The registration AVUs were left in iRODS.${retryable ? ' The agent will try again.' : ''}`;
   return new StepFailure(code, message, { retryable, cause: err });
