@@ -56,15 +56,23 @@ export async function collectionAttributeValues(query: QueryApi, collection: str
   return values;
 }
 
+/** What avusUnder may be told besides the prefix. */
+export interface AvusUnderOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Keeps only the attributes it accepts among those with the prefix (e.g. one OMERO server's of all servers'). */
+  readonly keep?: ((attribute: string) => boolean) | undefined;
+}
+
 /**
  * Every collection and data object at or below `root` carrying AVUs whose attribute starts with
- * `prefix`, with those AVUs (in catalog order), by lpath: data objects first, then collections.
- * Two paged queries whatever the size of the tree.
+ * `prefix` (and that `keep` accepts), with those AVUs (in catalog order), by lpath: data objects
+ * first, then collections. Two paged queries whatever the size of the tree.
  */
-export async function avusUnder(query: QueryApi, root: string, prefix: string, signal?: AbortSignal): Promise<Map<string, AvuHolder>> {
+export async function avusUnder(query: QueryApi, root: string, prefix: string, options: AvusUnderOptions = {}): Promise<Map<string, AvuHolder>> {
+  const { signal, keep } = options;
   const out = new Map<string, AvuHolder>();
   const add = (lpath: string, kind: AvuHolderKind, attribute: string, value: string, units: string): void => {
-    if (!attribute.startsWith(prefix)) return;
+    if (!attribute.startsWith(prefix) || (keep !== undefined && !keep(attribute))) return;
     const holder = out.get(lpath) ?? { kind, avus: [] };
     holder.avus.push(avuOf(attribute, value, units));
     out.set(lpath, holder);

@@ -56,7 +56,7 @@ export function metadataStep(options: MetadataOptions = {}) {
     const { omeTiff, warnings: tiffWarnings } = await readOmeTiffHeaders(ctx, root, model, present);
     const targets = mapTransferToAvus(model, { omeTiff });
     // On a first run this finds nothing; on a replay it is what makes the writes a diff.
-    const current = await avusUnder(ctx.irods.query, root, OME_AVU_PREFIX, ctx.signal);
+    const current = await avusUnder(ctx.irods.query, root, OME_AVU_PREFIX, { signal: ctx.signal });
 
     // Objects transfer.xml describes but the archive lacked (an `incomplete` archive) get nothing;
     // objects that carry stale `omero.` AVUs but are no longer described lose them.

@@ -41,7 +41,6 @@ const exact = (avu: Avu): Avu => (avu.units ? avu : { attribute: avu.attribute, 
 export async function treeRegistration(irods: IrodsClient, root: string, server: OmeroServerTarget): Promise<TreeRegistration> {
   const names = new Map(ROOT_FIELDS.map((f) => [server.attribute(f), f]));
   const rootAvus = (await collectionAvus(irods.query, root)).filter((a) => names.has(a.attribute)).map(exact);
-  const images = await avusUnder(irods.query, root, server.attribute('image'));
   const valueOf = (field: RegistrationField) => rootAvus.find((a) => a.attribute === server.attribute(field))?.value;
   const ids = { images: [] as string[], projects: [] as string[], datasets: [] as string[], screens: [] as string[], plates: [] as string[] };
   for (const [field, list] of CONTAINERS) {
@@ -51,9 +50,9 @@ export async function treeRegistration(irods: IrodsClient, root: string, server:
   if (rootAvus.length) byPath.set(root, { lpath: root, kind: 'collection', avus: rootAvus });
   // The default server's attribute is a prefix of the others': only the exact name is this server's.
   const imageAttribute = server.attribute('image');
+  const images = await avusUnder(irods.query, root, imageAttribute, { keep: (attribute) => attribute === imageAttribute });
   for (const [lpath, { kind, avus }] of [...images].sort(([a], [b]) => a.localeCompare(b))) {
-    const own = avus.filter((a) => a.attribute === imageAttribute).sort((a, b) => a.value.localeCompare(b.value));
-    if (!own.length) continue;
+    const own = [...avus].sort((a, b) => a.value.localeCompare(b.value));
     for (const avu of own) if (/^\d+$/.test(avu.value)) ids.images.push(avu.value);
     const entry = byPath.get(lpath) ?? { lpath, kind, avus: [] };
     byPath.set(lpath, { ...entry, avus: [...entry.avus, ...own.map(exact)] });

@@ -1,5 +1,5 @@
 import type { OmeroServer } from '../../../config/index.js';
-import { avusUnder, planAvuSync, type Avu, type AvuHolder } from '../../../irods/index.js';
+import { avusUnder, planAvuSync, type Avu } from '../../../irods/index.js';
 import { isRegistrationAttributeOf, OMERO_ID_PREFIX, registrationAvus } from '../../../omero/index.js';
 import { applyAvuPlan } from '../../avu-writes.js';
 import type { StepContext } from '../../step-context.js';
@@ -19,7 +19,8 @@ export async function writeIds(
   batchSize: number,
 ): Promise<void> {
   const targets = registrationAvus(detail, { server: detail.server, mode: detail.mode, registeredAt: detail.registered_at, in: target }, kindOf);
-  const current = await currentIdAvus(ctx, root, target);
+  // Other servers' attributes share the prefix and are left out, so they are never touched.
+  const current = await avusUnder(ctx.irods.query, root, OMERO_ID_PREFIX, { signal: ctx.signal, keep: (attribute) => isRegistrationAttributeOf(attribute, target) });
   const wanted = new Map<string, { kind: 'collection' | 'data_object'; avus: readonly Avu[] }>();
   for (const t of targets) wanted.set(t.path === '' ? root : `${root}/${t.path}`, { kind: t.kind, avus: t.avus });
   for (const [lpath, { kind }] of current) if (!wanted.has(lpath)) wanted.set(lpath, { kind, avus: [] });
@@ -32,17 +33,4 @@ export async function writeIds(
     audit.push({ action: 'modify_metadata', lpath, detail: { added: plan.add.length, removed: plan.remove.length, namespace: OMERO_ID_PREFIX } });
   }
   if (audit.length) await ctx.auditBatch(audit);
-}
-
-/**
- * The tree's current registration AVUs of that server by lpath: other servers' attributes share
- * the prefix and are left out, so they are never touched.
- */
-async function currentIdAvus(ctx: StepContext, root: string, target: OmeroServer): Promise<Map<string, AvuHolder>> {
-  const out = new Map<string, AvuHolder>();
-  for (const [lpath, { kind, avus }] of await avusUnder(ctx.irods.query, root, OMERO_ID_PREFIX, ctx.signal)) {
-    const own = avus.filter((a) => isRegistrationAttributeOf(a.attribute, target));
-    if (own.length) out.set(lpath, { kind, avus: own });
-  }
-  return out;
 }
