@@ -144,6 +144,17 @@ function readPosition(raw: Record<string, unknown>): FeedPosition | undefined {
   return typeof x === 'string' && /^\d{1,20}$/.test(x) && typeof i === 'string' && /^[0-9a-f-]{36}$/i.test(i) ? { xid: x, id: i } : undefined;
 }
 
+/** Rows by a key, each group in the rows' order. */
+function groupedBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
 const FeedRoute = adminSchema('archives', 'The archives feed: jobs in the order their state changed, with a stable cursor', {
   querystring: FeedQuery,
   response: { 200: FeedPage, 400: ErrorReply, 401: ErrorReply },
@@ -166,25 +177,15 @@ export function archiveRoutes(deps: { readonly config: Config; readonly pool: pg
         after,
         limit: q.limit ?? 100,
       });
-      const steps = await stepsForRuns(
-        deps.pool,
-        rows.map((j) => ({ jobId: j.id, run: j.run })),
-      );
-      const byJob = new Map<string, JobStepRow[]>();
-      for (const s of steps) byJob.set(s.job_id, [...(byJob.get(s.job_id) ?? []), s]);
-      const breaks = new Map<string, RegistrationBreakRow[]>();
-      const recorded = await registrationBreaks.breaksOfJobs(
-        deps.pool,
-        rows.map((j) => j.id),
-      );
-      for (const b of recorded) breaks.set(b.job_id, [...(breaks.get(b.job_id) ?? []), b]);
-      const onDemand = new Map<string, OmeroRegistrationRow[]>();
-      for (const r of await omeroRegistrations.registrationsOfJobs(
-        deps.pool,
-        rows.map((j) => j.id),
-      )) {
-        onDemand.set(r.source_job_id, [...(onDemand.get(r.source_job_id) ?? []), r]);
-      }
+      const jobIds = rows.map((j) => j.id);
+      const [steps, breakRows, registrationRows] = await Promise.all([
+        stepsForRuns(deps.pool, rows.map((j) => ({ jobId: j.id, run: j.run }))),
+        registrationBreaks.breaksOfJobs(deps.pool, jobIds),
+        omeroRegistrations.registrationsOfJobs(deps.pool, jobIds),
+      ]);
+      const byJob = groupedBy(steps, (s) => s.job_id);
+      const breaks = groupedBy(breakRows, (b) => b.job_id);
+      const onDemand = groupedBy(registrationRows, (r) => r.source_job_id);
       const defaultName = defaultOmeroServer(deps.config).name;
       const last = rows[rows.length - 1];
       return {
