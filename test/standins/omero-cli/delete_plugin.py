@@ -103,17 +103,20 @@ class Graph:
             return
         self.doomed["Image"].add(i)
 
+    def _orphans(self, kind, table, parent, children):
+        """The children of `parent` that no other container of its kind, itself kept, holds."""
+        others = [o for k, o in self.data[table].items() if k != parent and k not in self.doomed[kind]]
+        return [c for c in self.data[table][parent][children] if not any(c in o[children] for o in others)]
+
     def dataset(self, d):
         self.doomed["Dataset"].add(d)
-        for i in self.data["datasets"][d]["images"]:
-            if not any(i in o["images"] for k, o in self.data["datasets"].items() if k != d and k not in self.doomed["Dataset"]):
-                self.image(i)
+        for i in self._orphans("Dataset", "datasets", d, "images"):
+            self.image(i)
 
     def project(self, p):
         self.doomed["Project"].add(p)
-        for d in self.data["projects"][p]["datasets"]:
-            if not any(d in o["datasets"] for k, o in self.data["projects"].items() if k != p and k not in self.doomed["Project"]):
-                self.dataset(d)
+        for d in self._orphans("Project", "projects", p, "datasets"):
+            self.dataset(d)
 
     def plate(self, p):
         self.doomed["Plate"].add(p)
@@ -122,9 +125,8 @@ class Graph:
 
     def screen(self, s):
         self.doomed["Screen"].add(s)
-        for p in self.data["screens"][s]["plates"]:
-            if not any(p in o["plates"] for k, o in self.data["screens"].items() if k != s and k not in self.doomed["Screen"]):
-                self.plate(p)
+        for p in self._orphans("Screen", "screens", s, "plates"):
+            self.plate(p)
 
     def finish(self):
         data = self.data
